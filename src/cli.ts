@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// leakwatch's command line. This file is on cron's path every minute, so it imports only what `record`
+// needs; report, check, cron and demo load their modules when asked for.
+import { HELP, UsageError } from './commands/args.js';
+
+const USAGE = `leakwatch — find goroutine and memory leaks in Go services
+
+Usage:
+  leakwatch record [--config FILE] [--data DIR] [--every DURATION [--for DURATION]]
+                   [--name NAME (--pid PID | --process COMM | --pidfile FILE) [--pprof URL]]
+  leakwatch report [--data DIR] [--out FILE] [--json FILE] [--target NAME] [--since TIME] [--until TIME]
+  leakwatch check  [--data DIR] [--target NAME] [--since TIME] [--until TIME]
+  leakwatch cron print|install|remove [--config FILE] [--data DIR]
+  leakwatch demo
+
+Run "leakwatch COMMAND --help" for a command's options and examples.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  if (command === '--version') {
+    console.log('leakwatch 0.1.0');
+    return 0;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    if (!HELP[command]) throw new UsageError(`unknown command "${command}"`);
+    console.log(HELP[command]);
+    return 0;
+  }
+  switch (command) {
+    case 'record':
+      return (await import('./commands/record.js')).runRecord(rest);
+    case 'report':
+      return (await import('./commands/report.js')).runReport(rest);
+    case 'check':
+      return (await import('./commands/report.js')).runCheck(rest);
+    case 'cron':
+      return (await import('./commands/cron.js')).runCron(rest);
+    case 'demo':
+      return (await import('../scripts/demo.js')).runDemo(rest);
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof UsageError) {
+      console.error(`leakwatch: ${e.message}\n\n${USAGE}`);
+    } else {
+      console.error(`leakwatch: ${(e as Error).message ?? e}`);
+      if (process.env.LEAKWATCH_DEBUG) console.error(e);
+    }
+    process.exitCode = 2;
+  },
+);

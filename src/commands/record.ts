@@ -1,0 +1,148 @@
+// `leakwatch record`: argument parsing and the loop; the work is in io/recordTick.ts.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError, DEFAULTS, parseConfigText, validateTarget, type Config } from '../core/config.js';
+import { parseDurationSeconds } from '../core/duration.js';
+import { lockWithin, tryLock } from '../io/lock.js';
+import { recordTick, type TargetResult } from '../io/recordTick.js';
+import { parseCommandArgs, UsageError } from './args.js';
+
+export const DEFAULT_CONFIG = 'leakwatch.config.json';
+
+/** The config: the file, or one ad-hoc target from the flags. */
+export function loadConfig(v: Record<string, unknown>): Config {
+  if (v.name !== undefined || v.pid !== undefined || v.process !== undefined || v.pidfile !== undefined || v.pprof !== undefined) {
+    if (v.name === undefined) throw new UsageError('--pid/--process/--pidfile/--pprof describe an ad-hoc target: give it a --name too');
+    const raw: Record<string, unknown> = { name: v.name };
+    if (v.pid !== undefined) {
+      const pid = Number(v.pid);
+      if (!Number.isInteger(pid) || pid <= 0) throw new UsageError(`--pid: "${v.pid}" is not a process id`);
+      raw.pid = pid;
+    }
+    for (const k of ['process', 'pidfile', 'pprof']) if (v[k] !== undefined) raw[k] = v[k];
+    try {
+      return { targets: [validateTarget(raw, 'ad-hoc target')], ...DEFAULTS, ignore: [] };
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+  const path = resolve(String(v.config ?? DEFAULT_CONFIG));
+  if (!existsSync(path)) {
+    throw new ConfigError(
+      `no config at ${path}: write one (see README "Configuration") or pass --name NAME --process COMM --pprof URL`,
+    );
+  }
+  return parseConfigText(readFileSync(path, 'utf8'), path);
+}
+
+function stamp(): string {
+  return new Date().toISOString().slice(0, 19) + 'Z';
+}
+
+function report(results: TargetResult[], verbose: boolean): boolean {
+  let allOk = true;
+  for (const r of results) {
+    for (const p of r.problems) console.error(`${stamp()} leakwatch: ${p}`);
+    if (!r.row || r.row.status !== 'ok') allOk = false;
+    if (verbose && r.row) {
+      const g = r.row.goroutines === null ? '' : ` goroutines=${r.row.goroutines}`;
+      const rss = r.row.rssBytes === null ? '' : ` rss=${(r.row.rssBytes / 1048576).toFixed(1)}MiB`;
+      console.log(`${stamp()} ${r.target} ${r.row.status}${g}${rss}${r.row.event ? ` (${r.row.event})` : ''}`);
+    }
+  }
+  return allOk;
+}
+
+export async function runRecord(args: string[]): Promise<number> {
+  const v = parseCommandArgs(args, {
+    config: { type: 'string' },
+    data: { type: 'string' },
+    every: { type: 'string' },
+    for: { type: 'string' },
+    name: { type: 'string' },
+    pid: { type: 'string' },
+    process: { type: 'string' },
+    pidfile: { type: 'string' },
+    pprof: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+  });
+  if ((v._ as unknown as string[]).length) throw new UsageError(`record takes no arguments (got "${(v._ as unknown as string[])[0]}")`);
+  let config: Config;
+  try {
+    config = loadConfig(v);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    console.error(`leakwatch: ${(e as Error).message}`);
+    return 2;
+  }
+  const everySeconds = v.every === undefined ? null : parseDurationOrUsage(String(v.every), '--every');
+  const forSeconds = v.for === undefined ? null : parseDurationOrUsage(String(v.for), '--for');
+  if (forSeconds !== null && everySeconds === null) throw new UsageError('--for goes with --every');
+  const dataDir = resolve(String(v.data ?? 'data'));
+  const opts = { dataDir, config, env: process.env };
+
+  if (everySeconds === null) {
+    // One tick (cron). An overlapping run is skipped, not queued: the next minute comes soon enough.
+    const { ensureDir } = await import('../io/dataStore.js');
+    ensureDir(dataDir);
+    const lock = tryLock(dataDir);
+    if (!lock.ok) {
+      console.error(`${stamp()} leakwatch: ${lock.message}`);
+      return 1;
+    }
+    try {
+      return report(await recordTick(opts), false) ? 0 : 1;
+    } finally {
+      lock.release();
+    }
+  }
+
+  // Loop mode: ticks on a fixed schedule from the start; a tick that overruns skips the slots it missed.
+  const verbose = !v.quiet && process.stdout.isTTY === true;
+  const startMs = Date.now();
+  const endMs = forSeconds === null ? Infinity : startMs + forSeconds * 1000;
+  let stopping = false;
+  const onSignal = () => {
+    stopping = true;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let allOk = true;
+  let tick = 0;
+  const { ensureDir } = await import('../io/dataStore.js');
+  ensureDir(dataDir);
+  while (!stopping) {
+    const lock = await lockWithin(dataDir, Math.min(everySeconds * 500, 5000));
+    if (lock.ok) {
+      try {
+        allOk = report(await recordTick(opts), verbose) && allOk;
+      } finally {
+        lock.release();
+      }
+    } else {
+      console.error(`${stamp()} leakwatch: ${lock.message}`);
+    }
+    tick = Math.max(tick + 1, Math.floor((Date.now() - startMs) / (everySeconds * 1000)) + 1);
+    const nextMs = startMs + tick * everySeconds * 1000;
+    if (nextMs > endMs) break;
+    await sleepUnless(nextMs - Date.now(), () => stopping);
+  }
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  return allOk ? 0 : 1;
+}
+
+function parseDurationOrUsage(text: string, flag: string): number {
+  try {
+    return parseDurationSeconds(text, flag);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+async function sleepUnless(ms: number, stop: () => boolean): Promise<void> {
+  const until = Date.now() + Math.max(0, ms);
+  while (!stop() && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, Math.min(200, until - Date.now())));
+  }
+}

@@ -1,0 +1,186 @@
+// leakwatch.config.json: parsed and validated here, purely. Errors name the key path and what was expected,
+// because a config typo found by cron at 3 a.m. should read like a fix, not a stack trace.
+
+export interface TargetConfig {
+  name: string;
+  pid?: number;
+  process?: string;
+  pidfile?: string;
+  /** Base URL of the net/http/pprof handler, no trailing slash, e.g. http://127.0.0.1:6060/debug/pprof */
+  pprof?: string;
+  /** Extra request headers; values may hold ${VAR}, expanded from the environment at record time only. */
+  headers?: Record<string, string>;
+  timeoutSeconds?: number;
+  /** Functions to ignore as suspects (goleak style; a trailing * matches a prefix). */
+  ignore?: string[];
+}
+
+export interface Config {
+  targets: TargetConfig[];
+  /** Snapshots older than this are pruned (CSV rows and stack history are kept). */
+  retentionDays: number;
+  /** Per-request timeout for pprof fetches unless a target sets its own. */
+  timeoutSeconds: number;
+  /** Cap on one fetched profile body (compressed) and on its decompressed size ×8. */
+  maxProfileBytes: number;
+  /** How many targets are sampled at once. */
+  concurrency: number;
+  ignore: string[];
+}
+
+export const DEFAULTS = {
+  retentionDays: 14,
+  timeoutSeconds: 10,
+  maxProfileBytes: 32 * 1024 * 1024,
+  concurrency: 8,
+} as const;
+
+/** Target names become folder names and CSV cells: keep them to a safe alphabet that cannot start a formula. */
+export const TARGET_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+const TARGET_KEYS = ['name', 'pid', 'process', 'pidfile', 'pprof', 'headers', 'timeoutSeconds', 'ignore'];
+const TOP_KEYS = ['targets', 'retentionDays', 'timeoutSeconds', 'maxProfileBytes', 'concurrency', 'ignore'];
+
+export class ConfigError extends Error {}
+
+function fail(path: string, what: string): never {
+  throw new ConfigError(`${path}: ${what}`);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function positiveNumber(v: unknown, path: string, integer = false): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
+    fail(path, `expected a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function stringList(v: unknown, path: string): string[] {
+  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s === '')) {
+    fail(path, 'expected a list of function names, e.g. ["main.worker", "github.com/x/y.*"]');
+  }
+  return v as string[];
+}
+
+/** Validates and normalises a pprof base URL: http or https only, no trailing slash, no query. */
+export function normalisePprofUrl(v: unknown, path: string): string {
+  if (typeof v !== 'string' || v === '') fail(path, 'expected a URL like http://127.0.0.1:6060/debug/pprof');
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    fail(path, `"${v}" is not a URL; expected e.g. http://127.0.0.1:6060/debug/pprof`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    fail(path, `only http and https URLs are allowed, got ${url.protocol}`);
+  }
+  if (url.username || url.password) {
+    fail(path, 'do not put credentials in the URL (they would end up in logs); use "headers" with ${VAR}');
+  }
+  if (url.search || url.hash) fail(path, 'give the base URL of the pprof handler without ?query or #fragment');
+  return url.toString().replace(/\/+$/, '');
+}
+
+export function validateTarget(raw: unknown, path: string): TargetConfig {
+  if (!isObject(raw)) fail(path, 'expected an object like {"name": "api", "process": "api-server"}');
+  for (const key of Object.keys(raw)) {
+    if (!TARGET_KEYS.includes(key)) fail(`${path}.${key}`, `unknown key; expected one of ${TARGET_KEYS.join(', ')}`);
+  }
+  const name = raw.name;
+  if (typeof name !== 'string' || !TARGET_NAME_RE.test(name)) {
+    fail(`${path}.name`, `expected 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit, got ${JSON.stringify(name)}`);
+  }
+  const t: TargetConfig = { name };
+  const finders = ['pid', 'process', 'pidfile'].filter((k) => raw[k] !== undefined);
+  if (finders.length > 1) fail(path, `give only one of pid, process, pidfile (got ${finders.join(' and ')})`);
+  if (raw.pid !== undefined) t.pid = positiveNumber(raw.pid, `${path}.pid`, true);
+  if (raw.process !== undefined) {
+    if (typeof raw.process !== 'string' || raw.process === '' || raw.process.includes('/')) {
+      fail(`${path}.process`, 'expected a command name as ps/pidstat show it, e.g. "api-server"');
+    }
+    t.process = raw.process;
+  }
+  if (raw.pidfile !== undefined) {
+    if (typeof raw.pidfile !== 'string' || raw.pidfile === '') fail(`${path}.pidfile`, 'expected a file path');
+    t.pidfile = raw.pidfile;
+  }
+  if (raw.pprof !== undefined) t.pprof = normalisePprofUrl(raw.pprof, `${path}.pprof`);
+  if (finders.length === 0 && t.pprof === undefined) {
+    fail(path, 'a target needs one of pid, process, pidfile, or at least a pprof URL');
+  }
+  if (raw.headers !== undefined) {
+    if (!isObject(raw.headers)) fail(`${path}.headers`, 'expected an object of header names to values');
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(raw.headers)) {
+      if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(k)) fail(`${path}.headers`, `"${k}" is not a valid header name`);
+      if (typeof v !== 'string' || /[\r\n]/.test(v)) fail(`${path}.headers.${k}`, 'expected a one-line string');
+      headers[k] = v;
+    }
+    t.headers = headers;
+  }
+  if (raw.timeoutSeconds !== undefined) t.timeoutSeconds = positiveNumber(raw.timeoutSeconds, `${path}.timeoutSeconds`);
+  if (raw.ignore !== undefined) t.ignore = stringList(raw.ignore, `${path}.ignore`);
+  return t;
+}
+
+/** Validates a parsed config file. `source` names the file in messages. */
+export function validateConfig(raw: unknown, source = 'config'): Config {
+  if (!isObject(raw)) fail(source, 'expected a JSON object like {"targets": [...]}');
+  for (const key of Object.keys(raw)) {
+    if (!TOP_KEYS.includes(key)) fail(`${source}: ${key}`, `unknown key; expected one of ${TOP_KEYS.join(', ')}`);
+  }
+  if (!Array.isArray(raw.targets) || raw.targets.length === 0) {
+    fail(`${source}: targets`, 'expected a non-empty list of targets');
+  }
+  const targets = raw.targets.map((t, i) => validateTarget(t, `${source}: targets[${i}]`));
+  const seen = new Set<string>();
+  for (const t of targets) {
+    if (seen.has(t.name)) fail(`${source}: targets`, `the name "${t.name}" is used twice; names must be unique`);
+    seen.add(t.name);
+  }
+  return {
+    targets,
+    retentionDays: raw.retentionDays === undefined ? DEFAULTS.retentionDays : positiveNumber(raw.retentionDays, `${source}: retentionDays`),
+    timeoutSeconds: raw.timeoutSeconds === undefined ? DEFAULTS.timeoutSeconds : positiveNumber(raw.timeoutSeconds, `${source}: timeoutSeconds`),
+    maxProfileBytes: raw.maxProfileBytes === undefined ? DEFAULTS.maxProfileBytes : positiveNumber(raw.maxProfileBytes, `${source}: maxProfileBytes`, true),
+    concurrency: raw.concurrency === undefined ? DEFAULTS.concurrency : positiveNumber(raw.concurrency, `${source}: concurrency`, true),
+    ignore: raw.ignore === undefined ? [] : stringList(raw.ignore, `${source}: ignore`),
+  };
+}
+
+/** Parses the text of a config file, turning JSON syntax errors into a one-line message. */
+export function parseConfigText(text: string, source: string): Config {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`${source}: not valid JSON (${(e as Error).message})`);
+  }
+  return validateConfig(raw, source);
+}
+
+/**
+ * Expands ${VAR} in header values from `env`. Returns the headers, or an error naming the missing variable.
+ * Secrets stay in memory only: callers must never log the expanded values.
+ */
+export function expandHeaders(
+  headers: Record<string, string> | undefined,
+  env: Record<string, string | undefined>,
+): { headers: Record<string, string> } | { error: string } {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    let missing: string | null = null;
+    out[k] = v.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const value = env[name];
+      if (value === undefined || value === '') missing ??= name;
+      return value ?? '';
+    });
+    if (missing) {
+      return { error: `header ${k} uses \${${missing}}, which is not set; export it (cron: put it in the crontab line's environment)` };
+    }
+  }
+  return { headers: out };
+}

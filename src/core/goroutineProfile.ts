@@ -1,0 +1,119 @@
+// Decodes the goroutine profile that net/http/pprof serves at /debug/pprof/goroutine (debug=0):
+// a gzipped profile.proto with one sample type, goroutine/count. Each sample is one distinct stack
+// (program counters, leaf first) plus its pprof labels, and its value is how many goroutines sit there.
+import { gunzipSync } from 'node:zlib';
+import { Profile } from 'pprof-format';
+import type { Frame, GoroutineProfile, StackCount } from './model.js';
+
+export class ProfileError extends Error {}
+
+/** Go's profile.proto is gzipped; pprof also accepts it raw. These bytes start every gzip stream. */
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/**
+ * Turns the HTTP body into protobuf bytes. `maxBytes` caps the inflated size: a profile is KBs to a few MBs,
+ * and a gzip bomb must not take the recorder's memory.
+ */
+export function inflateProfile(body: Uint8Array, maxBytes: number): Uint8Array {
+  if (body.length === 0) throw new ProfileError('empty body');
+  const head = Buffer.from(body.subarray(0, 256)).toString('latin1').trimStart().toLowerCase();
+  if (head.startsWith('<!doctype') || head.startsWith('<html') || head.startsWith('<')) {
+    throw new ProfileError('answered HTML, not a profile (a login page or proxy error?)');
+  }
+  if (body[0] !== GZIP_MAGIC[0] || body[1] !== GZIP_MAGIC[1]) {
+    // Text like "goroutine profile: total 12" means someone asked for ?debug=1.
+    if (head.startsWith('goroutine profile:') || head.startsWith('goroutine ')) {
+      throw new ProfileError('answered a text dump (debug=1/2), expected the binary profile (debug=0)');
+    }
+    return body; // maybe an uncompressed profile.proto; decoding will tell
+  }
+  try {
+    return gunzipSync(body, { maxOutputLength: maxBytes });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE' || /too large|maxOutputLength/i.test((e as Error).message)) {
+      throw new ProfileError(`profile inflates to more than ${maxBytes} bytes`);
+    }
+    if (code === 'Z_BUF_ERROR') throw new ProfileError('truncated gzip (the body ended early)');
+    throw new ProfileError(`not valid gzip (${(e as Error).message})`);
+  }
+}
+
+/** The identity of a stack: every frame's function, file and line, then the sorted labels. */
+export function stackKey(frames: Frame[], labels: Record<string, string>): string {
+  const parts = frames.map((f) => `${f.function} ${f.file}:${f.line}`);
+  const labelPart = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join('\u0000');
+  return `${parts.join('\n')}\n#${labelPart}`;
+}
+
+function toNumber(v: number | bigint | undefined): number {
+  return typeof v === 'bigint' ? Number(v) : (v ?? 0);
+}
+
+/** Decodes protobuf bytes (already inflated) into stacks with counts. Throws ProfileError on anything odd. */
+export function decodeGoroutineProfile(bytes: Uint8Array): GoroutineProfile {
+  let p: Profile;
+  try {
+    p = Profile.decode(bytes);
+  } catch (e) {
+    throw new ProfileError(`not a pprof profile (${(e as Error).message})`);
+  }
+  const strings = p.stringTable.strings;
+  const str = (i: number | bigint | undefined): string => {
+    const n = toNumber(i);
+    if (n < 0 || n >= strings.length) throw new ProfileError(`string index ${n} out of range`);
+    return strings[n];
+  };
+  const types = p.sampleType.map((t) => `${str(t.type)}/${str(t.unit)}`);
+  if (types.length !== 1 || types[0] !== 'goroutine/count') {
+    const what = types.length ? types.join(', ') : 'no sample types';
+    throw new ProfileError(`not a goroutine profile (sample types: ${what.slice(0, 120)}); point pprof at the /debug/pprof base URL`);
+  }
+
+  const functions = new Map<number, { name: string; file: string }>();
+  for (const f of p.function) functions.set(toNumber(f.id), { name: str(f.name), file: str(f.filename) });
+  const locations = new Map<number, Frame[]>();
+  for (const loc of p.location) {
+    // A location with several lines is inlining: line[0] is the innermost (inlined) call, the last the caller.
+    const frames: Frame[] = loc.line.map((ln) => {
+      const fn = functions.get(toNumber(ln.functionId));
+      return { function: fn?.name || '?', file: fn?.file ?? '', line: toNumber(ln.line) };
+    });
+    if (frames.length === 0) frames.push({ function: `0x${toNumber(loc.address).toString(16)}`, file: '', line: 0 });
+    locations.set(toNumber(loc.id), frames);
+  }
+
+  const byKey = new Map<string, StackCount>();
+  let total = 0;
+  for (const s of p.sample) {
+    const count = toNumber(s.value[0]);
+    if (!Number.isFinite(count) || count < 0) throw new ProfileError(`sample value ${count} is not a count`);
+    const frames: Frame[] = [];
+    for (const id of s.locationId) {
+      const loc = locations.get(toNumber(id));
+      if (!loc) throw new ProfileError(`sample refers to missing location ${toNumber(id)}`);
+      frames.push(...loc);
+    }
+    const labels: Record<string, string> = {};
+    for (const l of s.label) {
+      const key = str(l.key);
+      const value = toNumber(l.str) !== 0 ? str(l.str) : `${toNumber(l.num)}${toNumber(l.numUnit) ? str(l.numUnit) : ''}`;
+      labels[key] = value;
+    }
+    const key = stackKey(frames, labels);
+    const seen = byKey.get(key);
+    if (seen) seen.count += count;
+    else byKey.set(key, { key, frames, labels, count });
+    total += count;
+  }
+  const stacks = [...byKey.values()].sort((a, b) => b.count - a.count);
+  return { total, stacks, timeSeconds: Math.floor(toNumber(p.timeNanos) / 1e9) };
+}
+
+/** inflate + decode, the recorder's one call. */
+export function parseGoroutineProfile(body: Uint8Array, maxInflatedBytes: number): GoroutineProfile {
+  return decodeGoroutineProfile(inflateProfile(body, maxInflatedBytes));
+}

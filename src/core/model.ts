@@ -1,0 +1,173 @@
+// The one data model every stage shares: the recorder writes it, the storage layer reads it back,
+// the analysis turns it into a Summary, and the renderers draw a Summary. Pure types only.
+
+/** One frame of a goroutine stack. Stacks are stored leaf first (frames[0] is where it blocks). */
+export interface Frame {
+  function: string;
+  file: string;
+  line: number;
+}
+
+/** One distinct stack (frames + pprof labels) seen in a goroutine profile, with how many goroutines sit on it. */
+export interface StackCount {
+  /** Stable identity: frames and sorted labels joined; see stackKey(). */
+  key: string;
+  frames: Frame[];
+  labels: Record<string, string>;
+  count: number;
+}
+
+/** A decoded goroutine profile. */
+export interface GoroutineProfile {
+  /** Sum of all sample values: the number of goroutines when the profile was taken. */
+  total: number;
+  stacks: StackCount[];
+  /** Profile time from the pprof header, unix seconds (0 when absent). */
+  timeSeconds: number;
+}
+
+/** The status column of samples.csv. Anything but `ok` carries a one-line message. */
+export type SampleStatus =
+  | 'ok'
+  | 'no-process' // the target's process could not be found (exited, pidfile stale, name matches nothing)
+  | 'process-ambiguous' // `process` matched several processes
+  | 'pid-reused' // the configured pid now belongs to another program
+  | 'pprof-unreachable' // connection refused / DNS / reset
+  | 'pprof-timeout'
+  | 'pprof-http-error' // non-2xx status, redirect, HTML login page
+  | 'pprof-bad-profile' // not gzip, truncated, not a goroutine profile
+  | 'pprof-too-large'
+  | 'error'; // anything else (message says what)
+
+/** `start`: first row of a process lifetime leakwatch has not seen before; `restart`: a new lifetime after another. */
+export type SampleEvent = '' | 'start' | 'restart';
+
+/** One row of data/<target>/samples.csv. Null means "not measured" (an empty cell), never zero. */
+export interface SampleRow {
+  tsSeconds: number;
+  target: string;
+  status: SampleStatus;
+  pid: number | null;
+  /** Process start, unix seconds (from /proc/<pid>/stat starttime and btime): identifies a lifetime. */
+  processStartTsSeconds: number | null;
+  rssBytes: number | null;
+  vszBytes: number | null;
+  cpuSecondsTotal: number | null;
+  /** CPU over the interval since the previous row of the same lifetime, 100 = one core. Empty on a lifetime's first row. */
+  cpuPercent: number | null;
+  threads: number | null;
+  fds: number | null;
+  goroutines: number | null;
+  stacksDistinct: number | null;
+  event: SampleEvent;
+  message: string;
+}
+
+/** A stack as stored in data/<target>/stacks.jsonl: the dictionary the history refers to by id. */
+export interface StackRecord {
+  id: number;
+  key: string;
+  frames: Frame[];
+  labels: Record<string, string>;
+  firstSeenTsSeconds: number;
+}
+
+/** One line of data/<target>/stack-history.log after replay: every stack's count at one tick. */
+export interface HistoryTick {
+  tsSeconds: number;
+  /** Process lifetime the tick belongs to: `${pid}@${processStartTsSeconds}`, or `url` for pprof-only targets. */
+  lifetime: string;
+  total: number;
+  /** stack id -> goroutine count; stacks absent from the map have count 0 at this tick. */
+  counts: Map<number, number>;
+}
+
+export interface SnapshotFile {
+  /** Path relative to the data dir, e.g. `api/snapshots/goroutine-20261127T023812Z-pid4242.pb.gz`. */
+  path: string;
+  tsSeconds: number;
+  pid: number | null;
+  bytes: number;
+}
+
+/** Everything recorded for one target, as read back from disk. */
+export interface TargetRecording {
+  name: string;
+  samples: SampleRow[];
+  stacks: StackRecord[];
+  ticks: HistoryTick[];
+  snapshots: SnapshotFile[];
+  /** Problems met while reading (torn lines skipped, older layout), one line each. */
+  warnings: string[];
+}
+
+// ---- analysis output (also the `report --json` summary; documented in README) ----
+
+export type Verdict = 'leak' | 'growing' | 'stable' | 'insufficient-data';
+
+export interface SeriesTrend {
+  first: number | null;
+  last: number | null;
+  /** Robust (Theil–Sen) slope in units per hour over the current lifetime; null with too few points. */
+  perHour: number | null;
+  /** What the shape looks like: see analysis/trend.ts for the tests and thresholds. */
+  shape: 'rising' | 'flat' | 'plateau' | 'step' | 'falling' | 'insufficient-data';
+}
+
+export type BlockingKind =
+  | 'chan send'
+  | 'chan receive'
+  | 'select'
+  | 'select (no cases)'
+  | 'mutex'
+  | 'rwmutex'
+  | 'waitgroup'
+  | 'cond'
+  | 'sleep'
+  | 'io'
+  | 'syscall'
+  | 'running'
+  | 'other';
+
+export interface Suspect {
+  stackId: number;
+  leafFunction: string;
+  frames: Frame[];
+  labels: Record<string, string>;
+  kind: BlockingKind;
+  first: number;
+  last: number;
+  perHour: number;
+  /** 0..1, share of tick-to-tick steps that did not decrease. */
+  consistency: number;
+  /** 0..1, this stack's share of all goroutines at the last tick. */
+  share: number;
+  score: number;
+  firstSeenTsSeconds: number;
+  /** Runtime-confirmed by /debug/pprof/goroutineleak (issue 6); false when not served. */
+  confirmed: boolean;
+  /** Source lines around the blocking frame when the file is readable ("list"). */
+  source?: { file: string; line: number; startLine: number; lines: string[] } | null;
+}
+
+export interface TargetSummary {
+  name: string;
+  verdict: Verdict;
+  /** One plain sentence for the verdict card. */
+  headline: string;
+  samples: number;
+  lifetimes: number;
+  goroutines: SeriesTrend;
+  rssBytes: SeriesTrend;
+  /** Estimated bytes each extra goroutine costs (RSS vs goroutines), null when it cannot be told. */
+  bytesPerGoroutine: number | null;
+  suspectsHoldBytes: number | null;
+  suspectsHoldBytesInADay: number | null;
+  suspects: Suspect[];
+  warnings: string[];
+}
+
+export interface Summary {
+  generatedAt: string;
+  targets: TargetSummary[];
+}

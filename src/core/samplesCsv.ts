@@ -1,0 +1,74 @@
+// data/<target>/samples.csv: one row per target per tick. People paste this file into spreadsheets,
+// so the header carries units, the first column is a date-time every spreadsheet parses, and no cell
+// can start a formula. The column order is a contract: new columns are only ever appended.
+import { stringify } from 'csv-stringify/sync';
+import type { SampleRow } from './model.js';
+
+export const SAMPLES_COLUMNS = [
+  'time_utc',
+  'ts_seconds',
+  'target',
+  'status',
+  'pid',
+  'process_start_ts_seconds',
+  'rss_bytes',
+  'vsz_bytes',
+  'cpu_seconds_total',
+  'cpu_percent',
+  'threads',
+  'fds',
+  'goroutines',
+  'stacks_distinct',
+  'event',
+  'message',
+] as const;
+
+export const SAMPLES_HEADER = SAMPLES_COLUMNS.join(',') + '\n';
+
+/**
+ * "2026-11-27 02:38:12": ISO 8601 with a space instead of T and no zone, because Excel, LibreOffice and
+ * Google Sheets all parse exactly this form as a date-time. It is UTC (the column name says so).
+ */
+export function formatTimeUtc(tsSeconds: number): string {
+  return new Date(Math.floor(tsSeconds) * 1000).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/**
+ * Makes untrusted text safe for a spreadsheet cell: one line, bounded, and never read as a formula.
+ * OWASP's rule: a cell starting with = + - @ (or tab / CR) is prefixed with a single quote.
+ */
+export function spreadsheetSafe(text: string, maxLength = 500): string {
+  let s = text.replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f]/g, '');
+  if (s.length > maxLength) s = s.slice(0, maxLength - 1) + '…';
+  return /^[=+\-@]/.test(s) ? `'${s}` : s;
+}
+
+function num(v: number | null, digits?: number): string {
+  if (v === null || !Number.isFinite(v)) return '';
+  return digits === undefined ? String(v) : String(Number(v.toFixed(digits)));
+}
+
+/** One CSV line (with its newline) for a row. */
+export function formatSampleRow(r: SampleRow): string {
+  return stringify([
+    [
+      formatTimeUtc(r.tsSeconds),
+      num(r.tsSeconds, 3),
+      spreadsheetSafe(r.target, 64),
+      r.status,
+      num(r.pid),
+      num(r.processStartTsSeconds),
+      num(r.rssBytes),
+      num(r.vszBytes),
+      num(r.cpuSecondsTotal, 2),
+      num(r.cpuPercent, 1),
+      num(r.threads),
+      num(r.fds),
+      num(r.goroutines),
+      num(r.stacksDistinct),
+      r.event,
+      spreadsheetSafe(r.message),
+    ],
+  ], { record_delimiter: '\n' });
+}
+

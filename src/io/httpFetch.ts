@@ -1,0 +1,118 @@
+// One bounded HTTP GET against a pprof endpoint: a deadline for the whole exchange, a cap on the body,
+// no redirects (a redirect to another host could carry our auth header there), and errors turned into
+// one-line messages that say what to fix. Secrets in headers never appear in a message.
+import http from 'node:http';
+import https from 'node:https';
+import type { SampleStatus } from '../core/model.js';
+
+export type FetchResult =
+  | { ok: true; body: Buffer; contentType: string; elapsedMs: number }
+  | { ok: false; status: SampleStatus; message: string };
+
+export interface FetchOptions {
+  headers?: Record<string, string>;
+  timeoutMs: number;
+  maxBytes: number;
+  /** Extra CA certificates (PEM) for https endpoints with a private CA. */
+  ca?: string | Buffer;
+}
+
+function describeNetworkError(e: NodeJS.ErrnoException, url: URL): string {
+  const where = url.host;
+  switch (e.code) {
+    case 'ECONNREFUSED':
+      return `connection refused at ${where}: is the service running and serving pprof there? check the pprof URL`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot resolve host ${url.hostname}: check the pprof URL`;
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return `connection to ${where} dropped mid-response`;
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `host ${where} unreachable`;
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'CERT_HAS_EXPIRED':
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return `TLS certificate of ${where} not trusted (${e.code}): give the CA with "caFile"`;
+    default:
+      return `request to ${where} failed (${e.code ?? e.message})`;
+  }
+}
+
+export function httpGet(urlText: string, opts: FetchOptions): Promise<FetchResult> {
+  const url = new URL(urlText);
+  const lib = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : null;
+  if (!lib) return Promise.resolve({ ok: false, status: 'error', message: `only http and https URLs are allowed (${url.protocol})` });
+  const started = performance.now();
+  return new Promise<FetchResult>((resolve) => {
+    let settled = false;
+    const finish = (r: FetchResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      req.destroy();
+      resolve(r);
+    };
+    const req = lib.get(
+      url,
+      { headers: { 'user-agent': 'leakwatch', accept: '*/*', ...opts.headers }, ca: opts.ca, agent: false },
+      (res) => {
+        const code = res.statusCode ?? 0;
+        const contentType = String(res.headers['content-type'] ?? '');
+        if (code >= 300 && code < 400) {
+          let to = 'elsewhere';
+          try {
+            to = new URL(String(res.headers.location ?? ''), url).host || to;
+          } catch {
+            // unparseable Location: still a redirect we do not follow
+          }
+          finish({ ok: false, status: 'pprof-http-error', message: `HTTP ${code} redirect to ${to}; leakwatch follows no redirects: use the final URL` });
+          return;
+        }
+        if (code === 401 || code === 403) {
+          finish({ ok: false, status: 'pprof-http-error', message: `HTTP ${code}: the endpoint wants credentials; set "headers" with \${VAR} from the environment` });
+          return;
+        }
+        if (code === 404) {
+          finish({ ok: false, status: 'pprof-http-error', message: `HTTP 404 at ${url.pathname}: no pprof handler there; import _ "net/http/pprof" and check the pprof base URL` });
+          return;
+        }
+        if (code < 200 || code >= 300) {
+          finish({ ok: false, status: 'pprof-http-error', message: `HTTP ${code} from ${url.host}${url.pathname}` });
+          return;
+        }
+        const declared = Number(res.headers['content-length']);
+        if (Number.isFinite(declared) && declared > opts.maxBytes) {
+          finish({ ok: false, status: 'pprof-too-large', message: `response is ${declared} bytes, over the ${opts.maxBytes}-byte cap (maxProfileBytes)` });
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > opts.maxBytes) {
+            finish({ ok: false, status: 'pprof-too-large', message: `response exceeded the ${opts.maxBytes}-byte cap (maxProfileBytes)` });
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('end', () => {
+          if (!res.complete) {
+            finish({ ok: false, status: 'pprof-unreachable', message: `connection to ${url.host} dropped mid-response` });
+            return;
+          }
+          finish({ ok: true, body: Buffer.concat(chunks), contentType, elapsedMs: performance.now() - started });
+        });
+        res.on('aborted', () => finish({ ok: false, status: 'pprof-unreachable', message: `connection to ${url.host} dropped mid-response` }));
+        res.on('error', (e: NodeJS.ErrnoException) => finish({ ok: false, status: 'pprof-unreachable', message: describeNetworkError(e, url) }));
+      },
+    );
+    req.on('error', (e: NodeJS.ErrnoException) => finish({ ok: false, status: 'pprof-unreachable', message: describeNetworkError(e, url) }));
+    const deadline = setTimeout(() => {
+      finish({ ok: false, status: 'pprof-timeout', message: `no complete answer from ${url.host} within ${opts.timeoutMs / 1000} s; is the service overloaded? raise "timeoutSeconds" if it is just slow` });
+    }, opts.timeoutMs);
+  });
+}

@@ -1,0 +1,75 @@
+// Appends whole lines so that a crash, a full disk or a concurrent reader never sees half a row twice.
+// One write() per append (O_APPEND), a torn tail from an earlier crash is cut back to the last newline
+// before writing, and a failed write is truncated away so the file still ends on a newline.
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+
+/** Files hold process names, stacks and labels of production services: owner-only by default. */
+export const FILE_MODE = 0o600;
+export const DIR_MODE = 0o700;
+
+const TAIL_WINDOW = 64 * 1024;
+
+/** Size to cut the file back to so that it ends on a newline (or is empty). */
+function repairedSize(fd: number, size: number): number {
+  if (size === 0) return 0;
+  const start = Math.max(0, size - TAIL_WINDOW);
+  const buf = Buffer.alloc(size - start);
+  readSync(fd, buf, 0, buf.length, start);
+  if (buf[buf.length - 1] === 0x0a) return size;
+  const nl = buf.lastIndexOf(0x0a);
+  return nl >= 0 ? start + nl + 1 : start === 0 ? 0 : size; // a line longer than the window: leave it
+}
+
+export interface AppendResult {
+  /** File size after the append. */
+  size: number;
+  /** Bytes of a torn tail that were cut away first (0 normally). */
+  repairedBytes: number;
+}
+
+/**
+ * Appends `text` (one or more complete lines). When the file is new or empty, `header` is written first in
+ * the same write. Throws on I/O errors after restoring the file to its previous size.
+ */
+export function appendLines(path: string, text: string, header = ''): AppendResult {
+  const fd = openSync(path, 'a+', FILE_MODE);
+  try {
+    const before = fstatSync(fd).size;
+    const size = repairedSize(fd, before);
+    if (size !== before) ftruncateSync(fd, size);
+    const data = Buffer.from(size === 0 ? header + text : text);
+    try {
+      const written = writeSync(fd, data);
+      if (written !== data.length) throw Object.assign(new Error(`short write (${written} of ${data.length} bytes)`), { code: 'ENOSPC' });
+    } catch (e) {
+      try {
+        ftruncateSync(fd, size);
+      } catch {
+        // the disk is in trouble; the reader skips a torn tail anyway
+      }
+      throw e;
+    }
+    return { size: size + data.length, repairedBytes: before - size };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads the first line of a file (up to 4 KiB), or null when the file does not exist. */
+export function readFirstLine(path: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const buf = Buffer.alloc(4096);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const s = buf.subarray(0, n).toString('utf8');
+    const nl = s.indexOf('\n');
+    return nl >= 0 ? s.slice(0, nl + 1) : s;
+  } finally {
+    closeSync(fd);
+  }
+}
