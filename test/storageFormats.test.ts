@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { formatSampleRow, formatTimeUtc, SAMPLES_COLUMNS, SAMPLES_HEADER, spreadsheetSafe } from '../src/core/samplesCsv.js';
+import { parseSamplesCsv } from '../src/core/samplesCsvRead.js';
+import { diffCounts, formatHistoryLine, replayHistory } from '../src/core/stackHistory.js';
+import { parseSnapshotFileName, snapshotFileName, snapshotsToDelete } from '../src/core/snapshots.js';
+import type { SampleRow } from '../src/core/model.js';
+
+const row = (over: Partial<SampleRow> = {}): SampleRow => ({
+  tsSeconds: 1795747611.357,
+  target: 'api',
+  status: 'ok',
+  pid: 4242,
+  processStartTsSeconds: 1795747600,
+  rssBytes: 12_345_678,
+  vszBytes: 1_200_000_000,
+  cpuSecondsTotal: 1.25,
+  cpuPercent: 3.456,
+  threads: 7,
+  fds: 9,
+  goroutines: 1234,
+  stacksDistinct: 17,
+  event: '',
+  message: '',
+  ...over,
+});
+
+test('time_utc is the form spreadsheets parse as a date-time, in UTC', () => {
+  assert.equal(formatTimeUtc(Date.UTC(2026, 10, 27, 2, 38, 12) / 1000), '2026-11-27 02:38:12');
+});
+
+test('a sample row round-trips through CSV; null stays empty, never zero', () => {
+  const r = row({ cpuPercent: null, fds: null, event: 'start' });
+  const text = SAMPLES_HEADER + formatSampleRow(r);
+  assert.equal(text.split('\n')[1].split(',').length, SAMPLES_COLUMNS.length);
+  const back = parseSamplesCsv(text, 'x').rows[0];
+  assert.equal(back.cpuPercent, null);
+  assert.equal(back.fds, null);
+  assert.equal(back.cpuSecondsTotal, 1.25);
+  assert.equal(back.event, 'start');
+  assert.equal(back.tsSeconds, 1795747611.357);
+});
+
+test('cells that would start a formula are defused; commas, quotes and newlines stay in one cell', () => {
+  for (const evil of ['=HYPERLINK("http://x")', '+1+2', '-2+3', '@SUM(1)']) {
+    assert.ok(spreadsheetSafe(evil).startsWith("'"), evil);
+  }
+  const r = row({ status: 'pprof-http-error', message: '=cmd|\' /C calc\'!A0, "quoted"\nsecond line' });
+  const line = formatSampleRow(r);
+  assert.equal(line.split('\n').length, 2, 'one physical line');
+  const back = parseSamplesCsv(SAMPLES_HEADER + line, 'x').rows[0];
+  assert.equal(back.message, `'=cmd|' /C calc'!A0, "quoted" second line`);
+});
+
+test('a torn last row (killed mid-write) is skipped with a warning', () => {
+  const text = SAMPLES_HEADER + formatSampleRow(row()) + formatSampleRow(row({ tsSeconds: 1795747671 })).slice(0, 30);
+  const parsed = parseSamplesCsv(text, 'api/samples.csv');
+  assert.equal(parsed.rows.length, 1);
+  assert.match(parsed.warnings.join(), /torn last row/);
+});
+
+test('history: deltas replay to the same counts as keyframes', () => {
+  const a = new Map([[1, 10], [2, 5], [3, 1]]);
+  const b = new Map([[1, 12], [2, 5], [4, 2]]);
+  const text =
+    formatHistoryLine('K', 100, '7@1', 16, a) +
+    formatHistoryLine('D', 160, '7@1', 19, diffCounts(a, b));
+  assert.equal(text.split('\n')[1], 'D 160 7@1 19 1:12 3:0 4:2');
+  const { ticks, warnings } = replayHistory(text, 'h');
+  assert.deepEqual(warnings, []);
+  assert.deepEqual([...ticks[1].counts].sort(), [...b].sort());
+  assert.equal(ticks[1].total, 19);
+});
+
+test('history: after a damaged line, deltas are skipped until the next keyframe; no invented numbers', () => {
+  const text = [
+    'K 100 7@1 10 1:10',
+    'D 160 7@1 11 1:x',
+    'D 220 7@1 12 1:12',
+    'K 280 7@1 13 1:13',
+    'D 340 7@1 14 1:14',
+    'D 400 7@1 15 1:1', // torn: no newline
+  ].join('\n');
+  const { ticks, warnings } = replayHistory(text, 'h');
+  assert.deepEqual(ticks.map((t) => [t.tsSeconds, t.counts.get(1)]), [[100, 10], [280, 13], [340, 14]]);
+  assert.equal(warnings.length, 3);
+});
+
+test('history: a delta of another lifetime never applies to the previous state', () => {
+  const { ticks } = replayHistory('K 100 7@1 10 1:10\nD 160 8@2 3 2:3\n', 'h');
+  assert.equal(ticks.length, 1);
+});
+
+test('snapshot names round-trip', () => {
+  const name = snapshotFileName(Date.UTC(2026, 10, 27, 2, 38, 12) / 1000, 4242);
+  assert.equal(name, 'goroutine-20261127T023812Z-pid4242.pb.gz');
+  assert.deepEqual(parseSnapshotFileName(name), { name, tsSeconds: Date.UTC(2026, 10, 27, 2, 38, 12) / 1000, pid: 4242 });
+  assert.equal(parseSnapshotFileName('goroutine-x.pb.gz'), null);
+  assert.equal(parseSnapshotFileName(snapshotFileName(0, null))?.pid, null);
+});
+
+test('snapshot retention keeps first of lifetime, first of each hour, latest; prunes by age', () => {
+  const h = 3600;
+  const t0 = Date.UTC(2026, 10, 1) / 1000;
+  const names: string[] = [];
+  // pid 1: one per minute for 3 hours
+  for (let m = 0; m < 180; m++) names.push(snapshotFileName(t0 + m * 60, 1));
+  // pid 2 (restart) 20 days later: 30 minutes
+  const t1 = t0 + 20 * 86400;
+  for (let m = 0; m < 30; m++) names.push(snapshotFileName(t1 + m * 60, 2));
+  const del = new Set(snapshotsToDelete(names, t1 + 30 * 60, 14, 2));
+  const kept = names.filter((n) => !del.has(n));
+  // pid 1's files are all older than 14 days: gone. pid 2: its first (= first of its hour) and its latest.
+  assert.deepEqual(kept, [snapshotFileName(t1, 2), snapshotFileName(t1 + 29 * 60, 2)]);
+  // Within retention: first of each hour and latest.
+  const del2 = new Set(snapshotsToDelete(names.slice(0, 180), t0 + 3 * h, 14, 1));
+  const kept2 = names.slice(0, 180).filter((n) => !del2.has(n));
+  assert.deepEqual(kept2, [snapshotFileName(t0, 1), snapshotFileName(t0 + h, 1), snapshotFileName(t0 + 2 * h, 1), snapshotFileName(t0 + 179 * 60, 1)]);
+});
