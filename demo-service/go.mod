@@ -1,0 +1,3 @@
+module leakwatch/demo-service
+
+go 1.19
