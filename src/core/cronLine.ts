@@ -22,7 +22,8 @@ export function cronLine(i: CronLineInput): string {
   const args = [shQuote(i.nodePath), shQuote(i.cliPath), 'record'];
   if (i.configPath) args.push('--config', shQuote(i.configPath));
   args.push('--data', shQuote(i.dataDir));
-  const cmd = `cd ${shQuote(i.projectDir)} && ${args.join(' ')} >> ${shQuote(i.logPath)} 2>&1`;
+  // mkdir first: the log redirection needs the folder before leakwatch runs (and after someone deletes it).
+  const cmd = `cd ${shQuote(i.projectDir)} && mkdir -p -m 700 ${shQuote(i.dataDir)} && ${args.join(' ')} >> ${shQuote(i.logPath)} 2>&1`;
   // The marker names the data dir so installs for two data dirs do not replace each other.
   return `* * * * * ${cmd.replace(/%/g, '\\%')} ${CRON_MARKER} ${i.dataDir.replace(/[%\n]/g, '_')}`;
 }
