@@ -85,8 +85,12 @@ test('record: cron ticks, loop mode, snapshots, restart and a dead endpoint agai
   assert.ok(g[g.length - 1] > g[0], `goroutines grew: ${g.join(',')}`);
 
   // Snapshots: real profiles that decode and that go tool pprof opens.
-  const snaps = readdirSync(join(data, 'svc', 'snapshots'));
+  const all = readdirSync(join(data, 'svc', 'snapshots'));
+  const snaps = all.filter((n) => /^goroutine-\d/.test(n));
   assert.ok(snaps.length >= 2 && snaps.length <= 3, snaps.join(' ')); // first of lifetime (= first of the hour) + latest
+  // One debug=2 dump (the service is far below the goroutine cap, and they are taken at most every 30 minutes).
+  assert.equal(all.filter((n) => n.startsWith('goroutine-debug2-')).length, 1, all.join(' '));
+  assert.ok(afterLoop.samples.every((s) => s.heapInuseBytes! > 0), 'Go heap in use recorded from /debug/pprof/heap');
   const newest = join(data, 'svc', 'snapshots', snaps.sort()[snaps.length - 1]);
   assert.equal(parseGoroutineProfile(readFileSync(newest), 1 << 26).total, g[g.length - 1]);
   const top = await run(go!, ['tool', 'pprof', '-top', newest]);

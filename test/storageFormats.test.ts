@@ -94,9 +94,12 @@ test('history: a delta of another lifetime never applies to the previous state',
 test('snapshot names round-trip', () => {
   const name = snapshotFileName(Date.UTC(2026, 10, 27, 2, 38, 12) / 1000, 4242);
   assert.equal(name, 'goroutine-20261127T023812Z-pid4242.pb.gz');
-  assert.deepEqual(parseSnapshotFileName(name), { name, tsSeconds: Date.UTC(2026, 10, 27, 2, 38, 12) / 1000, pid: 4242 });
+  assert.deepEqual(parseSnapshotFileName(name), { name, kind: 'goroutine', tsSeconds: Date.UTC(2026, 10, 27, 2, 38, 12) / 1000, pid: 4242 });
   assert.equal(parseSnapshotFileName('goroutine-x.pb.gz'), null);
   assert.equal(parseSnapshotFileName(snapshotFileName(0, null))?.pid, null);
+  assert.equal(parseSnapshotFileName(snapshotFileName(0, 7, 'goroutine-debug2'))?.kind, 'goroutine-debug2');
+  assert.match(snapshotFileName(0, 7, 'goroutine-debug2'), /\.txt\.gz$/);
+  assert.equal(parseSnapshotFileName('goroutineleak-19700101T000000Z-pid7.txt.gz'), null);
 });
 
 test('snapshot retention keeps first of lifetime, first of each hour, latest; prunes by age', () => {
@@ -112,6 +115,8 @@ test('snapshot retention keeps first of lifetime, first of each hour, latest; pr
   const kept = names.filter((n) => !del.has(n));
   // pid 1's files are all older than 14 days: gone. pid 2: its first (= first of its hour) and its latest.
   assert.deepEqual(kept, [snapshotFileName(t1, 2), snapshotFileName(t1 + 29 * 60, 2)]);
+  // Retention is per kind: a debug2 file never counts as the newest goroutine snapshot.
+  assert.deepEqual(snapshotsToDelete([...names.slice(0, 3), snapshotFileName(t0 + 600, 1, 'goroutine-debug2')], t0 + 700, 14, 1, 'goroutine'), [snapshotFileName(t0 + 60, 1)]);
   // Within retention: first of each hour and latest.
   const del2 = new Set(snapshotsToDelete(names.slice(0, 180), t0 + 3 * h, 14, 1));
   const kept2 = names.slice(0, 180).filter((n) => !del2.has(n));

@@ -13,6 +13,27 @@ export interface TargetConfig {
   timeoutSeconds?: number;
   /** Functions to ignore as suspects (goleak style; a trailing * matches a prefix). */
   ignore?: string[];
+  /** Record the Go heap in use from <pprof>/heap each tick (default true). */
+  heap?: boolean;
+  /** expvar URL for memstats; default <origin>/debug/vars when pprof ends in /debug/pprof; false turns it off. */
+  vars?: string | false;
+  /** Fetch /debug/pprof/goroutineleak (it runs a GC) at most this often, in minutes (default 10). */
+  leakProfileMinutes?: number;
+  /** debug=2 dumps stop the world: only below maxGoroutines, at most every everyMinutes (default 5000 / 30); false = never. */
+  debug2?: { maxGoroutines: number; everyMinutes: number } | false;
+}
+
+export const TARGET_DEFAULTS = {
+  leakProfileMinutes: 10,
+  debug2: { maxGoroutines: 5000, everyMinutes: 30 },
+} as const;
+
+/** The expvar URL for a target, or null. */
+export function varsUrl(t: TargetConfig): string | null {
+  if (t.vars === false) return null;
+  if (typeof t.vars === 'string') return t.vars;
+  if (t.pprof && /\/debug\/pprof$/.test(t.pprof)) return t.pprof.replace(/\/debug\/pprof$/, '/debug/vars');
+  return null;
 }
 
 export interface Config {
@@ -38,7 +59,7 @@ export const DEFAULTS = {
 /** Target names become folder names and CSV cells: keep them to a safe alphabet that cannot start a formula. */
 export const TARGET_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-const TARGET_KEYS = ['name', 'pid', 'process', 'pidfile', 'pprof', 'headers', 'timeoutSeconds', 'ignore'];
+const TARGET_KEYS = ['name', 'pid', 'process', 'pidfile', 'pprof', 'headers', 'timeoutSeconds', 'ignore', 'heap', 'vars', 'leakProfileMinutes', 'debug2'];
 const TOP_KEYS = ['targets', 'retentionDays', 'timeoutSeconds', 'maxProfileBytes', 'concurrency', 'ignore'];
 
 export class ConfigError extends Error {}
@@ -123,6 +144,25 @@ export function validateTarget(raw: unknown, path: string): TargetConfig {
   }
   if (raw.timeoutSeconds !== undefined) t.timeoutSeconds = positiveNumber(raw.timeoutSeconds, `${path}.timeoutSeconds`);
   if (raw.ignore !== undefined) t.ignore = stringList(raw.ignore, `${path}.ignore`);
+  if (raw.heap !== undefined) {
+    if (typeof raw.heap !== 'boolean') fail(`${path}.heap`, 'expected true or false');
+    t.heap = raw.heap;
+  }
+  if (raw.vars !== undefined) t.vars = raw.vars === false ? false : normalisePprofUrl(raw.vars, `${path}.vars`);
+  if (raw.leakProfileMinutes !== undefined) t.leakProfileMinutes = positiveNumber(raw.leakProfileMinutes, `${path}.leakProfileMinutes`);
+  if (raw.debug2 !== undefined) {
+    if (raw.debug2 === false) t.debug2 = false;
+    else if (!isObject(raw.debug2)) fail(`${path}.debug2`, 'expected false or {"maxGoroutines": 5000, "everyMinutes": 30}');
+    else {
+      for (const k of Object.keys(raw.debug2)) {
+        if (k !== 'maxGoroutines' && k !== 'everyMinutes') fail(`${path}.debug2.${k}`, 'unknown key; expected maxGoroutines, everyMinutes');
+      }
+      t.debug2 = {
+        maxGoroutines: raw.debug2.maxGoroutines === undefined ? TARGET_DEFAULTS.debug2.maxGoroutines : positiveNumber(raw.debug2.maxGoroutines, `${path}.debug2.maxGoroutines`, true),
+        everyMinutes: raw.debug2.everyMinutes === undefined ? TARGET_DEFAULTS.debug2.everyMinutes : positiveNumber(raw.debug2.everyMinutes, `${path}.debug2.everyMinutes`),
+      };
+    }
+  }
   return t;
 }
 

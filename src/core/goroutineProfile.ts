@@ -53,8 +53,11 @@ function toNumber(v: number | bigint | undefined): number {
   return typeof v === 'bigint' ? Number(v) : (v ?? 0);
 }
 
-/** Decodes protobuf bytes (already inflated) into stacks with counts. Throws ProfileError on anything odd. */
-export function decodeGoroutineProfile(bytes: Uint8Array): GoroutineProfile {
+/**
+ * Decodes protobuf bytes (already inflated) into stacks with counts. Throws ProfileError on anything odd.
+ * `sampleType` is `goroutine`, or `goroutineleak` for Go 1.26's runtime-confirmed leak profile (same shape).
+ */
+export function decodeGoroutineProfile(bytes: Uint8Array, sampleType = 'goroutine'): GoroutineProfile {
   let p: Profile;
   try {
     p = Profile.decode(bytes);
@@ -68,9 +71,9 @@ export function decodeGoroutineProfile(bytes: Uint8Array): GoroutineProfile {
     return strings[n];
   };
   const types = p.sampleType.map((t) => `${str(t.type)}/${str(t.unit)}`);
-  if (types.length !== 1 || types[0] !== 'goroutine/count') {
+  if (types.length !== 1 || types[0] !== `${sampleType}/count`) {
     const what = types.length ? types.join(', ') : 'no sample types';
-    throw new ProfileError(`not a goroutine profile (sample types: ${what.slice(0, 120)}); point pprof at the /debug/pprof base URL`);
+    throw new ProfileError(`not a ${sampleType} profile (sample types: ${what.slice(0, 120)}); point pprof at the /debug/pprof base URL`);
   }
 
   const functions = new Map<number, { name: string; file: string }>();
@@ -114,6 +117,47 @@ export function decodeGoroutineProfile(bytes: Uint8Array): GoroutineProfile {
 }
 
 /** inflate + decode, the recorder's one call. */
-export function parseGoroutineProfile(body: Uint8Array, maxInflatedBytes: number): GoroutineProfile {
-  return decodeGoroutineProfile(inflateProfile(body, maxInflatedBytes));
+export function parseGoroutineProfile(body: Uint8Array, maxInflatedBytes: number, sampleType = 'goroutine'): GoroutineProfile {
+  return decodeGoroutineProfile(inflateProfile(body, maxInflatedBytes), sampleType);
+}
+
+/**
+ * Go heap in use from /debug/pprof/heap: the sum of the inuse_space sample values. The runtime scales its
+ * sampled allocations (one per 512 KiB by default) to estimates, as of the most recent GC.
+ */
+export function heapInuseBytes(body: Uint8Array, maxInflatedBytes: number): number {
+  let p: Profile;
+  try {
+    p = Profile.decode(inflateProfile(body, maxInflatedBytes));
+  } catch (e) {
+    if (e instanceof ProfileError) throw e;
+    throw new ProfileError(`not a pprof profile (${(e as Error).message})`);
+  }
+  const strings = p.stringTable.strings;
+  const idx = p.sampleType.findIndex((t) => strings[toNumber(t.type)] === 'inuse_space');
+  if (idx < 0) throw new ProfileError('not a heap profile (no inuse_space sample type)');
+  let sum = 0;
+  for (const s of p.sample) sum += toNumber(s.value[idx]);
+  return sum;
+}
+
+export interface Memstats {
+  heapInuseBytes: number | null;
+  stackInuseBytes: number | null;
+  sysBytes: number | null;
+  numGc: number | null;
+}
+
+/** expvar's /debug/vars: only the memstats we chart are kept (cmdline may hold secrets and is never stored). */
+export function parseExpvarMemstats(text: string): Memstats {
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch {
+    throw new ProfileError('/debug/vars is not JSON');
+  }
+  const m = (o as { memstats?: Record<string, unknown> } | null)?.memstats;
+  if (!m || typeof m !== 'object') throw new ProfileError('/debug/vars has no memstats (import _ "expvar")');
+  const n = (k: string) => (typeof m[k] === 'number' && Number.isFinite(m[k]) ? (m[k] as number) : null);
+  return { heapInuseBytes: n('HeapInuse'), stackInuseBytes: n('StackInuse'), sysBytes: n('Sys'), numGc: n('NumGC') };
 }

@@ -61,6 +61,15 @@ export interface SampleRow {
   stacksDistinct: number | null;
   event: SampleEvent;
   message: string;
+  /** Go heap in use: sum of inuse_space in /debug/pprof/heap (the runtime's sampled estimate, as of the last GC). */
+  heapInuseBytes?: number | null;
+  /** From expvar's /debug/vars memstats, when the service serves it. */
+  memstatsHeapInuseBytes?: number | null;
+  memstatsStackInuseBytes?: number | null;
+  memstatsSysBytes?: number | null;
+  memstatsNumGc?: number | null;
+  /** Goroutines the runtime proved leaked (/debug/pprof/goroutineleak), on the ticks it was fetched. */
+  leakedConfirmed?: number | null;
 }
 
 /** A stack as stored in data/<target>/stacks.jsonl: the dictionary the history refers to by id. */
@@ -85,6 +94,8 @@ export interface HistoryTick {
 export interface SnapshotFile {
   /** Path relative to the data dir, e.g. `api/snapshots/goroutine-20261127T023812Z-pid4242.pb.gz`. */
   path: string;
+  /** goroutine (default), goroutineleak, or goroutine-debug2 (gzipped text dump); see core/snapshots.ts. */
+  kind?: 'goroutine' | 'goroutineleak' | 'goroutine-debug2';
   tsSeconds: number;
   pid: number | null;
   bytes: number;

@@ -21,6 +21,12 @@ export const SAMPLES_COLUMNS = [
   'stacks_distinct',
   'event',
   'message',
+  'heap_inuse_bytes',
+  'memstats_heap_inuse_bytes',
+  'memstats_stack_inuse_bytes',
+  'memstats_sys_bytes',
+  'memstats_num_gc',
+  'leaked_goroutines_confirmed',
 ] as const;
 
 export const SAMPLES_HEADER = SAMPLES_COLUMNS.join(',') + '\n';
@@ -68,6 +74,12 @@ export function formatSampleRow(r: SampleRow): string {
       num(r.stacksDistinct),
       r.event,
       spreadsheetSafe(r.message),
+      num(r.heapInuseBytes ?? null),
+      num(r.memstatsHeapInuseBytes ?? null),
+      num(r.memstatsStackInuseBytes ?? null),
+      num(r.memstatsSysBytes ?? null),
+      num(r.memstatsNumGc ?? null),
+      num(r.leakedConfirmed ?? null),
     ],
   ], { record_delimiter: '\n' });
 }

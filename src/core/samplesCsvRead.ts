@@ -73,6 +73,12 @@ export function parseSamplesCsv(text: string, source: string): ParsedSamples {
       stacksDistinct: n(rec, 'stacks_distinct'),
       event: (event === 'start' || event === 'restart' ? event : '') as SampleEvent,
       message: get(rec, 'message'),
+      heapInuseBytes: n(rec, 'heap_inuse_bytes'),
+      memstatsHeapInuseBytes: n(rec, 'memstats_heap_inuse_bytes'),
+      memstatsStackInuseBytes: n(rec, 'memstats_stack_inuse_bytes'),
+      memstatsSysBytes: n(rec, 'memstats_sys_bytes'),
+      memstatsNumGc: n(rec, 'memstats_num_gc'),
+      leakedConfirmed: n(rec, 'leaked_goroutines_confirmed'),
     });
   }
   if (bad) warnings.push(`${source}: skipped ${bad} row(s) that did not parse`);

@@ -1,23 +1,33 @@
-// Raw goroutine profiles kept as data/<target>/snapshots/goroutine-<UTC time>-pid<pid>.pb.gz, byte for byte
-// as the endpoint served them, so `go tool pprof` opens them. One per minute would be 1,440 files a day;
-// we keep the first of each process lifetime, the first of each UTC hour, and the latest, and prune by age.
+// Raw profiles kept as data/<target>/snapshots/<kind>-<UTC time>-pid<pid>.<ext>, byte for byte as the endpoint
+// served them, so `go tool pprof` opens them. One per minute would be 1,440 files a day; per kind we keep the
+// first of each process lifetime, the first of each UTC hour, and the latest, and prune by age.
+//   goroutine-…pb.gz       /debug/pprof/goroutine (every tick)
+//   goroutineleak-…pb.gz   /debug/pprof/goroutineleak (Go 1.26+ built with GOEXPERIMENT=goroutineleakprofile)
+//   goroutine-debug2-…txt.gz  /debug/pprof/goroutine?debug=2, gzipped text (only below a goroutine-count cap)
+
+export type SnapshotKind = 'goroutine' | 'goroutineleak' | 'goroutine-debug2';
+
+const EXT: Record<SnapshotKind, string> = { goroutine: 'pb.gz', goroutineleak: 'pb.gz', 'goroutine-debug2': 'txt.gz' };
 
 export interface SnapshotName {
   name: string;
+  kind: SnapshotKind;
   tsSeconds: number;
   pid: number | null;
 }
 
-export function snapshotFileName(tsSeconds: number, pid: number | null): string {
+export function snapshotFileName(tsSeconds: number, pid: number | null, kind: SnapshotKind = 'goroutine'): string {
   const stamp = new Date(Math.floor(tsSeconds) * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `goroutine-${stamp}-pid${pid ?? 'none'}.pb.gz`;
+  return `${kind}-${stamp}-pid${pid ?? 'none'}.${EXT[kind]}`;
 }
 
 export function parseSnapshotFileName(name: string): SnapshotName | null {
-  const m = /^goroutine-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-pid(\d+|none)\.pb\.gz$/.exec(name);
+  const m = /^(goroutine|goroutineleak|goroutine-debug2)-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-pid(\d+|none)\.(pb\.gz|txt\.gz)$/.exec(name);
   if (!m) return null;
-  const ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
-  return { name, tsSeconds: ms / 1000, pid: m[7] === 'none' ? null : Number(m[7]) };
+  const kind = m[1] as SnapshotKind;
+  if (EXT[kind] !== m[9]) return null;
+  const ms = Date.UTC(+m[2], +m[3] - 1, +m[4], +m[5], +m[6], +m[7]);
+  return { name, kind, tsSeconds: ms / 1000, pid: m[8] === 'none' ? null : Number(m[8]) };
 }
 
 /**
@@ -30,8 +40,9 @@ export function snapshotsToDelete(
   nowSeconds: number,
   retentionDays: number,
   currentPid: number | null,
+  kind: SnapshotKind = 'goroutine',
 ): string[] {
-  const snaps = names.map(parseSnapshotFileName).filter((s): s is SnapshotName => s !== null);
+  const snaps = names.map(parseSnapshotFileName).filter((s): s is SnapshotName => s !== null && s.kind === kind);
   snaps.sort((a, b) => a.tsSeconds - b.tsSeconds || a.name.localeCompare(b.name));
   if (snaps.length === 0) return [];
   const keep = new Set<string>();

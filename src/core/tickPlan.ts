@@ -27,6 +27,11 @@ export interface TargetState {
   stacksBytes: number;
   /** Warnings already shown once for this target (e.g. pprof exposed without auth). */
   warned: string[];
+  /** Optional endpoints that answered 404 are not asked again before these times (unix seconds). */
+  varsRetryTsSeconds: number;
+  leakRetryTsSeconds: number;
+  lastLeakFetchTsSeconds: number;
+  lastDebug2TsSeconds: number;
 }
 
 export function emptyState(): TargetState {
@@ -45,6 +50,10 @@ export function emptyState(): TargetState {
     stackIds: {},
     stacksBytes: -1,
     warned: [],
+    varsRetryTsSeconds: 0,
+    leakRetryTsSeconds: 0,
+    lastLeakFetchTsSeconds: 0,
+    lastDebug2TsSeconds: 0,
   };
 }
 
@@ -108,6 +117,15 @@ export type ProfileOutcome =
   | { ok: false; status: SampleStatus; message: string }
   | null; // no pprof URL configured, or not fetched
 
+/** What the optional endpoints added this tick (heap, expvar memstats, the runtime's leak profile). */
+export interface TickExtras {
+  heapInuseBytes: number | null;
+  memstats: { heapInuseBytes: number | null; stackInuseBytes: number | null; sysBytes: number | null; numGc: number | null } | null;
+  leakedConfirmed: number | null;
+  /** One-line notes for the message column (an optional endpoint failing never fails the row). */
+  notes: string[];
+}
+
 export interface TickPlan {
   row: SampleRow;
   historyLine: string | null;
@@ -127,6 +145,7 @@ export function planTick(
   id: Identity,
   outcome: ProfileOutcome,
   historyBytesNow: number,
+  extras: TickExtras | null = null,
 ): TickPlan {
   const state: TargetState = { ...prev, lastCounts: { ...prev.lastCounts }, stackIds: { ...prev.stackIds } };
   const row: SampleRow = {
@@ -216,6 +235,15 @@ export function planTick(
       : formatHistoryLine('D', tsSeconds, id.lifetime, prof.total, diffCounts(prevCounts, counts));
     state.linesSinceKeyframe = keyframe ? 0 : prev.linesSinceKeyframe + 1;
     state.lastCounts = Object.fromEntries(counts);
+  }
+  if (extras) {
+    row.heapInuseBytes = extras.heapInuseBytes;
+    row.memstatsHeapInuseBytes = extras.memstats?.heapInuseBytes ?? null;
+    row.memstatsStackInuseBytes = extras.memstats?.stackInuseBytes ?? null;
+    row.memstatsSysBytes = extras.memstats?.sysBytes ?? null;
+    row.memstatsNumGc = extras.memstats?.numGc ?? null;
+    row.leakedConfirmed = extras.leakedConfirmed;
+    messages.push(...extras.notes);
   }
   row.message = messages.join('; ');
   return { row, historyLine, newStacks, state };

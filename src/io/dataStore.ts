@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync,
 import { join } from 'node:path';
 import type { StackRecord } from '../core/model.js';
 import { SAMPLES_HEADER } from '../core/samplesCsv.js';
-import { snapshotFileName, snapshotsToDelete } from '../core/snapshots.js';
+import { snapshotFileName, snapshotsToDelete, type SnapshotKind } from '../core/snapshots.js';
 import { emptyState, stackHash, type TargetState } from '../core/tickPlan.js';
 import { stackKey } from '../core/goroutineProfile.js';
 import { appendLines, DIR_MODE, FILE_MODE, readFirstLine } from './safeAppend.js';
@@ -142,13 +142,14 @@ export function saveSnapshot(
   tsSeconds: number,
   pid: number | null,
   retentionDays: number,
+  kind: SnapshotKind = 'goroutine',
 ): string {
   const snapDir = join(dir, FILES.snapshots);
   ensureDir(snapDir);
-  const path = join(snapDir, snapshotFileName(tsSeconds, pid));
+  const path = join(snapDir, snapshotFileName(tsSeconds, pid, kind));
   writeFileAtomic(path, body);
   const names = readdirSync(snapDir);
-  for (const name of snapshotsToDelete(names, tsSeconds, retentionDays, pid)) {
+  for (const name of snapshotsToDelete(names, tsSeconds, retentionDays, pid, kind)) {
     try {
       unlinkSync(join(snapDir, name));
     } catch {

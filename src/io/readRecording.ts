@@ -41,10 +41,20 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
   const inRange = (ts: number) => ts >= since && ts <= until;
   const warnings: string[] = [];
 
-  const samplesText = readText(join(dir, FILES.samples)) ?? '';
-  const parsed = parseSamplesCsv(samplesText, `${name}/${FILES.samples}`);
-  warnings.push(...parsed.warnings);
-  const samples = parsed.rows.filter((r) => inRange(r.tsSeconds));
+  // Files moved aside when the column layout changed (samples.<unix seconds>.old.csv) come first, oldest first;
+  // they are read by column name, so older layouts still chart.
+  let older: string[] = [];
+  try {
+    older = readdirSync(dir).filter((n) => /^samples\.\d+\.old\.csv$/.test(n)).sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
+  } catch {
+    // no folder
+  }
+  const samples = [];
+  for (const file of [...older, FILES.samples]) {
+    const parsed = parseSamplesCsv(readText(join(dir, file)) ?? '', `${name}/${file}`);
+    warnings.push(...parsed.warnings);
+    samples.push(...parsed.rows.filter((r) => inRange(r.tsSeconds)));
+  }
 
   const stacksText = readText(join(dir, FILES.stacks)) ?? '';
   const st = parseStacksJsonl(stacksText, `${name}/${FILES.stacks}`);
@@ -60,7 +70,7 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
       const s = parseSnapshotFileName(n);
       if (!s || !inRange(s.tsSeconds)) continue;
       const rel = join(name, FILES.snapshots, n);
-      snapshots.push({ path: rel, tsSeconds: s.tsSeconds, pid: s.pid, bytes: fileSize(join(dataDir, rel)) });
+      snapshots.push({ path: rel, kind: s.kind, tsSeconds: s.tsSeconds, pid: s.pid, bytes: fileSize(join(dataDir, rel)) });
     }
   } catch {
     // no snapshots yet

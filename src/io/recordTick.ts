@@ -1,11 +1,12 @@
 // One tick: sample every target once (concurrently, bounded), write what was seen, never lose what is on disk.
 import { join } from 'node:path';
 import type { Config, TargetConfig } from '../core/config.js';
-import { expandHeaders } from '../core/config.js';
-import { parseGoroutineProfile, ProfileError } from '../core/goroutineProfile.js';
+import { expandHeaders, TARGET_DEFAULTS, varsUrl } from '../core/config.js';
+import { heapInuseBytes, parseExpvarMemstats, parseGoroutineProfile, ProfileError } from '../core/goroutineProfile.js';
 import type { SampleRow } from '../core/model.js';
 import { formatSampleRow, SAMPLES_HEADER } from '../core/samplesCsv.js';
-import { identify, planTick, type ProfileOutcome } from '../core/tickPlan.js';
+import { identify, planTick, type ProfileOutcome, type TargetState, type TickExtras } from '../core/tickPlan.js';
+import { gzipSync } from 'node:zlib';
 import {
   appendHistory,
   appendStacks,
@@ -62,6 +63,89 @@ async function fetchProfile(t: TargetConfig, cfg: Config, env: Record<string, st
   }
 }
 
+/** How long an optional endpoint that answered 404 is left alone. */
+const OPTIONAL_RETRY_SECONDS = 6 * 3600;
+
+type Backoff = Pick<TargetState, 'varsRetryTsSeconds' | 'leakRetryTsSeconds' | 'lastLeakFetchTsSeconds' | 'lastDebug2TsSeconds'>;
+
+/**
+ * The optional endpoints, one after another (never concurrently with each other: goroutineleak runs a GC and
+ * debug=2 stops the world). Each failure is a note, never a failed row.
+ */
+async function fetchExtras(
+  t: TargetConfig,
+  cfg: Config,
+  headers: Record<string, string>,
+  prev: Backoff,
+  ts: number,
+  goroutines: number,
+  save: (body: Uint8Array, kind: 'goroutineleak' | 'goroutine-debug2') => void,
+): Promise<{ extras: TickExtras; backoff: Backoff }> {
+  const extras: TickExtras = { heapInuseBytes: null, memstats: null, leakedConfirmed: null, notes: [] };
+  const backoff: Backoff = {
+    varsRetryTsSeconds: prev.varsRetryTsSeconds,
+    leakRetryTsSeconds: prev.leakRetryTsSeconds,
+    lastLeakFetchTsSeconds: prev.lastLeakFetchTsSeconds,
+    lastDebug2TsSeconds: prev.lastDebug2TsSeconds,
+  };
+  const timeoutMs = (t.timeoutSeconds ?? cfg.timeoutSeconds) * 1000;
+  const get = (url: string) => httpGet(url, { headers, timeoutMs, maxBytes: cfg.maxProfileBytes });
+  const inflateCap = cfg.maxProfileBytes * INFLATE_FACTOR;
+
+  if (t.heap !== false) {
+    const r = await get(`${t.pprof}/heap`);
+    try {
+      if (r.ok) extras.heapInuseBytes = heapInuseBytes(r.body, inflateCap);
+      else extras.notes.push(`heap: ${r.message}`);
+    } catch (e) {
+      extras.notes.push(`heap: ${(e as Error).message}`);
+    }
+  }
+  const vars = varsUrl(t);
+  if (vars && ts >= prev.varsRetryTsSeconds) {
+    const r = await get(vars);
+    if (r.ok) {
+      try {
+        extras.memstats = parseExpvarMemstats(r.body.toString('utf8'));
+      } catch (e) {
+        extras.notes.push(`vars: ${(e as Error).message}`);
+        backoff.varsRetryTsSeconds = ts + OPTIONAL_RETRY_SECONDS;
+      }
+    } else if (/HTTP 404/.test(r.message)) {
+      backoff.varsRetryTsSeconds = ts + OPTIONAL_RETRY_SECONDS; // no expvar: quietly ask again in a few hours
+    } else {
+      extras.notes.push(`vars: ${r.message}`);
+    }
+  }
+  const leakEvery = (t.leakProfileMinutes ?? TARGET_DEFAULTS.leakProfileMinutes) * 60;
+  if (ts >= prev.leakRetryTsSeconds && ts - prev.lastLeakFetchTsSeconds >= leakEvery) {
+    backoff.lastLeakFetchTsSeconds = ts;
+    const r = await get(`${t.pprof}/goroutineleak`);
+    if (r.ok) {
+      try {
+        extras.leakedConfirmed = parseGoroutineProfile(r.body, inflateCap, 'goroutineleak').total;
+        save(r.body, 'goroutineleak');
+      } catch (e) {
+        extras.notes.push(`goroutineleak: ${(e as Error).message}`);
+      }
+    } else if (/HTTP 404/.test(r.message)) {
+      // Served only by Go 1.26+ built with GOEXPERIMENT=goroutineleakprofile.
+      backoff.leakRetryTsSeconds = ts + OPTIONAL_RETRY_SECONDS;
+    } else {
+      extras.notes.push(`goroutineleak: ${r.message}`);
+    }
+  }
+  const d2 = t.debug2 === undefined ? TARGET_DEFAULTS.debug2 : t.debug2;
+  // debug=2 stops the world for the whole dump (1.6 s at 100k goroutines): only below the cap, and rarely.
+  if (d2 && goroutines <= d2.maxGoroutines && ts - prev.lastDebug2TsSeconds >= d2.everyMinutes * 60) {
+    backoff.lastDebug2TsSeconds = ts;
+    const r = await get(`${t.pprof}/goroutine?debug=2`);
+    if (r.ok && /^goroutine \d+/.test(r.body.subarray(0, 64).toString('latin1'))) save(gzipSync(r.body), 'goroutine-debug2');
+    else extras.notes.push(`debug=2: ${r.ok ? 'not a goroutine dump' : r.message}`);
+  }
+  return { extras, backoff };
+}
+
 export async function recordTarget(t: TargetConfig, opts: TickOptions): Promise<TargetResult> {
   const dir = targetDir(opts.dataDir, t.name);
   const problems: string[] = [];
@@ -76,7 +160,16 @@ export async function recordTarget(t: TargetConfig, opts: TickOptions): Promise<
     // Sample time: after the process read, before the (slower) profile fetch.
     const ts = (opts.nowSeconds ?? (() => Date.now() / 1000))();
     const { outcome, body } = id.kind === 'failed' ? { outcome: null, body: null } : await fetchProfile(t, opts.config, opts.env);
-    const plan = planTick(state, t, ts, id, outcome, historySize(dir));
+    let extras: TickExtras | null = null;
+    let backoff: Backoff | null = null;
+    const pendingSnapshots: Array<{ body: Uint8Array; kind: 'goroutineleak' | 'goroutine-debug2' }> = [];
+    if (outcome?.ok) {
+      const h = expandHeaders(t.headers, opts.env);
+      const headers = 'headers' in h ? h.headers : {};
+      ({ extras, backoff } = await fetchExtras(t, opts.config, headers, state, ts, outcome.profile.total, (b, kind) => pendingSnapshots.push({ body: b, kind })));
+    }
+    const plan = planTick(state, t, ts, id, outcome, historySize(dir), extras);
+    if (backoff) Object.assign(plan.state, backoff);
 
     // Dictionary before history before row: a reader never meets an id it cannot resolve.
     if (plan.newStacks.length) plan.state.stacksBytes = appendStacks(dir, plan.newStacks);
@@ -85,11 +178,12 @@ export async function recordTarget(t: TargetConfig, opts: TickOptions): Promise<
     if (samples.movedAside) say(`samples.csv had another layout; moved it to ${samples.movedAside}`);
     appendLines(samples.path, formatSampleRow(plan.row), SAMPLES_HEADER);
     saveState(dir, plan.state);
-    if (body && outcome?.ok) {
+    const snapshots = [...(body && outcome?.ok ? [{ body, kind: 'goroutine' as const }] : []), ...pendingSnapshots];
+    for (const snap of snapshots) {
       try {
-        saveSnapshot(dir, body, ts, plan.row.pid, opts.config.retentionDays);
+        saveSnapshot(dir, snap.body, ts, plan.row.pid, opts.config.retentionDays, snap.kind);
       } catch (e) {
-        say(`could not save the snapshot (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        say(`could not save the ${snap.kind} snapshot (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       }
     }
     if (plan.row.status !== 'ok') say(`${plan.row.status}: ${plan.row.message}`);
