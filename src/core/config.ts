@@ -13,6 +13,10 @@ export interface TargetConfig {
   timeoutSeconds?: number;
   /** Functions to ignore as suspects (goleak style; a trailing * matches a prefix). */
   ignore?: string[];
+  /** Basic auth; both values may hold ${VAR} from the environment. */
+  basicAuth?: { user: string; password: string };
+  /** PEM file with the CA that signed an https endpoint's certificate. */
+  caFile?: string;
   /** Record the Go heap in use from <pprof>/heap each tick (default true). */
   heap?: boolean;
   /** expvar URL for memstats; default <origin>/debug/vars when pprof ends in /debug/pprof; false turns it off. */
@@ -59,7 +63,7 @@ export const DEFAULTS = {
 /** Target names become folder names and CSV cells: keep them to a safe alphabet that cannot start a formula. */
 export const TARGET_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-const TARGET_KEYS = ['name', 'pid', 'process', 'pidfile', 'pprof', 'headers', 'timeoutSeconds', 'ignore', 'heap', 'vars', 'leakProfileMinutes', 'debug2'];
+const TARGET_KEYS = ['name', 'pid', 'process', 'pidfile', 'pprof', 'headers', 'timeoutSeconds', 'ignore', 'heap', 'vars', 'leakProfileMinutes', 'debug2', 'basicAuth', 'caFile'];
 const TOP_KEYS = ['targets', 'retentionDays', 'timeoutSeconds', 'maxProfileBytes', 'concurrency', 'ignore'];
 
 export class ConfigError extends Error {}
@@ -144,6 +148,20 @@ export function validateTarget(raw: unknown, path: string): TargetConfig {
   }
   if (raw.timeoutSeconds !== undefined) t.timeoutSeconds = positiveNumber(raw.timeoutSeconds, `${path}.timeoutSeconds`);
   if (raw.ignore !== undefined) t.ignore = stringList(raw.ignore, `${path}.ignore`);
+  if (raw.basicAuth !== undefined) {
+    const b = raw.basicAuth;
+    if (!isObject(b) || typeof b.user !== 'string' || typeof b.password !== 'string' || Object.keys(b).length !== 2) {
+      fail(`${path}.basicAuth`, 'expected {"user": "${PPROF_USER}", "password": "${PPROF_PASSWORD}"}');
+    }
+    if (!/\$\{/.test(b.password)) {
+      fail(`${path}.basicAuth.password`, 'put the password in an environment variable and write "${VAR}": config files get copied and pasted');
+    }
+    t.basicAuth = { user: b.user, password: b.password };
+  }
+  if (raw.caFile !== undefined) {
+    if (typeof raw.caFile !== 'string' || raw.caFile === '') fail(`${path}.caFile`, 'expected the path of a PEM file');
+    t.caFile = raw.caFile;
+  }
   if (raw.heap !== undefined) {
     if (typeof raw.heap !== 'boolean') fail(`${path}.heap`, 'expected true or false');
     t.heap = raw.heap;

@@ -1,4 +1,5 @@
 // One tick: sample every target once (concurrently, bounded), write what was seen, never lose what is on disk.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config, TargetConfig } from '../core/config.js';
 import { expandHeaders, TARGET_DEFAULTS, varsUrl } from '../core/config.js';
@@ -39,12 +40,37 @@ export interface TickOptions {
 /** Inflated profiles may be this many times the compressed cap (profiles compress ~5-10x). */
 const INFLATE_FACTOR = 8;
 
-async function fetchProfile(t: TargetConfig, cfg: Config, env: Record<string, string | undefined>): Promise<{ outcome: ProfileOutcome; body: Buffer | null }> {
-  if (!t.pprof) return { outcome: null, body: null };
+/** What every request to a target carries: expanded headers (secrets: memory only) and an optional CA. */
+interface RequestAuth {
+  headers: Record<string, string>;
+  ca?: Buffer;
+}
+
+/** Headers with ${VAR} expanded, basic auth encoded, the CA file read; or a one-line error naming the fix. */
+export function requestAuth(t: TargetConfig, env: Record<string, string | undefined>): RequestAuth | { error: string } {
   const h = expandHeaders(t.headers, env);
-  if ('error' in h) return { outcome: { ok: false, status: 'error', message: h.error }, body: null };
+  if ('error' in h) return { error: h.error };
+  const headers = h.headers;
+  if (t.basicAuth) {
+    const b = expandHeaders({ user: t.basicAuth.user, password: t.basicAuth.password }, env);
+    if ('error' in b) return { error: `basicAuth: ${b.error.replace(/^header \w+ uses/, 'uses')}` };
+    headers.Authorization = `Basic ${Buffer.from(`${b.headers.user}:${b.headers.password}`).toString('base64')}`;
+  }
+  let ca: Buffer | undefined;
+  if (t.caFile) {
+    try {
+      ca = readFileSync(t.caFile);
+    } catch (e) {
+      return { error: `cannot read caFile ${t.caFile} (${(e as NodeJS.ErrnoException).code}); fix the path or its permissions` };
+    }
+  }
+  return { headers, ca };
+}
+
+async function fetchProfile(t: TargetConfig, cfg: Config, auth: RequestAuth): Promise<{ outcome: ProfileOutcome; body: Buffer | null }> {
   const res = await httpGet(`${t.pprof}/goroutine`, {
-    headers: h.headers,
+    headers: auth.headers,
+    ca: auth.ca,
     timeoutMs: (t.timeoutSeconds ?? cfg.timeoutSeconds) * 1000,
     maxBytes: cfg.maxProfileBytes,
   });
@@ -63,6 +89,12 @@ async function fetchProfile(t: TargetConfig, cfg: Config, env: Record<string, st
   }
 }
 
+/** True for 127.0.0.0/8, ::1 and localhost: the only addresses where an unauthenticated pprof is acceptable. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
 /** How long an optional endpoint that answered 404 is left alone. */
 const OPTIONAL_RETRY_SECONDS = 6 * 3600;
 
@@ -75,7 +107,7 @@ type Backoff = Pick<TargetState, 'varsRetryTsSeconds' | 'leakRetryTsSeconds' | '
 async function fetchExtras(
   t: TargetConfig,
   cfg: Config,
-  headers: Record<string, string>,
+  auth: RequestAuth,
   prev: Backoff,
   ts: number,
   goroutines: number,
@@ -89,7 +121,7 @@ async function fetchExtras(
     lastDebug2TsSeconds: prev.lastDebug2TsSeconds,
   };
   const timeoutMs = (t.timeoutSeconds ?? cfg.timeoutSeconds) * 1000;
-  const get = (url: string) => httpGet(url, { headers, timeoutMs, maxBytes: cfg.maxProfileBytes });
+  const get = (url: string) => httpGet(url, { headers: auth.headers, ca: auth.ca, timeoutMs, maxBytes: cfg.maxProfileBytes });
   const inflateCap = cfg.maxProfileBytes * INFLATE_FACTOR;
 
   if (t.heap !== false) {
@@ -159,14 +191,27 @@ export async function recordTarget(t: TargetConfig, opts: TickOptions): Promise<
     const id = identify(state, t, found, proc);
     // Sample time: after the process read, before the (slower) profile fetch.
     const ts = (opts.nowSeconds ?? (() => Date.now() / 1000))();
-    const { outcome, body } = id.kind === 'failed' ? { outcome: null, body: null } : await fetchProfile(t, opts.config, opts.env);
+    let outcome: ProfileOutcome = null;
+    let body: Buffer | null = null;
     let extras: TickExtras | null = null;
     let backoff: Backoff | null = null;
     const pendingSnapshots: Array<{ body: Uint8Array; kind: 'goroutineleak' | 'goroutine-debug2' }> = [];
-    if (outcome?.ok) {
-      const h = expandHeaders(t.headers, opts.env);
-      const headers = 'headers' in h ? h.headers : {};
-      ({ extras, backoff } = await fetchExtras(t, opts.config, headers, state, ts, outcome.profile.total, (b, kind) => pendingSnapshots.push({ body: b, kind })));
+    if (t.pprof && id.kind !== 'failed') {
+      const auth = requestAuth(t, opts.env);
+      if ('error' in auth) {
+        outcome = { ok: false, status: 'error', message: auth.error };
+      } else {
+        ({ outcome, body } = await fetchProfile(t, opts.config, auth));
+        if (outcome?.ok) {
+          ({ extras, backoff } = await fetchExtras(t, opts.config, auth, state, ts, outcome.profile.total, (b, kind) => pendingSnapshots.push({ body: b, kind })));
+        }
+        // pprof endpoints expose stacks, labels and command lines: warn once when one is open beyond loopback.
+        const host = new URL(t.pprof).hostname;
+        if (!isLoopbackHost(host) && Object.keys(auth.headers).length === 0 && !state.warned.includes('exposed')) {
+          say(`warning: pprof is served on ${host} without auth; anyone who can reach it can read your stacks (the Go docs advise against exposing it): bind it to 127.0.0.1 or put auth in front`);
+          state.warned = [...state.warned, 'exposed'];
+        }
+      }
     }
     const plan = planTick(state, t, ts, id, outcome, historySize(dir), extras);
     if (backoff) Object.assign(plan.state, backoff);
