@@ -1,0 +1,80 @@
+// "list" for a suspect: the source lines around its blocking frame, when the file is readable here.
+// The only I/O in the analysis; it never throws.
+
+import { readFileSync, statSync } from 'node:fs';
+
+/** Lines shown either side of the blocking line by default. */
+export const DEFAULT_CONTEXT_LINES = 5;
+/** Larger files are not read: Go sources are far smaller, and a report must not stall on a huge file. */
+export const MAX_SOURCE_BYTES = 2 * 1024 * 1024;
+
+export interface SourceRoot {
+  /** Path prefix as recorded in the binary (e.g. the build machine's checkout, `/build/src`). */
+  from: string;
+  /** Where that tree is on this machine. */
+  to: string;
+}
+
+export interface SourceOptions {
+  context?: number;
+  /** --source-root FROM=TO mappings; the first whose `from` prefixes the file (at a path boundary) applies. */
+  sourceRoots?: SourceRoot[];
+  /** Injected reader for tests: returns the text or null. Default: the file system, capped at MAX_SOURCE_BYTES. */
+  readFile?: (path: string) => string | null;
+}
+
+export interface SourceLines {
+  /** The path actually read (after the source-root mapping). */
+  file: string;
+  line: number;
+  /** 1-based number of lines[0]. */
+  startLine: number;
+  lines: string[];
+}
+
+/** Apply the first matching source-root mapping to a path (prefix match at a `/` or `\` boundary). */
+export function mapSourcePath(file: string, roots: SourceRoot[] = []): string {
+  for (const { from, to } of roots) {
+    if (!from) continue;
+    const base = from.replace(/[\\/]+$/, '');
+    if (file === base) return to;
+    if (base === '' ? file.startsWith('/') : file.startsWith(base) && /[\\/]/.test(file.charAt(base.length))) {
+      const rest = file.slice(base.length).replace(/^[\\/]+/, '');
+      const target = to.replace(/[\\/]+$/, '');
+      return `${target}/${rest}`;
+    }
+  }
+  return file;
+}
+
+function defaultReadFile(path: string): string | null {
+  try {
+    const st = statSync(path);
+    if (!st.isFile() || st.size > MAX_SOURCE_BYTES) return null;
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The lines file:line ± context (default 5), after applying sourceRoots; null when the file cannot be
+ * read, is larger than MAX_SOURCE_BYTES, or has no such line. Never throws.
+ */
+export function readSourceLines(file: string, line: number, opts: SourceOptions = {}): SourceLines | null {
+  try {
+    if (!file || !Number.isInteger(line) || line < 1) return null;
+    const context = Math.max(0, Math.floor(opts.context ?? DEFAULT_CONTEXT_LINES));
+    const path = mapSourcePath(file, opts.sourceRoots ?? []);
+    const text = (opts.readFile ?? defaultReadFile)(path);
+    if (typeof text !== 'string' || text.length > MAX_SOURCE_BYTES) return null;
+    const all = text.split(/\r?\n/);
+    if (all.length > 0 && all[all.length - 1] === '' && text.endsWith('\n')) all.pop();
+    if (line > all.length) return null;
+    const startLine = Math.max(1, line - context);
+    const endLine = Math.min(all.length, line + context);
+    return { file: path, line, startLine, lines: all.slice(startLine - 1, endLine) };
+  } catch {
+    return null;
+  }
+}

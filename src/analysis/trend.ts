@@ -1,0 +1,511 @@
+// Classify a time series (unevenly spaced points allowed) as rising / flat / plateau / step / falling,
+// with robust statistics: the Theil–Sen slope (median of pairwise slopes) and the Mann–Kendall trend
+// test (S statistic, variance with the ties correction, z score). Pure and deterministic.
+//
+// How a series is classified (first match wins; every threshold is a named constant below):
+//  1. insufficient-data: fewer than MIN_POINTS points or a span under MIN_SPAN_SECONDS. perHour null.
+//  2. step: the best single split point (least squares) leaves two sides that are each flat (their own
+//     Theil–Sen drift is at most STEP_MAX_SIDE_DRIFT of the jump), the jump between the sides' medians
+//     is material and at least STEP_MIN_JUMP_NOISE times the sides' noise, and each side holds at least
+//     STEP_MIN_SIDE_FRACTION of the points.
+//  3. rising: Mann–Kendall z >= Z_SIGNIFICANT over the whole window, AND the most recent third has its
+//     own positive slope with z >= Z_RECENT, AND either
+//       (a) sustained: the overall Theil–Sen slope is positive, its rise over the window (slope x span)
+//           is material, the recent slope is >= RECENT_SLOPE_FRACTION of the overall slope (growth
+//           continues), and the floor rose with it, third by third: the FLOOR_QUANTILE of each third
+//           exceeds that of the previous third by >= FLOOR_RISE_SHARE / 2 of the rise (a GC-like
+//           sawtooth whose ramps are long enough to fool Mann–Kendall keeps returning to the same floor;
+//           a leak lifts it steadily), or
+//       (b) late onset: the recent third alone is significant (z >= Z_SIGNIFICANT) with a material rise
+//           of its own, and the series broke out of its earlier range: the median of the last
+//           HEAD_FRACTION of the window is materially above the (1 - FLOOR_QUANTILE) quantile of
+//           everything before the recent third (a leak that started late in a long window, which the
+//           overall median slope misses; a sawtooth ramp stays within the range of earlier ramps).
+//  4. falling: z <= -Z_SIGNIFICANT, negative slope, material decline.
+//  5. plateau: z >= Z_SIGNIFICANT and the floor (FLOOR_QUANTILE) of the last third is materially above
+//     the floor of the first HEAD_FRACTION of the window, but growth did not continue (3 failed).
+//  6. flat: everything else (noise, GC sawtooth, periodic bursts, immaterial drift).
+// "Material" means >= max(MATERIAL_REL_RISE x |median level|, opts.minAbsRise).
+//
+// Long series (more than MAX_EXACT_POINTS) are first reduced to MAX_EXACT_POINTS buckets of consecutive
+// points, each replaced by its median time and median value, so a month of one-minute samples (43,200
+// points) costs about the same as six hours: O(MAX_EXACT_POINTS^2) pairs, a few milliseconds.
+
+import type { SeriesTrend } from '../core/model.js';
+
+/**
+ * Fewer points than this cannot show a trend: even a perfectly monotone series of 7 points only just
+ * reaches Mann–Kendall z = 3.0 (8 points: 3.3), so 8 is the least with any margin.
+ */
+export const MIN_POINTS = 8;
+/** A window shorter than a minute says nothing about hours-long growth (and one-minute sampling is the norm). */
+export const MIN_SPAN_SECONDS = 60;
+/**
+ * |z| for a significant overall trend. 3 (two-sided p ~ 0.003) rather than 1.96: a report tests every
+ * stack of every target, so at p = 0.05 one in twenty flat series would be flagged.
+ */
+export const Z_SIGNIFICANT = 3;
+/**
+ * z the most recent third must reach to confirm growth continues. Lower than Z_SIGNIFICANT because it
+ * confirms an already significant trend on a third of the points (2 ~ p 0.05, one-sided ~0.02).
+ */
+export const Z_RECENT = 2;
+/** Recent slope must be at least this share of the overall slope: growth that slowed 4x is a plateau in the making. */
+export const RECENT_SLOPE_FRACTION = 0.25;
+/** The most recent part of the window examined for continuing growth: the last third. */
+export const RECENT_FRACTION = 1 / 3;
+/** Minimum points in the recent part: with 5 points Mann–Kendall z can reach 2.2, with 4 only 1.7. */
+export const MIN_RECENT_POINTS = 5;
+/** A rise under 10% of the series' level is within normal variation of RSS or a pool size. */
+export const MATERIAL_REL_RISE = 0.1;
+/** Part of the window whose median is the "before" level of a plateau (warm-up shows up early). */
+export const HEAD_FRACTION = 0.1;
+/** Minimum points in the head part. */
+export const MIN_HEAD_POINTS = 3;
+/** Each side of a step keeps at least this share of points, so a burst at an edge is not a step. */
+export const STEP_MIN_SIDE_FRACTION = 0.1;
+/** A side whose own Theil–Sen drift exceeds a quarter of the jump is a ramp, not flat (a line split in two drifts 100%). */
+export const STEP_MAX_SIDE_DRIFT = 0.25;
+/** The jump must stand out of the sides' noise (robust sigma = 1.4826 x MAD) by this factor. */
+export const STEP_MIN_JUMP_NOISE = 4;
+/**
+ * Low quantile used as a series' "floor" (robust minimum): the 10th percentile ignores a few noisy dips
+ * yet sits near the troughs of a sawtooth.
+ */
+export const FLOOR_QUANTILE = 0.1;
+/**
+ * For sustained growth the floor of each third must exceed the floor of the previous third by
+ * FLOOR_RISE_SHARE / 2 of the Theil–Sen rise. A straight line (any noise) lifts it by ~1/3 of the rise
+ * per third; a sawtooth on a flat baseline by ~0 (some third contains a trough), so 1/6 leaves margin
+ * both ways.
+ */
+export const FLOOR_RISE_SHARE = 1 / 3;
+/** Series longer than this are reduced to this many bucket medians: 6 h of one-minute samples stay exact. */
+export const MAX_EXACT_POINTS = 360;
+
+export type TrendShape = SeriesTrend['shape'];
+
+export interface TrendOptions {
+  /** Absolute minimum rise that counts as material, in the series' unit (e.g. 10 goroutines, 4 MiB). Default 0. */
+  minAbsRise?: number;
+  /** Override MIN_POINTS. */
+  minPoints?: number;
+  /** Override MIN_SPAN_SECONDS. */
+  minSpanSeconds?: number;
+}
+
+export interface TrendDetails {
+  /** Finite points given. */
+  n: number;
+  /** Points analysed (bucket medians when downsampled). */
+  nUsed: number;
+  downsampled: boolean;
+  spanSeconds: number;
+  /** Mann–Kendall S and z over the whole window. */
+  mkS: number;
+  mkZ: number;
+  /** Theil–Sen slope over the whole window, units per second. */
+  slopePerSecond: number | null;
+  /** slopePerSecond x span. */
+  rise: number | null;
+  /** Median of the values. */
+  level: number;
+  /** max(MATERIAL_REL_RISE x |level|, minAbsRise). */
+  materialThreshold: number;
+  /** The recent third's own statistics. */
+  recent: { n: number; mkZ: number; slopePerSecond: number | null } | null;
+  /** Floor (FLOOR_QUANTILE) of the recent third minus floor of the head (first HEAD_FRACTION). */
+  levelRise: number | null;
+  /** Floor of the recent third minus floor of the first third. */
+  floorRise: number | null;
+  /** Floor (FLOOR_QUANTILE) of each third of the window, oldest first. */
+  floors: [number, number, number] | null;
+  /** Median of the last HEAD_FRACTION minus the (1 - FLOOR_QUANTILE) quantile before the recent third. */
+  breakout: number | null;
+  /** The best step found, when it qualified. */
+  step: { tSeconds: number; jump: number } | null;
+  /** One line saying why the shape was chosen. */
+  reason: string;
+}
+
+export type TrendResult = SeriesTrend & { details: TrendDetails };
+
+// ---------------------------------------------------------------- small robust-statistics kit
+
+/** k-th smallest (0-based) of a, in place (Hoare quickselect). */
+function select(a: Float64Array | number[], k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const x = a[lo]!;
+    const y = a[(lo + hi) >> 1]!;
+    const z = a[hi]!;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y; // median of three
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
+  }
+  return a[k]!;
+}
+
+/** Median of a scratch buffer, reordering it in place. */
+function medianInPlace(a: Float64Array): number {
+  const n = a.length;
+  if (n === 0) return NaN;
+  const hi = select(a, n >> 1);
+  if (n % 2 === 1) return hi;
+  // after select, everything left of n>>1 is <= hi: the lower middle is the max of that part
+  let lo = -Infinity;
+  for (let i = 0; i < n >> 1; i++) if (a[i]! > lo) lo = a[i]!;
+  return (lo + hi) / 2;
+}
+
+/** Median (mean of the two middle values for even n); NaN for empty input. Does not modify `values`. */
+export function median(values: ArrayLike<number>): number {
+  return medianInPlace(Float64Array.from(values as ArrayLike<number>));
+}
+
+/** q-quantile (0..1, nearest rank on the sorted copy); NaN for empty input. */
+export function quantile(values: ArrayLike<number>, q: number): number {
+  const n = values.length;
+  if (n === 0) return NaN;
+  const a = Float64Array.from(values as ArrayLike<number>);
+  return select(a, Math.min(n - 1, Math.max(0, Math.round(q * (n - 1)))));
+}
+
+/** Median absolute deviation. */
+function mad(values: ArrayLike<number>): number {
+  const m = median(values);
+  const d = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) d[i] = Math.abs(values[i]! - m);
+  return median(d);
+}
+
+/**
+ * Theil–Sen slope: the median of (y_j - y_i) / (x_j - x_i) over pairs with x_j != x_i. O(n^2) pairs, so
+ * for more than MAX_EXACT_POINTS points they are first sorted by x and reduced to MAX_EXACT_POINTS
+ * bucket medians (deterministic). Null when fewer than two distinct x.
+ */
+export function theilSenSlope(xs: ArrayLike<number>, ys: ArrayLike<number>): number | null {
+  let x: ArrayLike<number> = xs;
+  let y: ArrayLike<number> = ys;
+  if (xs.length > MAX_EXACT_POINTS) {
+    const order = Array.from({ length: xs.length }, (_, i) => i).sort((a, b) => xs[a]! - xs[b]! || a - b);
+    const sx = order.map((i) => xs[i]!);
+    const sy = order.map((i) => ys[i]!);
+    const b = bucketMedians(sx, sy, MAX_EXACT_POINTS);
+    x = b.t;
+    y = b.v;
+  }
+  return theilSenExact(x, y);
+}
+
+/** Reused buffer for pairwise slopes (allocating ~0.5 MB per call made timings jittery from GC). */
+let slopeScratch = new Float64Array(0);
+
+function theilSenExact(x: ArrayLike<number>, y: ArrayLike<number>): number | null {
+  const n = Math.min(x.length, y.length);
+  const pairs = (n * (n - 1)) / 2;
+  if (slopeScratch.length < pairs) slopeScratch = new Float64Array(pairs);
+  const slopes = slopeScratch;
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = x[i]!;
+    const yi = y[i]!;
+    for (let j = i + 1; j < n; j++) {
+      const dx = x[j]! - xi;
+      if (dx !== 0) slopes[m++] = (y[j]! - yi) / dx;
+    }
+  }
+  if (m === 0) return null;
+  return medianInPlace(slopes.subarray(0, m));
+}
+
+/**
+ * Mann–Kendall test on values in time order: S = sum over i<j of sign(v_j - v_i); variance with the
+ * ties correction Var(S) = [n(n-1)(2n+5) - sum_t t(t-1)(2t+5)] / 18 over groups of t equal values;
+ * z = (S - sign(S)) / sqrt(Var) (continuity correction), 0 when Var is 0.
+ */
+export function mannKendall(vs: ArrayLike<number>): { s: number; variance: number; z: number } {
+  const n = vs.length;
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    const vi = vs[i]!;
+    for (let j = i + 1; j < n; j++) {
+      const d = vs[j]! - vi;
+      if (d > 0) s++;
+      else if (d < 0) s--;
+    }
+  }
+  const sorted = Float64Array.from(vs as ArrayLike<number>).sort();
+  let tieTerm = 0;
+  for (let i = 0; i < n; ) {
+    let j = i + 1;
+    while (j < n && sorted[j] === sorted[i]) j++;
+    const t = j - i;
+    if (t > 1) tieTerm += t * (t - 1) * (2 * t + 5);
+    i = j;
+  }
+  const variance = (n * (n - 1) * (2 * n + 5) - tieTerm) / 18;
+  const z = variance > 0 && s !== 0 ? (s - Math.sign(s)) / Math.sqrt(variance) : 0;
+  return { s, variance, z };
+}
+
+/** Consecutive equal-count buckets, each reduced to (median t, median v). Input sorted by t. */
+function bucketMedians(ts: ArrayLike<number>, vs: ArrayLike<number>, buckets: number): { t: Float64Array; v: Float64Array } {
+  const n = ts.length;
+  const t = new Float64Array(buckets);
+  const v = new Float64Array(buckets);
+  const scratch = new Float64Array(Math.ceil(n / buckets) + 1);
+  let m = 0;
+  for (let b = 0; b < buckets; b++) {
+    const lo = Math.floor((b * n) / buckets);
+    const hi = Math.floor(((b + 1) * n) / buckets);
+    if (hi <= lo) continue;
+    const segT = scratch.subarray(0, hi - lo);
+    for (let i = lo; i < hi; i++) segT[i - lo] = ts[i]!;
+    t[m] = medianInPlace(segT);
+    for (let i = lo; i < hi; i++) segT[i - lo] = vs[i]!;
+    v[m] = medianInPlace(segT);
+    m++;
+  }
+  return { t: t.subarray(0, m), v: v.subarray(0, m) };
+}
+
+// ---------------------------------------------------------------- the classifier
+
+function emptyDetails(n: number, spanSeconds: number, reason: string): TrendDetails {
+  return {
+    n,
+    nUsed: n,
+    downsampled: false,
+    spanSeconds,
+    mkS: 0,
+    mkZ: 0,
+    slopePerSecond: null,
+    rise: null,
+    level: NaN,
+    materialThreshold: NaN,
+    recent: null,
+    levelRise: null,
+    floorRise: null,
+    floors: null,
+    breakout: null,
+    step: null,
+    reason,
+  };
+}
+
+interface StepFound {
+  index: number;
+  tSeconds: number;
+  jump: number;
+}
+
+/** Best single change point by least squares (prefix sums), then the robust checks that make it a step. */
+function findStep(t: Float64Array, v: Float64Array, material: number): StepFound | null {
+  const n = v.length;
+  const minSide = Math.max(3, Math.ceil(STEP_MIN_SIDE_FRACTION * n));
+  if (n < 2 * minSide) return null;
+  const pre = new Float64Array(n + 1);
+  const pre2 = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    pre[i + 1] = pre[i]! + v[i]!;
+    pre2[i + 1] = pre2[i]! + v[i]! * v[i]!;
+  }
+  let best = -1;
+  let bestCost = Infinity;
+  for (let k = minSide; k <= n - minSide; k++) {
+    const sl = pre[k]!;
+    const sr = pre[n]! - sl;
+    const cost = pre2[n]! - (sl * sl) / k - (sr * sr) / (n - k);
+    if (best < 0 || cost < bestCost - 1e-9 * Math.abs(bestCost)) {
+      bestCost = cost;
+      best = k;
+    }
+  }
+  if (best < 0) return null;
+  const lv = v.slice(0, best);
+  const rv = v.slice(best);
+  const jump = median(rv) - median(lv);
+  if (!(Math.abs(jump) >= material) || jump === 0) return null;
+  const noise = 1.4826 * Math.max(mad(lv), mad(rv));
+  if (Math.abs(jump) < STEP_MIN_JUMP_NOISE * noise) return null;
+  for (const [st, sv] of [
+    [t.slice(0, best), lv],
+    [t.slice(best), rv],
+  ] as const) {
+    const slope = theilSenExact(st, sv) ?? 0;
+    const drift = Math.abs(slope * (st[st.length - 1]! - st[0]!));
+    if (drift > STEP_MAX_SIDE_DRIFT * Math.abs(jump)) return null;
+  }
+  return { index: best, tSeconds: t[best]!, jump };
+}
+
+/**
+ * Classify a time series. `ts` in seconds (any order, unevenly spaced allowed), `vs` the values; pairs
+ * with a non-finite time or value are skipped. perHour is the Theil–Sen slope per hour (for a late-onset
+ * rise: the recent third's slope), null only for insufficient data.
+ */
+export function classifyTrend(ts: ArrayLike<number>, vs: ArrayLike<number>, opts: TrendOptions = {}): TrendResult {
+  const minPoints = opts.minPoints ?? MIN_POINTS;
+  const minSpan = opts.minSpanSeconds ?? MIN_SPAN_SECONDS;
+  const minAbsRise = Math.max(0, opts.minAbsRise ?? 0);
+
+  // finite pairs, sorted by time (stable)
+  const len = Math.min(ts.length, vs.length);
+  let rawT = new Float64Array(len);
+  let rawV = new Float64Array(len);
+  let count = 0;
+  let sorted = true;
+  for (let i = 0; i < len; i++) {
+    const ti = ts[i]!;
+    const vi = vs[i]!;
+    if (!Number.isFinite(ti) || !Number.isFinite(vi)) continue;
+    if (count > 0 && ti < rawT[count - 1]!) sorted = false;
+    rawT[count] = ti;
+    rawV[count] = vi;
+    count++;
+  }
+  rawT = rawT.subarray(0, count);
+  rawV = rawV.subarray(0, count);
+  if (!sorted) {
+    const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => rawT[a]! - rawT[b]! || a - b);
+    rawT = Float64Array.from(order, (i) => rawT[i]!);
+    rawV = Float64Array.from(order, (i) => rawV[i]!);
+  }
+  const n = rawT.length;
+  const first = n > 0 ? rawV[0]! : null;
+  const last = n > 0 ? rawV[n - 1]! : null;
+  const span = n > 0 ? rawT[n - 1]! - rawT[0]! : 0;
+
+  if (n < minPoints || span < minSpan) {
+    const reason =
+      n < minPoints
+        ? `${n} points, need at least ${minPoints}`
+        : `span ${span} s, need at least ${minSpan} s`;
+    return { first, last, perHour: null, shape: 'insufficient-data', details: emptyDetails(n, span, reason) };
+  }
+
+  const downsampled = n > MAX_EXACT_POINTS;
+  const { t, v } = downsampled ? bucketMedians(rawT, rawV, MAX_EXACT_POINTS) : { t: rawT, v: rawV };
+  const m = t.length;
+  const t0 = t[0]!;
+  const tEnd = t[m - 1]!;
+  const usedSpan = tEnd - t0;
+
+  const level = median(rawV);
+  const material = Math.max(MATERIAL_REL_RISE * Math.abs(level), minAbsRise);
+  const mk = mannKendall(v);
+  const slope = theilSenExact(t, v) ?? 0;
+  const rise = slope * usedSpan;
+
+  // recent third (by time; by count when the time third is too sparse)
+  let rStart = t.findIndex((x) => x >= tEnd - RECENT_FRACTION * usedSpan);
+  if (rStart < 0 || m - rStart < MIN_RECENT_POINTS) rStart = Math.max(0, m - Math.max(MIN_RECENT_POINTS, Math.ceil(m * RECENT_FRACTION)));
+  const rt = t.slice(rStart);
+  const rv = v.slice(rStart);
+  const rmk = mannKendall(rv);
+  const rSlope = theilSenExact(rt, rv) ?? 0;
+  const rRise = rSlope * (rt[rt.length - 1]! - rt[0]!);
+
+  // head: first HEAD_FRACTION of the window; tail: last HEAD_FRACTION; first third
+  const partEnd = (fraction: number, minCount: number): number => {
+    let e = t.findIndex((x) => x > t0 + fraction * usedSpan);
+    if (e < 0) e = m;
+    return Math.min(m, Math.max(e, minCount));
+  };
+  const hEnd = partEnd(HEAD_FRACTION, MIN_HEAD_POINTS);
+  const fEnd = partEnd(RECENT_FRACTION, MIN_RECENT_POINTS);
+  const midEnd = Math.max(fEnd + 1, rStart);
+  let tStart = t.findIndex((x) => x >= tEnd - HEAD_FRACTION * usedSpan);
+  if (tStart < 0 || m - tStart < MIN_HEAD_POINTS) tStart = Math.max(0, m - MIN_HEAD_POINTS);
+  const recentFloor = quantile(rv, FLOOR_QUANTILE);
+  const levelRise = recentFloor - quantile(v.slice(0, hEnd), FLOOR_QUANTILE);
+  const firstFloor = quantile(v.slice(0, fEnd), FLOOR_QUANTILE);
+  const midFloor = fEnd < midEnd ? quantile(v.slice(fEnd, midEnd), FLOOR_QUANTILE) : (firstFloor + recentFloor) / 2;
+  const floorRise = recentFloor - firstFloor;
+  const breakout = rStart > 0 ? median(v.slice(tStart)) - quantile(v.slice(0, rStart), 1 - FLOOR_QUANTILE) : -Infinity;
+
+  const details: TrendDetails = {
+    n,
+    nUsed: m,
+    downsampled,
+    spanSeconds: span,
+    mkS: mk.s,
+    mkZ: mk.z,
+    slopePerSecond: slope,
+    rise,
+    level,
+    materialThreshold: material,
+    recent: { n: rv.length, mkZ: rmk.z, slopePerSecond: rSlope },
+    levelRise,
+    floorRise,
+    floors: [firstFloor, midFloor, recentFloor],
+    breakout: Number.isFinite(breakout) ? breakout : null,
+    step: null,
+    reason: '',
+  };
+  const result = (shape: TrendShape, reason: string, slopePerSecond = slope): TrendResult => {
+    details.reason = reason;
+    return { first, last, perHour: slopePerSecond * 3600, shape, details };
+  };
+  const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3));
+
+  const step = findStep(t, v, material);
+  if (step) {
+    details.step = { tSeconds: step.tSeconds, jump: step.jump };
+    return result('step', `step of ${fmt(step.jump)} at t=${step.tSeconds}, flat on both sides`);
+  }
+
+  if (mk.z >= Z_SIGNIFICANT) {
+    const recentGrows = rmk.z >= Z_RECENT && rSlope > 0;
+    const sustained =
+      slope > 0 && rise >= material && rSlope >= RECENT_SLOPE_FRACTION * slope &&
+      midFloor - firstFloor >= (FLOOR_RISE_SHARE / 2) * rise &&
+      recentFloor - midFloor >= (FLOOR_RISE_SHARE / 2) * rise;
+    const lateOnset = rmk.z >= Z_SIGNIFICANT && rRise >= material && breakout >= material;
+    if (recentGrows && sustained) {
+      return result(
+        'rising',
+        `MK z=${mk.z.toFixed(1)}, rise ${fmt(rise)} >= ${fmt(material)}, floor +${fmt(floorRise)}, ` +
+          `recent z=${rmk.z.toFixed(1)} slope ${(rSlope / slope).toFixed(2)}x overall`,
+      );
+    }
+    if (recentGrows && lateOnset) {
+      return result(
+        'rising',
+        `late onset: recent third z=${rmk.z.toFixed(1)}, rise ${fmt(rRise)} >= ${fmt(material)}, above earlier range by ${fmt(breakout)}`,
+        Math.max(slope, rSlope),
+      );
+    }
+    if (levelRise >= material) {
+      return result(
+        'plateau',
+        `floor rose ${fmt(levelRise)} (>= ${fmt(material)}) but growth did not continue ` +
+          `(recent z=${rmk.z.toFixed(1)}, slope ${fmt(rSlope * 3600)}/h, floor +${fmt(floorRise)})`,
+      );
+    }
+    return result(
+      'flat',
+      `MK z=${mk.z.toFixed(1)} but no lasting rise (rise ${fmt(rise)}, floor +${fmt(floorRise)}, material ${fmt(material)})`,
+    );
+  }
+  if (mk.z <= -Z_SIGNIFICANT && slope < 0 && -rise >= material) {
+    return result('falling', `MK z=${mk.z.toFixed(1)}, decline ${fmt(-rise)} >= ${fmt(material)}`);
+  }
+  return result('flat', `no significant trend (MK z=${mk.z.toFixed(1)})`);
+}

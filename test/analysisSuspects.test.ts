@@ -1,0 +1,257 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Frame, HistoryTick, SampleRow, StackRecord, TargetRecording } from '../src/core/model.js';
+import { findSuspects, suspectScore, ticksOfLifetime } from '../src/analysis/suspects.js';
+import { seededRandom } from './helpers/seededRandom.js';
+
+const T0 = 1_790_000_000;
+const MIN = 60;
+
+// frame prefixes as Go 1.26 reports them (see analysisFrames.test.ts for where they come from)
+const PARK = { function: 'runtime.gopark', file: '/usr/local/go/src/runtime/proc.go', line: 462 };
+const SEND = [PARK, { function: 'runtime.chansend', file: '', line: 283 }, { function: 'runtime.chansend1', file: '', line: 161 }];
+const RECV = [PARK, { function: 'runtime.chanrecv', file: '', line: 667 }, { function: 'runtime.chanrecv1', file: '', line: 509 }];
+const SELECT = [PARK, { function: 'runtime.selectgo', file: '', line: 351 }];
+const SLEEP = [PARK, { function: 'time.Sleep', file: '', line: 363 }];
+const MUTEX = [
+  PARK,
+  { function: 'runtime.goparkunlock', file: '', line: 468 },
+  { function: 'runtime.semacquire1', file: '', line: 192 },
+  { function: 'internal/sync.runtime_SemacquireMutex', file: '', line: 95 },
+  { function: 'internal/sync.(*Mutex).lockSlow', file: '', line: 149 },
+  { function: 'internal/sync.(*Mutex).Lock', file: '', line: 70 },
+  { function: 'sync.(*Mutex).Lock', file: '', line: 46 },
+];
+const user = (fn: string, line: number, file = '/src/demo/leaks.go'): Frame => ({ function: fn, file, line });
+
+interface StackSpec {
+  id: number;
+  frames: Frame[];
+  labels?: Record<string, string>;
+  /** goroutines on this stack at minute i of lifetime l */
+  count: (i: number, l: number) => number;
+}
+
+interface LifetimeSpec {
+  pid: number | null;
+  startTs: number;
+  minutes: number;
+}
+
+/** A recording with one sample and one history tick per minute per lifetime; RSS = 20 MiB + 8 KiB x goroutines. */
+function buildRecording(name: string, lifetimes: LifetimeSpec[], stacks: StackSpec[], seed = 1): TargetRecording {
+  const r = seededRandom(seed);
+  const samples: SampleRow[] = [];
+  const ticks: HistoryTick[] = [];
+  const firstSeen = new Map<number, number>();
+  lifetimes.forEach((lt, l) => {
+    const key = lt.pid === null ? 'url' : `${lt.pid}@${lt.startTs}`;
+    for (let i = 0; i < lt.minutes; i++) {
+      const ts = lt.startTs + 30 + i * MIN;
+      const counts = new Map<number, number>();
+      let total = 0;
+      for (const s of stacks) {
+        const c = s.count(i, l);
+        if (c > 0) {
+          counts.set(s.id, c);
+          total += c;
+          if (!firstSeen.has(s.id)) firstSeen.set(s.id, ts);
+        }
+      }
+      ticks.push({ tsSeconds: ts, lifetime: key, total, counts });
+      samples.push({
+        tsSeconds: ts,
+        target: name,
+        status: 'ok',
+        pid: lt.pid,
+        processStartTsSeconds: lt.pid === null ? null : lt.startTs,
+        rssBytes: lt.pid === null ? null : Math.round(20 * 1024 * 1024 + 8192 * total + (r() - 0.5) * 64 * 1024),
+        vszBytes: null,
+        cpuSecondsTotal: null,
+        cpuPercent: null,
+        threads: null,
+        fds: null,
+        goroutines: total,
+        stacksDistinct: counts.size,
+        event: i === 0 ? (l === 0 ? 'start' : 'restart') : '',
+        message: '',
+      });
+    }
+  });
+  const stackRecords: StackRecord[] = stacks.map((s) => ({
+    id: s.id,
+    key: s.frames.map((f) => f.function).join(';'),
+    frames: s.frames,
+    labels: s.labels ?? {},
+    firstSeenTsSeconds: firstSeen.get(s.id) ?? T0,
+  }));
+  return { name, samples, stacks: stackRecords, ticks, snapshots: [], warnings: [] };
+}
+
+/** The scenario shared with analyze.test.ts: two lifetimes, restart after 3 h, then 4 h. */
+const LIFETIME_A = { pid: 100, startTs: T0, minutes: 180 };
+const LIFETIME_B = { pid: 200, startTs: T0 + 3 * 3600 + 120, minutes: 240 };
+const KEY_B = `200@${LIFETIME_B.startTs}`;
+const KEY_A = `100@${T0}`;
+
+const ID = {
+  leakSend: 1,
+  leakMutex: 2,
+  pool: 3,
+  bursty: 4,
+  plateau: 5,
+  ticker: 6,
+  signal: 7,
+  oldLeak: 8,
+  vendorPoll: 9,
+  server: 10,
+} as const;
+
+function scenarioStacks(): StackSpec[] {
+  return [
+    // grows by one every minute in the current lifetime (+60/h); in lifetime A it stayed at 2
+    { id: ID.leakSend, frames: [...SEND, user('main.leakUnbufferedSend', 42), user('main.handleOrder', 30)], count: (i, l) => (l === 1 ? 1 + i : 2) },
+    // one every three minutes (+20/h)
+    { id: ID.leakMutex, frames: [...MUTEX, user('main.leakLockNeverReleased', 77)], count: (i, l) => (l === 1 ? Math.floor(i / 3) : 0) },
+    // constant worker pool of 8
+    { id: ID.pool, frames: [...RECV, user('main.runWorker', 35, '/src/demo/benign.go')], labels: { pool: 'worker' }, count: () => 8 },
+    // bursts: 30 goroutines for 2 minutes every 30 minutes, otherwise none
+    { id: ID.bursty, frames: [...SLEEP, user('main.handleBurstRequest', 108, '/src/demo/benign.go')], count: (i) => (i % 30 < 2 ? 30 : 0) },
+    // warm-up: one more shard every 2 minutes up to 16, then constant
+    { id: ID.plateau, frames: [...SELECT, user('main.runShard', 115, '/src/demo/benign.go')], count: (i) => Math.min(16, 1 + Math.floor(i / 2)) },
+    // a ticker goroutine
+    { id: ID.ticker, frames: [...SELECT, user('main.runMetricsTicker', 80, '/src/demo/benign.go')], count: () => 1 },
+    // runtime's signal loop
+    {
+      id: ID.signal,
+      frames: [
+        { function: 'runtime.notetsleepg', file: '', line: 123 },
+        { function: 'os/signal.signal_recv', file: '', line: 152 },
+        { function: 'os/signal.loop', file: '', line: 23 },
+      ],
+      count: () => 1,
+    },
+    // leaked in the previous lifetime only (+40/h there), gone now
+    { id: ID.oldLeak, frames: [...RECV, user('main.oldLeak', 9)], count: (i, l) => (l === 0 ? Math.floor((i * 2) / 3) : 0) },
+    // a third-party client that also grows (+30/h): a suspect unless ignored
+    {
+      id: ID.vendorPoll,
+      frames: [...SELECT, { function: 'github.com/acme/sdk.(*Client).poll', file: '/go/pkg/mod/github.com/acme/sdk/client.go', line: 210 }],
+      count: (i, l) => (l === 1 ? Math.floor(i / 2) : 0),
+    },
+    // the HTTP server's accept loop (stdlib only)
+    {
+      id: ID.server,
+      frames: [
+        PARK,
+        { function: 'runtime.netpollblock', file: '', line: 575 },
+        { function: 'internal/poll.runtime_pollWait', file: '', line: 351 },
+        { function: 'net.(*netFD).accept', file: '', line: 150 },
+        { function: 'net/http.(*Server).Serve', file: '', line: 3434 },
+      ],
+      count: () => 1,
+    },
+  ];
+}
+
+test('findSuspects: exactly the growing stacks of the given lifetime, ranked', () => {
+  const rec = buildRecording('demo', [LIFETIME_A, LIFETIME_B], scenarioStacks());
+  const s = findSuspects(rec, KEY_B, {});
+  assert.deepEqual(
+    s.map((x) => x.leafFunction),
+    ['main.leakUnbufferedSend', 'github.com/acme/sdk.(*Client).poll', 'main.leakLockNeverReleased'],
+  );
+  const [send, vendor, mutex] = s as [(typeof s)[0], (typeof s)[0], (typeof s)[0]];
+  assert.equal(send.stackId, ID.leakSend);
+  assert.equal(send.kind, 'chan send');
+  assert.equal(mutex.kind, 'mutex');
+  assert.equal(vendor.kind, 'select');
+  assert.equal(send.first, 1);
+  assert.equal(send.last, 240);
+  assert.ok(Math.abs(send.perHour - 60) < 0.5, `perHour ${send.perHour}`);
+  assert.ok(Math.abs(mutex.perHour - 20) < 0.5, `perHour ${mutex.perHour}`);
+  assert.equal(send.consistency, 1);
+  // leakMutex first has goroutines at minute 3 of lifetime B: firstSeen is from this lifetime
+  assert.equal(mutex.firstSeenTsSeconds, LIFETIME_B.startTs + 30 + 3 * MIN);
+  assert.equal(send.firstSeenTsSeconds, LIFETIME_B.startTs + 30);
+  // share: 240 of all goroutines at the last tick (240 + 79 + 8 + 0 + 16 + 1 + 1 + 0 + 119 + 1 = 465)
+  assert.ok(Math.abs(send.share - 240 / 465) < 1e-12, `share ${send.share}`);
+  assert.equal(send.score, suspectScore(send.perHour, send.consistency, send.share));
+  for (const x of s) {
+    assert.equal(x.confirmed, false);
+    assert.equal(x.source, null);
+  }
+});
+
+test('findSuspects: the ignore list removes a stack, prefixes with *', () => {
+  const rec = buildRecording('demo', [LIFETIME_A, LIFETIME_B], scenarioStacks());
+  const s = findSuspects(rec, KEY_B, { ignore: ['github.com/acme/sdk.*'] });
+  assert.deepEqual(
+    s.map((x) => x.stackId),
+    [ID.leakSend, ID.leakMutex],
+  );
+});
+
+test('findSuspects: only the lifetime asked about (the previous one had a different leak)', () => {
+  const rec = buildRecording('demo', [LIFETIME_A, LIFETIME_B], scenarioStacks());
+  const s = findSuspects(rec, KEY_A, {});
+  assert.deepEqual(
+    s.map((x) => x.leafFunction),
+    ['main.oldLeak'],
+  );
+  assert.ok(Math.abs(s[0]!.perHour - 40) < 1);
+  assert.deepEqual(findSuspects(rec, 'nope@0', {}), []);
+});
+
+test('findSuspects: minIncrease raises the bar', () => {
+  const rec = buildRecording('demo', [LIFETIME_A, LIFETIME_B], scenarioStacks());
+  // leakMutex rises 79 over the lifetime, vendor 119, leakSend 239
+  const s = findSuspects(rec, KEY_B, { minIncrease: 100 });
+  assert.deepEqual(
+    s.map((x) => x.stackId),
+    [ID.leakSend, ID.vendorPoll],
+  );
+});
+
+test('findSuspects: a leak with releases ranks below a steady one of the same rate (consistency)', () => {
+  const r = seededRandom(5);
+  const noisy = Array.from({ length: 240 }, () => r());
+  const rec = buildRecording(
+    'demo',
+    [{ pid: 1, startTs: T0, minutes: 240 }],
+    [
+      { id: 1, frames: [...SEND, user('main.steady', 1)], count: (i) => Math.floor(i / 2) },
+      // same +30/h trend but drops by up to 3 on ~half the ticks
+      { id: 2, frames: [...SEND, user('main.leaky', 2)], count: (i) => Math.max(0, Math.floor(i / 2) - Math.floor(noisy[i]! * 4)) },
+    ],
+  );
+  const s = findSuspects(rec, `1@${T0}`, {});
+  assert.deepEqual(
+    s.map((x) => x.leafFunction),
+    ['main.steady', 'main.leaky'],
+  );
+  assert.ok(s[1]!.consistency < 0.8, `consistency ${s[1]!.consistency}`);
+  assert.equal(s[0]!.consistency, 1);
+});
+
+test('findSuspects: too few ticks gives no suspects (never guess)', () => {
+  const rec = buildRecording('demo', [{ pid: 1, startTs: T0, minutes: 5 }], [{ id: 1, frames: [...SEND, user('main.f', 1)], count: (i) => i * 100 }]);
+  assert.deepEqual(findSuspects(rec, `1@${T0}`, {}), []);
+});
+
+test('ticksOfLifetime sorts by time and keeps only that lifetime', () => {
+  const mk = (ts: number, lifetime: string): HistoryTick => ({ tsSeconds: ts, lifetime, total: 0, counts: new Map() });
+  const got = ticksOfLifetime([mk(3, 'a'), mk(1, 'a'), mk(2, 'b'), mk(2, 'a')], 'a');
+  assert.deepEqual(
+    got.map((t) => t.tsSeconds),
+    [1, 2, 3],
+  );
+});
+
+test('suspectScore: faster, steadier and bigger-share stacks score higher', () => {
+  assert.ok(suspectScore(100, 1, 0.1) > suspectScore(10, 1, 0.1));
+  assert.ok(suspectScore(10, 1, 0.1) > suspectScore(10, 0.6, 0.1));
+  assert.ok(suspectScore(10, 1, 0.9) > suspectScore(10, 1, 0.1));
+  assert.equal(suspectScore(0, 1, 1), 0);
+  assert.equal(suspectScore(1, 1, 0), 1); // log2(2) x 1 x 1
+});
