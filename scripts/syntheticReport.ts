@@ -1,0 +1,342 @@
+// Synthetic recordings and summaries for the report's tests, screenshots and size checks.
+// Deterministic (seeded), no I/O. Lives in scripts/ (not test/) because node --test would run
+// every file under dist/test/ as a test.
+
+import type {
+  Frame,
+  HistoryTick,
+  SampleRow,
+  SnapshotFile,
+  StackRecord,
+  Summary,
+  Suspect,
+  TargetRecording,
+  TargetSummary,
+} from '../src/core/model.js';
+
+export const HOSTILE_LABEL = '<script>alert(1)</script>';
+export const HOSTILE_LABEL_2 = '</script><b>x';
+export const HOSTILE_FUNCTION = 'main.(*Server).<img src=x onerror=alert(1)>';
+
+export interface SyntheticTargetOptions {
+  name: string;
+  /** Minutes of recording (one sample and one tick per minute). */
+  minutes: number;
+  /** Minute index where the process restarts (event 'restart'), or null. */
+  restartAt?: number | null;
+  /** Leaking stacks grow; false gives a stable service. */
+  leaky?: boolean;
+  /** Include hostile strings in labels, function names and messages. */
+  hostile?: boolean;
+  /** Extra small, short-lived stacks (to exercise the compare limits). */
+  noiseStacks?: number;
+  /** Minute index with a one-sample spike in goroutines/RSS/CPU, or null. */
+  spikeAt?: number | null;
+  /** Minutes (inclusive range) where the pprof endpoint timed out: null metrics, status pprof-timeout. */
+  outage?: [number, number] | null;
+  seed?: number;
+}
+
+export interface SyntheticOptions {
+  startTs?: number;
+  targets: SyntheticTargetOptions[];
+}
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const f = (fn: string, file: string, line: number): Frame => ({ function: fn, file, line });
+
+const GOPARK = f('runtime.gopark', '/usr/local/go/src/runtime/proc.go', 435);
+const GOEXIT = f('runtime.goexit', '/usr/local/go/src/runtime/asm_amd64.s', 1700);
+
+interface StackTemplate {
+  frames: Frame[];
+  labels: Record<string, string>;
+  /** count at minute m (within the lifetime, minutes since lifetime start `lm`), given rand. */
+  count: (lm: number, r: () => number) => number;
+}
+
+function templates(o: SyntheticTargetOptions): StackTemplate[] {
+  const leaky = o.leaky ?? false;
+  const hostile = o.hostile ?? false;
+  const svc = `example.com/${o.name}`;
+  const t: StackTemplate[] = [
+    {
+      // Leak 1: handler goroutine blocked forever sending on an unbuffered channel.
+      frames: [
+        GOPARK,
+        f('runtime.chansend', '/usr/local/go/src/runtime/chan.go', 259),
+        f('runtime.chansend1', '/usr/local/go/src/runtime/chan.go', 145),
+        f(`${svc}/internal/fanout.(*Fanout).publish.func1`, `/src/${o.name}/internal/fanout/fanout.go`, 88),
+        GOEXIT,
+      ],
+      labels: hostile ? { handler: HOSTILE_LABEL, tenant: HOSTILE_LABEL_2 } : { handler: '/v1/events' },
+      count: (lm) => (leaky ? 3 + Math.floor(lm * 0.9) : 3),
+    },
+    {
+      // Leak 2: waiting on a response body nobody closes (select in a read loop).
+      frames: [
+        GOPARK,
+        f('runtime.selectgo', '/usr/local/go/src/runtime/select.go', 335),
+        f(hostile ? HOSTILE_FUNCTION : `${svc}/api.(*Server).watch`, `/src/${o.name}/api/watch.go`, 142),
+        f(`${svc}/api.(*Server).handleWatch`, `/src/${o.name}/api/watch.go`, 61),
+        f('net/http.HandlerFunc.ServeHTTP', '/usr/local/go/src/net/http/server.go', 2220),
+        GOEXIT,
+      ],
+      labels: hostile ? { handler: '/v1/watch', note: 'a "quoted" & <tagged> value' } : { handler: '/v1/watch' },
+      count: (lm) => (leaky ? 1 + Math.floor(lm / 6) : 1),
+    },
+    {
+      // Leak 3: slow growth behind a mutex.
+      frames: [
+        GOPARK,
+        f('runtime.goparkunlock', '/usr/local/go/src/runtime/proc.go', 441),
+        f('runtime.semacquire1', '/usr/local/go/src/runtime/sema.go', 160),
+        f('sync.runtime_SemacquireMutex', '/usr/local/go/src/runtime/sema.go', 95),
+        f('sync.(*Mutex).lockSlow', '/usr/local/go/src/sync/mutex.go', 173),
+        f('sync.(*Mutex).Lock', '/usr/local/go/src/sync/mutex.go', 92),
+        f(`${svc}/cache.(*LRU).Get`, `/src/${o.name}/cache/lru.go`, 47),
+        GOEXIT,
+      ],
+      labels: {},
+      count: (lm) => (leaky ? Math.floor(lm / 30) : 0),
+    },
+    {
+      // Steady worker pool.
+      frames: [
+        GOPARK,
+        f('runtime.chanrecv', '/usr/local/go/src/runtime/chan.go', 583),
+        f('runtime.chanrecv2', '/usr/local/go/src/runtime/chan.go', 447),
+        f(`${svc}/worker.(*Pool).run`, `/src/${o.name}/worker/pool.go`, 33),
+        GOEXIT,
+      ],
+      labels: { pool: 'default' },
+      count: () => 32,
+    },
+    {
+      // Connections: fluctuate.
+      frames: [
+        GOPARK,
+        f('runtime.netpollblock', '/usr/local/go/src/runtime/netpoll.go', 573),
+        f('internal/poll.runtime_pollWait', '/usr/local/go/src/runtime/netpoll.go', 345),
+        f('internal/poll.(*pollDesc).wait', '/usr/local/go/src/internal/poll/fd_poll_runtime.go', 84),
+        f('internal/poll.(*FD).Read', '/usr/local/go/src/internal/poll/fd_unix.go', 165),
+        f('net.(*netFD).Read', '/usr/local/go/src/net/fd_posix.go', 55),
+        f('net.(*conn).Read', '/usr/local/go/src/net/net.go', 194),
+        f('net/http.(*connReader).backgroundRead', '/usr/local/go/src/net/http/server.go', 690),
+        GOEXIT,
+      ],
+      labels: {},
+      count: (_lm, r) => 5 + Math.floor(r() * 20),
+    },
+    {
+      frames: [f('time.Sleep', '/usr/local/go/src/runtime/time.go', 300), f(`${svc}/metrics.flushLoop`, `/src/${o.name}/metrics/flush.go`, 20), GOEXIT],
+      labels: {},
+      count: () => 1,
+    },
+  ];
+  const noise = o.noiseStacks ?? 0;
+  for (let k = 0; k < noise; k++) {
+    const period = 30 + (k % 17) * 11;
+    t.push({
+      frames: [
+        GOPARK,
+        f('runtime.selectgo', '/usr/local/go/src/runtime/select.go', 335),
+        f(`${svc}/jobs.job${k}`, `/src/${o.name}/jobs/job${k % 40}.go`, 10 + k),
+        f(`${svc}/jobs.(*Runner).Run`, `/src/${o.name}/jobs/runner.go`, 77),
+        GOEXIT,
+      ],
+      labels: { job: `job-${k}` },
+      count: (lm, r) => ((lm + k * 7) % period < 3 ? 1 + Math.floor(r() * (1 + (k % 5))) : 0),
+    });
+  }
+  return t;
+}
+
+function syntheticTarget(o: SyntheticTargetOptions, startTs: number): { rec: TargetRecording; sum: TargetSummary } {
+  const r = rng(o.seed ?? 7);
+  const tpl = templates(o);
+  const stacks: StackRecord[] = tpl.map((t, i) => ({
+    id: i + 1,
+    key: `${t.frames.map((fr) => `${fr.function} ${fr.file}:${fr.line}`).join('\n')}\n#${Object.keys(t.labels).sort().map((k) => `${k}=${t.labels[k]}`).join('\u0000')}`,
+    frames: t.frames,
+    labels: t.labels,
+    firstSeenTsSeconds: 0,
+  }));
+  const samples: SampleRow[] = [];
+  const ticks: HistoryTick[] = [];
+  const snapshots: SnapshotFile[] = [];
+  let pid = 4242;
+  let lifeStart = startTs - 30;
+  let lifeStartMinute = 0;
+  let cpuTotal = 0;
+  for (let m = 0; m < o.minutes; m++) {
+    const ts = startTs + m * 60;
+    let event: SampleRow['event'] = m === 0 ? 'start' : '';
+    if (o.restartAt !== undefined && o.restartAt !== null && m === o.restartAt) {
+      pid += 17;
+      lifeStart = ts - 5;
+      lifeStartMinute = m;
+      cpuTotal = 0;
+      event = 'restart';
+    }
+    const lm = m - lifeStartMinute;
+    const down = o.outage ? m >= o.outage[0] && m <= o.outage[1] : false;
+    const counts = new Map<number, number>();
+    let total = 0;
+    tpl.forEach((t, i) => {
+      const c = t.count(lm, r);
+      if (c > 0) {
+        counts.set(i + 1, c);
+        total += c;
+        if (stacks[i].firstSeenTsSeconds === 0) stacks[i].firstSeenTsSeconds = ts;
+      }
+    });
+    const spike = o.spikeAt === m;
+    const goroutines = total + (spike ? 900 : 0);
+    const rss = Math.round((38 + goroutines * 0.009 + r() * 1.5 + (spike ? 90 : 0)) * 1048576 / 4096) * 4096;
+    const cpuPct = Math.round((spike ? 180 : 2 + r() * 6 + goroutines * 0.002) * 10) / 10;
+    cpuTotal += (cpuPct / 100) * 60;
+    const lifetime = `${pid}@${lifeStart}`;
+    if (!down) {
+      ticks.push({ tsSeconds: ts, lifetime, total: goroutines, counts });
+      if (m % 360 === 0 || m === o.minutes - 1) {
+        const stamp = new Date(ts * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+        snapshots.push({ path: `${o.name}/snapshots/goroutine-${stamp}-pid${pid}.pb.gz`, kind: 'goroutine', tsSeconds: ts, pid, bytes: 4000 + Math.floor(r() * 3000) });
+        if (m === o.minutes - 1 && o.leaky) {
+          snapshots.push({ path: `${o.name}/snapshots/goroutine-debug2-${stamp}-pid${pid}.txt.gz`, kind: 'goroutine-debug2', tsSeconds: ts, pid, bytes: 90_000 });
+        }
+      }
+    }
+    samples.push({
+      tsSeconds: ts,
+      target: o.name,
+      status: down ? 'pprof-timeout' : 'ok',
+      pid,
+      processStartTsSeconds: lifeStart,
+      rssBytes: rss,
+      vszBytes: rss * 4 + 1_200_000_000,
+      cpuSecondsTotal: Math.round(cpuTotal * 100) / 100,
+      cpuPercent: lm === 0 ? null : cpuPct,
+      threads: 12 + Math.floor(r() * 3) + (spike ? 20 : 0),
+      fds: 24 + Math.floor(r() * 10),
+      goroutines: down ? null : goroutines,
+      stacksDistinct: down ? null : counts.size,
+      event,
+      message: down ? (o.hostile ? `=HYPERLINK("http://x") timeout after 5s\t<b>${HOSTILE_LABEL}</b>` : 'timeout after 5s') : '',
+    });
+  }
+
+  const lastTick = ticks[ticks.length - 1];
+  const firstTickOfLife = ticks.find((t) => t.lifetime === lastTick?.lifetime);
+  const hours = lastTick && firstTickOfLife ? Math.max(1 / 60, (lastTick.tsSeconds - firstTickOfLife.tsSeconds) / 3600) : 1;
+  const suspects: Suspect[] = [];
+  if (o.leaky && lastTick && firstTickOfLife) {
+    for (const id of [1, 2, 3]) {
+      const st = stacks[id - 1];
+      const first = firstTickOfLife.counts.get(id) ?? 0;
+      const last = lastTick.counts.get(id) ?? 0;
+      const leafIdx = st.frames.findIndex((fr) => !/^(runtime|sync|internal\/)/.test(fr.function));
+      const leaf = st.frames[leafIdx];
+      suspects.push({
+        stackId: id,
+        leafFunction: leaf.function,
+        frames: st.frames,
+        labels: st.labels,
+        kind: id === 1 ? 'chan send' : id === 2 ? 'select' : 'mutex',
+        first,
+        last,
+        perHour: Math.round(((last - first) / hours) * 10) / 10,
+        consistency: id === 1 ? 0.98 : 0.9,
+        share: lastTick.total > 0 ? last / lastTick.total : 0,
+        score: 10 - id,
+        firstSeenTsSeconds: st.firstSeenTsSeconds,
+        confirmed: id === 1,
+        source:
+          id === 1
+            ? {
+                file: leaf.file,
+                line: leaf.line,
+                startLine: leaf.line - 4,
+                lines: [
+                  'func (f *Fanout) publish(ev Event) {',
+                  '\tfor _, sub := range f.subs {',
+                  '\t\tgo func(ch chan<- Event) {',
+                  '\t\t\t// nobody reads ch after the subscriber left',
+                  '\t\t\tch <- ev',
+                  '\t\t}(sub.ch)',
+                  '\t}',
+                  o.hostile ? `\t// ${HOSTILE_LABEL} </script><b>x` : '}',
+                ],
+              }
+            : null,
+      });
+    }
+  }
+  const gFirst = samples.find((s) => s.goroutines !== null)?.goroutines ?? null;
+  const gLast = [...samples].reverse().find((s) => s.goroutines !== null)?.goroutines ?? null;
+  const rFirst = samples[0]?.rssBytes ?? null;
+  const rLast = samples[samples.length - 1]?.rssBytes ?? null;
+  const perHourG = suspects.reduce((a, s) => a + s.perHour, 0);
+  const holdNow = suspects.reduce((a, s) => a + s.last, 0) * 8192;
+  const sum: TargetSummary = {
+    name: o.name,
+    verdict: o.minutes < 30 ? 'insufficient-data' : o.leaky ? 'leak' : 'stable',
+    headline:
+      o.minutes < 30
+        ? `Only ${o.minutes} minutes recorded; leakwatch needs at least 30 to judge.`
+        : o.leaky
+          ? `Goroutines grow by about ${Math.round(perHourG)} per hour and never come back down: ${suspects[0]?.leafFunction ?? ''} is leaking.`
+          : 'Goroutines and memory are flat: no leak.',
+    samples: samples.length,
+    lifetimes: o.restartAt ? 2 : 1,
+    goroutines: { first: gFirst, last: gLast, perHour: o.leaky ? perHourG : 0.1, shape: o.leaky ? 'rising' : 'flat' },
+    rssBytes: { first: rFirst, last: rLast, perHour: o.leaky ? perHourG * 9000 : 1000, shape: o.leaky ? 'rising' : 'flat' },
+    bytesPerGoroutine: o.leaky ? 9437 : null,
+    suspectsHoldBytes: o.leaky ? holdNow : null,
+    suspectsHoldBytesInADay: o.leaky ? holdNow + perHourG * 24 * 8192 : null,
+    suspects,
+    warnings: o.hostile ? [`skipped 1 torn line in stack-history.log: ${HOSTILE_LABEL}`] : [],
+  };
+  return { rec: { name: o.name, samples, stacks, ticks, snapshots, warnings: [] }, sum };
+}
+
+export function syntheticReport(opts: SyntheticOptions): { summary: Summary; recordings: TargetRecording[] } {
+  const startTs = opts.startTs ?? 1_795_000_000; // 2026-11-18
+  const built = opts.targets.map((t, i) => syntheticTarget({ seed: 11 + i, ...t }, startTs));
+  return {
+    summary: { generatedAt: new Date((startTs + 60 * Math.max(...opts.targets.map((t) => t.minutes))) * 1000).toISOString(), targets: built.map((b) => b.sum) },
+    recordings: built.map((b) => b.rec),
+  };
+}
+
+/** The page-test scenario: two targets (one leaking with a restart and hostile strings, one stable). */
+export function smallScenario() {
+  return syntheticReport({
+    targets: [
+      { name: 'api', minutes: 8 * 60, restartAt: 150, leaky: true, hostile: true, spikeAt: 300, outage: [200, 212], noiseStacks: 12 },
+      { name: 'worker', minutes: 8 * 60, leaky: false, noiseStacks: 4 },
+    ],
+  });
+}
+
+/** The size scenario: 30 days per minute, three targets, plenty of distinct stacks. */
+export function thirtyDayScenario() {
+  const minutes = 30 * 24 * 60;
+  return syntheticReport({
+    targets: [
+      { name: 'api', minutes, restartAt: 20 * 24 * 60, leaky: true, hostile: true, spikeAt: 12345, noiseStacks: 400 },
+      { name: 'worker', minutes, leaky: false, noiseStacks: 400 },
+      { name: 'gateway', minutes, restartAt: 5000, leaky: true, noiseStacks: 400 },
+    ],
+  });
+}

@@ -1,0 +1,493 @@
+// The compact view model embedded in the report page (gzip + base64, inflated by the page's script).
+// Pure: no I/O, no clock. Everything a browser needs to draw charts, compare two times and export
+// TSV lives in ReportData; the verdict cards, suspects and "top" tables are also rendered as static
+// HTML by reportHtml.ts, so the page reads fine without script and on paper.
+//
+// Size is bounded no matter how long the recording: chart series are min/max downsampled
+// (≤ chartPoints per series), the compare matrix keeps ≤ compareTimes times × ≤ compareStacks
+// stacks, and raw samples for the TSV export are delta/run-length encoded (gzip does the rest).
+
+import type { BlockingKind, Frame, HistoryTick, SampleRow, Summary, TargetRecording, TargetSummary } from '../core/model.js';
+import { downsampleMinMax, insertGaps, medianStep, prepareChartSeries, thinIndices, type Series } from './downsample.js';
+import { suspectsTsv } from './tsv.js';
+import { blockingKind, leafFrame } from '../analysis/frames.js';
+
+export const REPORT_DATA_VERSION = 1;
+
+export interface ReportDataOptions {
+  /** Max points per chart series (min/max per bucket, so spikes survive). */
+  chartPoints?: number;
+  /** Max points of each suspect's small count chart. */
+  suspectChartPoints?: number;
+  /** Max selectable times in "compare two times" (snapshot times included). */
+  compareTimes?: number;
+  /** Max stacks whose counts are embedded for "compare" (the largest by max count, plus suspects). */
+  compareStacks?: number;
+  /** Max rows of the "top" view. */
+  topGroups?: number;
+}
+
+const DEFAULTS: Required<ReportDataOptions> = {
+  chartPoints: 2000,
+  suspectChartPoints: 600,
+  compareTimes: 200,
+  compareStacks: 300,
+  topGroups: 40,
+};
+
+/** Trend series of one target on one shared x axis (unix seconds); null = gap. */
+export interface ChartData {
+  xs: number[];
+  goroutines: Series;
+  rss: Series;
+  cpu: Series;
+  threads: Series;
+  fds: Series;
+  /** True when min/max bucketing was applied (each bucket yields its min and max). */
+  downsampled: boolean;
+  /** Rows before downsampling. */
+  rows: number;
+}
+
+/**
+ * A numeric column, delta-encoded: each number is the difference to the previous non-null value
+ * (the first to 0); null stays null. Decode with a running sum (see decodeDelta).
+ */
+export type DeltaColumn = (number | null)[];
+
+/** A string column, run-length encoded: `runs` is [dictIndex, runLength, dictIndex, runLength, ...]. */
+export interface RleColumn {
+  dict: string[];
+  runs: number[];
+}
+
+/** Every sample row at full resolution, columnar, for the TSV export. Scaled integers keep it exact. */
+export interface SamplesColumns {
+  n: number;
+  /** ts_seconds × 1000. */
+  tsMs: DeltaColumn;
+  pid: DeltaColumn;
+  /** process_start_ts_seconds × 100. */
+  start: DeltaColumn;
+  rss: DeltaColumn;
+  vsz: DeltaColumn;
+  /** cpu_seconds_total × 100. */
+  cpuTotal100: DeltaColumn;
+  /** cpu_percent × 10, plain (not delta). */
+  cpuPct10: (number | null)[];
+  threads: DeltaColumn;
+  fds: DeltaColumn;
+  goroutines: DeltaColumn;
+  stacksDistinct: DeltaColumn;
+  status: RleColumn;
+  event: RleColumn;
+  message: RleColumn;
+}
+
+export interface StackData {
+  id: number;
+  /** Flat [functionIndex, fileIndex, line] triples, leaf first; indexes into ReportTargetData.strings. */
+  f: number[];
+  labels: Record<string, string>;
+  kind: BlockingKind;
+  /** Index into strings: the function where the code blocks (runtime/sync internals skipped). */
+  leaf: number;
+  /** file:line of that function's frame. */
+  at: string;
+  firstSeen: number;
+}
+
+/** One suspect's count over time (ticks), min/max downsampled; index matches TargetSummary.suspects. */
+export interface SuspectSeries {
+  stackId: number;
+  xs: number[];
+  c: Series;
+}
+
+/** "Top" view: goroutines at the last tick grouped by the function that blocks. */
+export interface TopGroup {
+  leaf: string;
+  /** file:line of the largest stack's blocking frame. */
+  at: string;
+  count: number;
+  /** Share of all goroutines at that tick, 0..1. */
+  share: number;
+  stacks: number;
+  kinds: BlockingKind[];
+  /** Largest stacks of the group (ids into ReportTargetData.stacks), at most 5. */
+  stackIds: number[];
+}
+
+export interface CompareData {
+  /** Selectable times (unix seconds), ascending: thinned ticks, every lifetime's first and last tick, snapshot times. */
+  times: number[];
+  /** Per time: index into lifetimeNames. */
+  lifetime: number[];
+  /** Lifetimes as in HistoryTick.lifetime (`pid@start` or `url`). */
+  lifetimeNames: string[];
+  /** Per time: the saved snapshot (path relative to the data dir) taken at that tick, else null. */
+  snapshot: (string | null)[];
+  /** Per time: all goroutines at that tick. */
+  totals: number[];
+  /** Embedded stacks (those that ever matter most) and their counts at each time. */
+  stacks: { id: number; c: number[] }[];
+  /** Distinct stacks in the whole history; the rest are summed up as "other stacks" in the page. */
+  stacksInHistory: number;
+}
+
+export interface ReportTargetData {
+  name: string;
+  /** Interned function names and file paths that StackData.f / leaf refer to. */
+  strings: string[];
+  chart: ChartData;
+  /** Times (unix seconds) of rows with event 'restart': a new process lifetime starts there. */
+  restarts: number[];
+  samples: SamplesColumns;
+  stacks: StackData[];
+  suspects: SuspectSeries[];
+  /** Time of the tick the "top" view describes, null without ticks. */
+  topAt: number | null;
+  topTotal: number;
+  top: TopGroup[];
+  compare: CompareData;
+  /** The suspects table as TSV (built by tsv.ts). */
+  suspectsTsv: string;
+}
+
+export interface ReportData {
+  version: typeof REPORT_DATA_VERSION;
+  generatedAt: string;
+  dataDir: string;
+  targets: ReportTargetData[];
+}
+
+// ---- blocking function / kind: the analysis' rules (src/analysis/frames.ts) ----
+
+/** Index of the frame where the code blocks (analysis' leafFrame), 0 for an empty stack. */
+export function blockingFrameIndex(frames: readonly Frame[]): number {
+  const lf = leafFrame(frames as Frame[]);
+  const i = lf ? frames.indexOf(lf) : -1;
+  return i < 0 ? 0 : i;
+}
+
+/** How a stack blocks (analysis' blockingKind). */
+export function blockingKindOf(frames: readonly Frame[]): BlockingKind {
+  return blockingKind(frames as Frame[]);
+}
+
+// ---- encoders (and decoders, used by tests; the page has its own copies) ----
+
+export function encodeDelta(values: readonly (number | null)[]): DeltaColumn {
+  const out: DeltaColumn = [];
+  let prev = 0;
+  for (const v of values) {
+    if (v === null || !Number.isFinite(v)) {
+      out.push(null);
+    } else {
+      out.push(v - prev);
+      prev = v;
+    }
+  }
+  return out;
+}
+
+export function decodeDelta(col: DeltaColumn): (number | null)[] {
+  let run = 0;
+  return col.map((d) => (d === null ? null : (run += d)));
+}
+
+export function encodeRle(values: readonly string[]): RleColumn {
+  const dict: string[] = [];
+  const index = new Map<string, number>();
+  const runs: number[] = [];
+  for (const v of values) {
+    let i = index.get(v);
+    if (i === undefined) {
+      i = dict.length;
+      dict.push(v);
+      index.set(v, i);
+    }
+    if (runs.length > 0 && runs[runs.length - 2] === i) runs[runs.length - 1]++;
+    else runs.push(i, 1);
+  }
+  return { dict, runs };
+}
+
+export function decodeRle(col: RleColumn): string[] {
+  const out: string[] = [];
+  for (let k = 0; k < col.runs.length; k += 2) {
+    for (let j = 0; j < col.runs[k + 1]; j++) out.push(col.dict[col.runs[k]]);
+  }
+  return out;
+}
+
+const scaled = (v: number | null, scale: number): number | null =>
+  v === null || !Number.isFinite(v) ? null : Math.round(v * scale);
+
+export function encodeSamples(rows: readonly SampleRow[]): SamplesColumns {
+  const col = (get: (r: SampleRow) => number | null) => encodeDelta(rows.map(get));
+  return {
+    n: rows.length,
+    tsMs: col((r) => scaled(r.tsSeconds, 1000)),
+    pid: col((r) => r.pid),
+    start: col((r) => scaled(r.processStartTsSeconds, 100)),
+    rss: col((r) => scaled(r.rssBytes, 1)),
+    vsz: col((r) => scaled(r.vszBytes, 1)),
+    cpuTotal100: col((r) => scaled(r.cpuSecondsTotal, 100)),
+    cpuPct10: rows.map((r) => scaled(r.cpuPercent, 10)),
+    threads: col((r) => r.threads),
+    fds: col((r) => r.fds),
+    goroutines: col((r) => r.goroutines),
+    stacksDistinct: col((r) => r.stacksDistinct),
+    status: encodeRle(rows.map((r) => r.status)),
+    event: encodeRle(rows.map((r) => r.event)),
+    message: encodeRle(rows.map((r) => r.message)),
+  };
+}
+
+// ---- builders ----
+
+class StringTable {
+  readonly list: string[] = [];
+  private readonly index = new Map<string, number>();
+  id(s: string): number {
+    let i = this.index.get(s);
+    if (i === undefined) {
+      i = this.list.length;
+      this.list.push(s);
+      this.index.set(s, i);
+    }
+    return i;
+  }
+}
+
+function sortedTicks(ticks: readonly HistoryTick[]): readonly HistoryTick[] {
+  for (let i = 1; i < ticks.length; i++) {
+    if (ticks[i].tsSeconds < ticks[i - 1].tsSeconds) return [...ticks].sort((a, b) => a.tsSeconds - b.tsSeconds);
+  }
+  return ticks;
+}
+
+function sortedSamples(rows: readonly SampleRow[]): readonly SampleRow[] {
+  for (let i = 1; i < rows.length; i++) {
+    if (rows[i].tsSeconds < rows[i - 1].tsSeconds) return [...rows].sort((a, b) => a.tsSeconds - b.tsSeconds);
+  }
+  return rows;
+}
+
+function buildChart(rows: readonly SampleRow[], maxPoints: number): ChartData {
+  const xs = rows.map((r) => r.tsSeconds);
+  const cpu = rows.map((r) => (r.cpuPercent === null ? null : Math.round(r.cpuPercent * 10) / 10));
+  const p = prepareChartSeries(
+    xs,
+    [rows.map((r) => r.goroutines), rows.map((r) => r.rssBytes), cpu, rows.map((r) => r.threads), rows.map((r) => r.fds)],
+    maxPoints,
+  );
+  return {
+    xs: p.xs,
+    goroutines: p.series[0],
+    rss: p.series[1],
+    cpu: p.series[2],
+    threads: p.series[3],
+    fds: p.series[4],
+    downsampled: p.downsampled,
+    rows: rows.length,
+  };
+}
+
+function nearestIndex(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo > 0 && Math.abs(sorted[lo - 1] - x) <= Math.abs(sorted[lo] - x)) return lo - 1;
+  return lo;
+}
+
+function emptyTarget(name: string): ReportTargetData {
+  return {
+    name,
+    strings: [],
+    chart: { xs: [], goroutines: [], rss: [], cpu: [], threads: [], fds: [], downsampled: false, rows: 0 },
+    restarts: [],
+    samples: encodeSamples([]),
+    stacks: [],
+    suspects: [],
+    topAt: null,
+    topTotal: 0,
+    top: [],
+    compare: { times: [], lifetime: [], lifetimeNames: [], snapshot: [], totals: [], stacks: [], stacksInHistory: 0 },
+    suspectsTsv: '',
+  };
+}
+
+export function buildTargetData(
+  ts: TargetSummary,
+  rec: TargetRecording | undefined,
+  options: ReportDataOptions = {},
+): ReportTargetData {
+  const o = { ...DEFAULTS, ...options };
+  const out = emptyTarget(ts.name);
+  out.suspectsTsv = suspectsTsv(ts.suspects);
+  const strings = new StringTable();
+  const stackById = new Map<number, StackData>();
+  const records = new Map((rec?.stacks ?? []).map((s) => [s.id, s] as const));
+
+  const addStack = (id: number, fallback?: { frames: Frame[]; labels: Record<string, string>; kind?: BlockingKind; firstSeen?: number }) => {
+    if (stackById.has(id)) return;
+    const r = records.get(id);
+    const frames = r?.frames ?? fallback?.frames ?? [];
+    const labels = r?.labels ?? fallback?.labels ?? {};
+    const f: number[] = [];
+    for (const fr of frames) f.push(strings.id(fr.function), strings.id(fr.file), fr.line);
+    const bi = blockingFrameIndex(frames);
+    const bf = frames[bi];
+    stackById.set(id, {
+      id,
+      f,
+      labels,
+      kind: fallback?.kind ?? blockingKindOf(frames),
+      leaf: strings.id(bf ? bf.function : '(no frames)'),
+      at: bf ? `${bf.file}:${bf.line}` : '',
+      firstSeen: r?.firstSeenTsSeconds ?? fallback?.firstSeen ?? 0,
+    });
+  };
+
+  for (const s of ts.suspects) addStack(s.stackId, { frames: s.frames, labels: s.labels, kind: s.kind, firstSeen: s.firstSeenTsSeconds });
+
+  if (rec) {
+    const rows = sortedSamples(rec.samples);
+    out.chart = buildChart(rows, o.chartPoints);
+    out.restarts = rows.filter((r) => r.event === 'restart').map((r) => r.tsSeconds);
+    out.samples = encodeSamples(rows);
+
+    const ticks = sortedTicks(rec.ticks);
+    if (ticks.length > 0) {
+      const tickXs = ticks.map((t) => t.tsSeconds);
+      // Suspects' own count charts.
+      const gap = Math.max(180, medianStep(tickXs) * 5);
+      out.suspects = ts.suspects.map((s) => {
+        const counts = ticks.map((t) => t.counts.get(s.stackId) ?? 0);
+        const g = insertGaps(tickXs, [counts], gap);
+        const d = downsampleMinMax(g.xs, g.series, o.suspectChartPoints);
+        return { stackId: s.stackId, xs: d.xs, c: d.series[0] };
+      });
+
+      // Top view at the last tick.
+      const last = ticks[ticks.length - 1];
+      out.topAt = last.tsSeconds;
+      out.topTotal = last.total;
+      const groups = new Map<string, { count: number; stacks: [number, number][]; kinds: Set<BlockingKind> }>();
+      for (const [id, count] of last.counts) {
+        if (count <= 0) continue;
+        const r = records.get(id);
+        const frames = r?.frames ?? [];
+        const bf = frames[blockingFrameIndex(frames)];
+        const leaf = bf ? bf.function : r ? '(no frames)' : `(stack ${id}: missing from stacks.jsonl)`;
+        let g = groups.get(leaf);
+        if (!g) groups.set(leaf, (g = { count: 0, stacks: [], kinds: new Set() }));
+        g.count += count;
+        g.stacks.push([id, count]);
+        g.kinds.add(blockingKindOf(frames));
+      }
+      const total = last.total > 0 ? last.total : [...groups.values()].reduce((a, g) => a + g.count, 0);
+      out.top = [...groups.entries()]
+        .sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1))
+        .slice(0, o.topGroups)
+        .map(([leaf, g]) => {
+          g.stacks.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+          const ids = g.stacks.slice(0, 5).map(([id]) => id);
+          for (const id of ids) addStack(id);
+          return {
+            leaf,
+            at: stackById.get(ids[0])?.at ?? '',
+            count: g.count,
+            share: total > 0 ? g.count / total : 0,
+            stacks: g.stacks.length,
+            kinds: [...g.kinds].sort(),
+            stackIds: ids,
+          };
+        });
+
+      // Compare: selectable times and the counts of the stacks that ever matter.
+      const mustKeep: number[] = [];
+      for (let i = 0; i < ticks.length; i++) {
+        if (i === 0 || ticks[i].lifetime !== ticks[i - 1].lifetime) {
+          mustKeep.push(i);
+          if (i > 0) mustKeep.push(i - 1);
+        }
+      }
+      const snapAt = new Map<number, string>();
+      const step = medianStep(tickXs);
+      const snapshots = rec.snapshots
+        .filter((sn) => (sn.kind ?? 'goroutine') === 'goroutine')
+        .sort((a, b) => a.tsSeconds - b.tsSeconds);
+      const snapIdx: number[] = [];
+      for (const sn of snapshots) {
+        const i = nearestIndex(tickXs, sn.tsSeconds);
+        if (Math.abs(tickXs[i] - sn.tsSeconds) <= Math.max(90, step * 1.5)) {
+          snapAt.set(i, sn.path); // the latest snapshot near a tick wins
+          snapIdx.push(i);
+        }
+      }
+      const half = Math.floor(o.compareTimes / 2);
+      const keepSnaps = snapIdx.length <= half ? snapIdx : thinIndices(snapIdx.length, half).map((k) => snapIdx[k]);
+      const lifeKeep = mustKeep.length <= half ? mustKeep : thinIndices(mustKeep.length, half).map((k) => mustKeep[k]);
+      const picked = thinIndices(ticks.length, o.compareTimes, [...lifeKeep, ...keepSnaps]);
+
+      const maxCount = new Map<number, number>();
+      for (const t of ticks) {
+        for (const [id, c] of t.counts) if (c > (maxCount.get(id) ?? 0)) maxCount.set(id, c);
+      }
+      const chosen = [...maxCount.entries()]
+        .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+        .slice(0, o.compareStacks)
+        .map(([id]) => id);
+      const chosenSet = new Set(chosen);
+      for (const s of ts.suspects) if (!chosenSet.has(s.stackId)) chosen.push(s.stackId), chosenSet.add(s.stackId);
+      const lifeNames: string[] = [];
+      const lifeIndex = new Map<string, number>();
+      const pickedTicks = picked.map((i) => ticks[i]);
+      out.compare = {
+        times: pickedTicks.map((t) => t.tsSeconds),
+        lifetime: pickedTicks.map((t) => {
+          let k = lifeIndex.get(t.lifetime);
+          if (k === undefined) lifeIndex.set(t.lifetime, (k = lifeNames.push(t.lifetime) - 1));
+          return k;
+        }),
+        lifetimeNames: lifeNames,
+        snapshot: picked.map((i) => snapAt.get(i) ?? null),
+        totals: pickedTicks.map((t) => t.total),
+        stacks: chosen.map((id) => ({ id, c: pickedTicks.map((t) => t.counts.get(id) ?? 0) })),
+        stacksInHistory: maxCount.size,
+      };
+      for (const id of chosen) addStack(id);
+    } else {
+      out.suspects = ts.suspects.map((s) => ({ stackId: s.stackId, xs: [], c: [] }));
+    }
+  } else {
+    out.suspects = ts.suspects.map((s) => ({ stackId: s.stackId, xs: [], c: [] }));
+  }
+
+  out.stacks = [...stackById.values()].sort((a, b) => a.id - b.id);
+  out.strings = strings.list;
+  return out;
+}
+
+/** The whole embedded model: one entry per summary target, in summary order. */
+export function buildReportData(
+  summary: Summary,
+  recordings: readonly TargetRecording[],
+  opts: { dataDir: string; generatedAt?: string } & ReportDataOptions,
+): ReportData {
+  const byName = new Map(recordings.map((r) => [r.name, r] as const));
+  return {
+    version: REPORT_DATA_VERSION,
+    generatedAt: opts.generatedAt ?? summary.generatedAt,
+    dataDir: opts.dataDir,
+    targets: summary.targets.map((t) => buildTargetData(t, byName.get(t.name), opts)),
+  };
+}

@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import type { Summary, TargetRecording } from '../src/core/model.js';
+import { buildReportData, decodeDelta, decodeRle } from '../src/render/reportData.js';
+import { jsonForScript, renderReportHtml, shellQuote } from '../src/render/reportHtml.js';
+import { samplesTsv, suspectsTsv, tsvCell } from '../src/render/tsv.js';
+import {
+  HOSTILE_FUNCTION,
+  HOSTILE_LABEL,
+  HOSTILE_LABEL_2,
+  smallScenario,
+  thirtyDayScenario,
+} from '../scripts/syntheticReport.js';
+
+const GENERATED = '2026-11-18T19:06:00.000Z';
+
+function extractScript(html: string, id: string): string {
+  const m = new RegExp(`<script type="[^"]+" id="${id}">([\\s\\S]*?)</script>`).exec(html);
+  assert.ok(m, `script #${id} present`);
+  return m[1];
+}
+
+/** The page with every <script>…</script> and <style>…</style> body removed: what HTML parsing sees as markup. */
+function markupOnly(html: string): string {
+  return html.replace(/<script\b[^>]*>[\s\S]*?<\/script>/gi, '<script></script>').replace(/<style\b[^>]*>[\s\S]*?<\/style>/gi, '');
+}
+
+test('synthetic scenario has what the page test needs', () => {
+  const { summary, recordings } = smallScenario();
+  assert.equal(summary.targets.length, 2);
+  assert.equal(summary.targets[0].suspects.length, 3);
+  assert.ok(recordings[0].samples.some((r) => r.event === 'restart'));
+  assert.ok(JSON.stringify(summary).includes(HOSTILE_LABEL));
+  assert.ok(JSON.stringify(summary).includes(HOSTILE_LABEL_2));
+  assert.ok(JSON.stringify(summary).includes(HOSTILE_FUNCTION));
+});
+
+test('hostile strings never reach the page as markup', () => {
+  const { summary, recordings } = smallScenario();
+  const html = renderReportHtml(summary, recordings, { dataDir: 'data', generatedAt: GENERATED });
+
+  assert.ok(!/<script>alert\(1\)/i.test(html), 'no raw <script>alert(1)');
+  assert.ok(!html.includes('</script><b>'), 'no raw </script><b>');
+  assert.ok(!/<img\b/i.test(html), 'no <img> at all');
+  assert.ok(!/<b>/i.test(html), 'no <b> from a label');
+  // The escaped forms are there, so the values are shown, not dropped.
+  assert.ok(html.includes('handler=&lt;script&gt;alert(1)&lt;/script&gt;'));
+  assert.ok(html.includes('tenant=&lt;/script&gt;&lt;b&gt;x'));
+  assert.ok(html.replace(/<wbr>/g, '').includes('main.(*Server).&lt;img src&#x3D;x onerror&#x3D;alert(1)&gt;'));
+
+  // Exactly the script elements we emit, each closed once.
+  const opens = html.match(/<script\b/gi) ?? [];
+  const closes = html.match(/<\/script\s*>/gi) ?? [];
+  assert.equal(opens.length, 5, 'pako, uPlot, summary JSON, data, client');
+  assert.equal(closes.length, opens.length);
+  // Nothing but the five script bodies between script tags; no stray markup inside them.
+  assert.equal((markupOnly(html).match(/<script/gi) ?? []).length, 5);
+  assert.ok(!/<!--/.test(html.replace(/<style\b[^>]*>[\s\S]*?<\/style>/gi, '')), 'no <!-- anywhere (script data escaping)');
+  // JSON in <script> has no `<` and no line separators.
+  const summaryJson = extractScript(html, 'lw-summary');
+  assert.ok(!summaryJson.includes('<'));
+  assert.ok(!/[\u2028\u2029]/.test(summaryJson));
+  assert.deepEqual(JSON.parse(summaryJson), JSON.parse(JSON.stringify(summary)));
+});
+
+test('embedded data round-trips: base64 → gunzip → JSON equals what reportData built', () => {
+  const { summary, recordings } = smallScenario();
+  const html = renderReportHtml(summary, recordings, { dataDir: 'data', generatedAt: GENERATED });
+  const b64 = extractScript(html, 'lw-data');
+  assert.match(b64, /^[A-Za-z0-9+/=]+$/);
+  const decoded = JSON.parse(gunzipSync(Buffer.from(b64, 'base64')).toString('utf8'));
+  const built = buildReportData(summary, recordings, { dataDir: 'data', generatedAt: GENERATED });
+  assert.deepEqual(decoded, JSON.parse(JSON.stringify(built)));
+
+  // The columnar samples decode back to the rows.
+  const rows = recordings[0].samples;
+  const S = decoded.targets[0].samples;
+  assert.equal(S.n, rows.length);
+  assert.deepEqual(decodeDelta(S.goroutines), rows.map((r) => r.goroutines));
+  assert.deepEqual(decodeDelta(S.rss), rows.map((r) => r.rssBytes));
+  assert.deepEqual(decodeDelta(S.tsMs).map((v) => (v === null ? null : v / 1000)), rows.map((r) => r.tsSeconds));
+  assert.deepEqual(decodeRle(S.status), rows.map((r) => r.status));
+  assert.deepEqual(decodeRle(S.message), rows.map((r) => r.message));
+  // Restarts and chart series are there, null kept as null.
+  assert.equal(decoded.targets[0].restarts.length, 1);
+  assert.ok(decoded.targets[0].chart.goroutines.includes(null), 'outage rows are gaps');
+  assert.ok(!decoded.targets[0].chart.goroutines.slice(0, 10).includes(0));
+});
+
+test('no network resources: no http(s) src/href/url(), CSP forbids fetching', () => {
+  const { summary, recordings } = smallScenario();
+  const html = renderReportHtml(summary, recordings, { dataDir: 'data', generatedAt: GENERATED });
+  assert.ok(!/\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?\/\//i.test(html), 'no remote src/href');
+  assert.ok(!/url\(\s*["']?\s*(?:https?:)?\/\//i.test(html), 'no remote url() in CSS');
+  assert.ok(!/@import/i.test(html), 'no @import');
+  assert.ok(!/<link\b/i.test(html), 'no <link>');
+  assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
+});
+
+test('verdict, suspects, top view and pprof commands are in the static HTML', () => {
+  const { summary, recordings } = smallScenario();
+  // <wbr> line-break hints sit after / and . in paths; drop them to search the text.
+  const html = renderReportHtml(summary, recordings, { dataDir: 'my data', generatedAt: GENERATED }).replace(/<wbr>/g, '');
+  assert.match(html, /lw-badge lw-v-leak"><span aria-hidden="true">▲<\/span> Leak</);
+  assert.match(html, /Stable<\/span>/);
+  assert.ok(html.includes('example.com/api/internal/fanout.(*Fanout).publish.func1'));
+  assert.ok(html.includes('/src/api/internal/fanout/fanout.go:88'));
+  assert.ok(html.includes('Suspects hold now'));
+  assert.ok(html.includes('MiB'));
+  // Three expandable suspects with stacks and one source listing with the blocking line marked.
+  assert.equal((html.match(/<details class="lw-suspect"/g) ?? []).length, 3);
+  assert.match(html, /lw-srcline lw-hot"><span class="lw-ln">88<\/span>/);
+  // pprof commands with the data dir shell-quoted.
+  assert.ok(html.includes("go tool pprof -top &#x27;my data/api/snapshots/goroutine-"), 'quoted path');
+  assert.ok(html.includes('go tool pprof -traces'));
+  assert.ok(html.includes('-diff_base'));
+  assert.ok(html.includes('-http&#x3D;:0'));
+  assert.ok(html.includes("gzip -dc &#x27;my data/api/snapshots/goroutine-debug2-"), 'text dump command');
+  assert.ok(!/pprof[^<]*goroutine-debug2/.test(html), 'pprof never gets the text dump');
+  // Top view grouped by the blocking function.
+  assert.ok(html.includes('Where goroutines wait now'));
+});
+
+test('empty summary says there is no data yet and how to record', () => {
+  const empty: Summary = { generatedAt: GENERATED, targets: [] };
+  const html = renderReportHtml(empty, [], { dataDir: 'data' });
+  assert.ok(html.includes('No data yet'));
+  assert.ok(html.includes('npx leakwatch record'));
+  assert.equal((html.match(/<script\b/gi) ?? []).length, (html.match(/<\/script>/gi) ?? []).length);
+});
+
+test('a target without samples says so in words', () => {
+  const { summary } = smallScenario();
+  const t = { ...summary.targets[1], name: 'fresh', verdict: 'insufficient-data' as const, headline: 'Nothing recorded yet.', suspects: [] };
+  const rec: TargetRecording = { name: 'fresh', samples: [], stacks: [], ticks: [], snapshots: [], warnings: [] };
+  const html = renderReportHtml({ generatedAt: GENERATED, targets: [t] }, [rec], { dataDir: 'data' });
+  assert.ok(html.includes('No samples recorded for this target yet'));
+  assert.ok(html.includes('Not enough data'));
+  // And a summary target with no recording at all still renders.
+  const html2 = renderReportHtml({ generatedAt: GENERATED, targets: [t] }, [], { dataDir: 'data' });
+  assert.ok(html2.includes('No samples recorded for this target yet'));
+});
+
+test('TSV cells cannot start formulas or break rows', () => {
+  assert.equal(tsvCell('=1+2'), "'=1+2");
+  assert.equal(tsvCell('+x'), "'+x");
+  assert.equal(tsvCell('-x'), "'-x");
+  assert.equal(tsvCell('@SUM(A1)'), "'@SUM(A1)");
+  assert.equal(tsvCell('a\tb\nc\r\nd'), 'a b c  d');
+  assert.equal(tsvCell(null), '');
+  assert.equal(tsvCell(-3), "'-3");
+  assert.equal(tsvCell(42), '42');
+  const { summary, recordings } = smallScenario();
+  for (const text of [samplesTsv(recordings[0].samples), suspectsTsv(summary.targets[0].suspects)]) {
+    const lines = text.replace(/\n$/, '').split('\n');
+    const width = lines[0].split('\t').length;
+    for (const line of lines) {
+      assert.equal(line.split('\t').length, width, line);
+      for (const cell of line.split('\t')) assert.ok(!/^[=+\-@]/.test(cell), `unsafe cell ${cell}`);
+    }
+  }
+  assert.ok(samplesTsv(recordings[0].samples).includes(`\t'=HYPERLINK("http://x") timeout after 5s <b>`), 'formula cell prefixed');
+});
+
+test('shell quoting and script-safe JSON', () => {
+  assert.equal(shellQuote('data/api/x.pb.gz'), 'data/api/x.pb.gz');
+  assert.equal(shellQuote('my data/x'), "'my data/x'");
+  assert.equal(shellQuote("it's"), "'it'\\''s'");
+  assert.equal(shellQuote('$(rm -rf /)'), "'$(rm -rf /)'");
+  assert.equal(shellQuote('-rf'), "'-rf'");
+  assert.equal(shellQuote(''), "''");
+  const j = jsonForScript({ a: '</script><!-- \u2028\u2029 & >' });
+  assert.ok(!/[<>&\u2028\u2029]/.test(j));
+  assert.deepEqual(JSON.parse(j), { a: '</script><!-- \u2028\u2029 & >' });
+});
+
+test('30 days per minute x 3 targets with stack history stays under 5 MB', () => {
+  const { summary, recordings } = thirtyDayScenario();
+  assert.equal(recordings[0].samples.length, 43_200);
+  assert.ok(recordings[0].ticks.length > 43_000);
+  const html = renderReportHtml(summary, recordings, { dataDir: 'data', generatedAt: GENERATED });
+  const bytes = Buffer.byteLength(html, 'utf8');
+  console.log(`# 30-day page: ${(bytes / 1048576).toFixed(2)} MiB`);
+  assert.ok(bytes < 5 * 1024 * 1024, `page is ${bytes} bytes`);
+  const data = buildReportData(summary, recordings, { dataDir: 'data' });
+  for (const t of data.targets) {
+    assert.ok(t.chart.xs.length <= 2000, `chart points ${t.chart.xs.length}`);
+    assert.ok(t.chart.downsampled);
+    assert.ok(t.compare.times.length <= 200, `compare times ${t.compare.times.length}`);
+    assert.ok(t.compare.stacks.length <= 300 + summary.targets[data.targets.indexOf(t)].suspects.length);
+    for (const s of t.suspects) assert.ok(s.xs.length <= 600);
+    assert.equal(t.samples.n, 43_200, 'full-resolution samples for the TSV');
+  }
+  // The one-minute spike in goroutines survives downsampling.
+  const api = data.targets[0];
+  const spikeRow = recordings[0].samples[12_345];
+  assert.ok(api.chart.goroutines.includes(spikeRow.goroutines), 'spike kept');
+});
