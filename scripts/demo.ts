@@ -9,7 +9,7 @@ import { buildDemoService, findGo, findRepoRoot, GO_MISSING_MESSAGE, startDemoSe
 export async function runDemo(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { for: { type: 'string', default: '60s' }, every: { type: 'string', default: '2s' }, rate: { type: 'string', default: '2' } },
+    options: { for: { type: 'string', default: '80s' }, every: { type: 'string', default: '2s' }, rate: { type: 'string', default: '2' } },
     strict: true,
   });
   const root = await findRepoRoot();

@@ -130,7 +130,7 @@ export function formatBytes(x: number): string {
 /** 45 s, 2 min, 6 h, 3.5 h, 4.2 days */
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, seconds);
-  if (s < 60) return `${Math.round(s)} s`;
+  if (s < 60) return `${Math.floor(s)} s`;
   if (s < 2 * 3600) return `${Math.round(s / 60)} min`;
   if (s < 48 * 3600) {
     const h = s / 3600;
