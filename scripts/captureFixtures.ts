@@ -1,7 +1,7 @@
 // Captures real profiles from demo-service/ into test/fixtures/ and rewrites test/fixtures/README.md
 // and test/fixtures/manifest.json. Run with `npm run fixtures` (needs Go; takes about 30 s).
 
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
@@ -166,7 +166,8 @@ const rows = entries.map(
 
 const readme = `# Test fixtures: real profiles from demo-service
 
-Every file here, this README and \`manifest.json\` included, is written by \`scripts/captureFixtures.ts\`: edit that, not this.
+Every file here, this README and \`manifest.json\` included, is written by \`scripts/captureFixtures.ts\`: edit that, not this
+(except the files under "Captured by hand" at the end, and that section, which the script keeps as it is).
 **Re-capture with \`npm run fixtures\`** (builds \`demo-service/leaky-demo\` with Go if stale, runs it four times on a free
 loopback port, about 30 s). Profiles are saved byte for byte as the service served them.
 
@@ -220,7 +221,12 @@ Things parsers must expect:
 - debug=2 names each goroutine's creator: \`created by main.spawnLeak in goroutine 33\`.
 - debug=2 wait reasons have no duration yet (\`[chan send]\`, not \`[chan send, 5 minutes]\`): the run is shorter than a minute.
 `;
-await writeFile(join(outDir, 'README.md'), readme);
+// Sections about fixtures captured outside this script start with "## Captured by hand"; keep them.
+const handWritten = await readFile(join(outDir, 'README.md'), 'utf8').then(
+  (old) => (old.includes('\n## Captured by hand') ? old.slice(old.indexOf('\n## Captured by hand')) : ''),
+  () => '',
+);
+await writeFile(join(outDir, 'README.md'), readme + handWritten);
 
 for (const e of entries) console.log(`${e.file.padEnd(22)} ${String(e.goroutines ?? '').padStart(5)} goroutines ${String(e.samples ?? '').padStart(4)} samples ${e.bytes} B`);
 console.log(`wrote ${entries.length} fixtures, manifest.json and README.md to ${outDir}`);

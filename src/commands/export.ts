@@ -1,0 +1,178 @@
+// `leakwatch export --target NAME`: one table for a spreadsheet — every samples.csv column, then one column per
+// top stack holding its goroutine count at the same tick, so "RSS vs. the leaking handler" is one chart away.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { leafFunction } from '../analysis/frames.js';
+import { parseTimeSeconds } from '../core/duration.js';
+import type { HistoryTick, StackRecord } from '../core/model.js';
+import { SAMPLES_COLUMNS, spreadsheetSafe } from '../core/samplesCsv.js';
+import { FILES, targetDir, writeFileAtomic } from '../io/dataStore.js';
+import { listTargets, readRecording } from '../io/readRecording.js';
+import { parseCommandArgs, UsageError } from './args.js';
+import { processIo, type CommandIo } from './diff.js';
+
+export const EXPORT_HELP = `leakwatch export — one table for a spreadsheet: the samples plus the top stacks' goroutine counts
+
+Usage:
+  leakwatch export --target NAME [--data DIR] [--since TIME] [--until TIME] [--tsv] [--excel] [--out FILE]
+
+Every samples.csv column, then one column per top stack (the 10 stacks with the highest goroutine count in
+the range, headed by the innermost function outside the Go runtime and standard library and the stack id,
+e.g. main.leakUnbufferedSend#3), holding that stack's count at the same tick (empty when the tick has no
+goroutine profile). Text cells are made safe for spreadsheets (no formulas, no tabs or line breaks).
+
+Options:
+  --target NAME   the target to export (a folder under the data dir)
+  --data DIR      recorded data (default ./data)
+  --since TIME    from this time: ISO date-time, unix seconds, or "6h ago"
+  --until TIME    up to this time
+  --tsv           tab-separated instead of CSV: pastes into columns in every spreadsheet
+  --excel         start with a UTF-8 byte order mark, so Excel reads non-ASCII text correctly
+  --out FILE      write to FILE instead of standard output
+
+Exit status: 0 written, 2 usage error or no recording for the target.
+
+Examples:
+  leakwatch export --target api --since "24h ago" --out api.csv
+  leakwatch export --target api --tsv | xclip -selection clipboard`;
+
+/** How many stack columns the table gets. */
+export const EXPORT_TOP_STACKS = 10;
+
+export interface ExportTable {
+  header: string[];
+  rows: string[][];
+  /** The stacks given a column, in column order. */
+  stacks: Array<{ id: number; column: string; maxCount: number }>;
+}
+
+/** The stacks with the highest maximum count over the ticks, biggest first (ties: lower id first). */
+export function topStacks(stacks: StackRecord[], ticks: HistoryTick[], n = EXPORT_TOP_STACKS): Array<{ stack: StackRecord; maxCount: number }> {
+  const max = new Map<number, number>();
+  for (const t of ticks) for (const [id, c] of t.counts) if (c > (max.get(id) ?? 0)) max.set(id, c);
+  return stacks
+    .filter((s) => (max.get(s.id) ?? 0) > 0)
+    .map((s) => ({ stack: s, maxCount: max.get(s.id)! }))
+    .sort((a, b) => b.maxCount - a.maxCount || a.stack.id - b.stack.id)
+    .slice(0, n);
+}
+
+/** Tick times as written (3 decimals) match sample times as written: compare in whole milliseconds. */
+const msKey = (ts: number) => Math.round(ts * 1000);
+
+/**
+ * samples.csv as recorded (its own header, so columns appended by newer versions come along), rows in
+ * [since, until]. A torn last line (no newline) is left out, as readers of the file do.
+ */
+export function readSamplesTable(text: string, since: number, until: number): { header: string[]; rows: string[][] } {
+  if (text.length && !text.endsWith('\n')) text = text.slice(0, text.lastIndexOf('\n') + 1);
+  if (!text.trim()) return { header: [...SAMPLES_COLUMNS], rows: [] };
+  const records = parse(text, { relax_column_count: true, skip_empty_lines: true }) as string[][];
+  const header = records[0] ?? [...SAMPLES_COLUMNS];
+  const tsIdx = header.indexOf('ts_seconds');
+  if (tsIdx < 0) throw new Error(`no ts_seconds column in the header (${header.slice(0, 4).join(',')}…)`);
+  const rows: string[][] = [];
+  for (const rec of records.slice(1)) {
+    const ts = Number(rec[tsIdx]);
+    if (rec[tsIdx] === '' || !Number.isFinite(ts) || ts < since || ts > until) continue;
+    rows.push(header.map((_, i) => rec[i] ?? ''));
+  }
+  return { header, rows };
+}
+
+/** The merged table: sample columns, then one count column per top stack. Every cell spreadsheet-safe. */
+export function buildExportTable(
+  samples: { header: string[]; rows: string[][] },
+  stacks: StackRecord[],
+  ticks: HistoryTick[],
+): ExportTable {
+  const top = topStacks(stacks, ticks);
+  const columns = top.map(({ stack, maxCount }) => ({ id: stack.id, column: spreadsheetSafe(`${leafFunction(stack.frames)}#${stack.id}`, 200), maxCount }));
+  const byTs = new Map<number, HistoryTick>();
+  for (const t of ticks) byTs.set(msKey(t.tsSeconds), t);
+  const tsIdx = samples.header.indexOf('ts_seconds');
+  const rows = samples.rows.map((rec) => {
+    const tick = byTs.get(msKey(Number(rec[tsIdx])));
+    const counts = columns.map((c) => (tick ? String(tick.counts.get(c.id) ?? 0) : ''));
+    return [...rec.map((cell) => spreadsheetSafe(cell)), ...counts];
+  });
+  return { header: [...samples.header.map((h) => spreadsheetSafe(h)), ...columns.map((c) => c.column)], rows, stacks: columns };
+}
+
+export type ExportFormat = 'csv' | 'tsv';
+
+/** CSV (RFC 4180 quoting via csv-stringify) or TSV (tabs and line breaks inside cells become spaces). */
+export function formatExportTable(table: Pick<ExportTable, 'header' | 'rows'>, format: ExportFormat, excel: boolean): string {
+  const all = [table.header, ...table.rows];
+  const body =
+    format === 'csv'
+      ? stringify(all, { record_delimiter: '\n' })
+      : all.map((r) => r.map((c) => c.replace(/[\t\r\n\u2028\u2029]/g, ' ')).join('\t')).join('\n') + '\n';
+  return (excel ? '\ufeff' : '') + body;
+}
+
+export async function runExport(args: string[], io: CommandIo = processIo): Promise<number> {
+  const v = parseCommandArgs(args, {
+    target: { type: 'string' },
+    data: { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    tsv: { type: 'boolean' },
+    excel: { type: 'boolean' },
+    out: { type: 'string' },
+  });
+  if (v.help) {
+    io.out(EXPORT_HELP + '\n');
+    return 0;
+  }
+  const extra = (v._ as unknown as string[]) ?? [];
+  if (extra.length) throw new UsageError(`export takes no positional arguments (got "${extra[0]}"); did you mean --target ${extra[0]}?`);
+  const dataDir = resolve(String(v.data ?? 'data'));
+  const names = listTargets(dataDir);
+  if (v.target === undefined) {
+    throw new UsageError(`export needs --target NAME${names.length ? ` (recorded: ${names.join(', ')})` : ''}`);
+  }
+  const target = String(v.target);
+  const now = Date.now() / 1000;
+  let since = -Infinity;
+  let until = Infinity;
+  try {
+    if (v.since !== undefined) since = parseTimeSeconds(String(v.since), now, '--since');
+    if (v.until !== undefined) until = parseTimeSeconds(String(v.until), now, '--until');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (!names.includes(target)) {
+    io.err(`leakwatch: export: no recording for target "${spreadsheetSafe(target, 64)}" in ${dataDir}${names.length ? ` (have: ${names.join(', ')})` : ''}\n`);
+    return 2;
+  }
+
+  const rec = readRecording(dataDir, target, { sinceSeconds: since, untilSeconds: until });
+  for (const w of rec.warnings) io.err(`leakwatch: export: ${w}\n`);
+  let samplesText = '';
+  try {
+    samplesText = readFileSync(join(targetDir(dataDir, target), FILES.samples), 'utf8');
+  } catch {
+    // a pprof history without samples.csv: the table has a header only
+  }
+  let samples: { header: string[]; rows: string[][] };
+  try {
+    samples = readSamplesTable(samplesText, since, until);
+  } catch (e) {
+    io.err(`leakwatch: export: ${target}/${FILES.samples}: ${(e as Error).message.split('\n')[0]}\n`);
+    return 2;
+  }
+  const table = buildExportTable(samples, rec.stacks, rec.ticks);
+  const text = formatExportTable(table, v.tsv ? 'tsv' : 'csv', Boolean(v.excel));
+  if (v.out !== undefined) {
+    const out = resolve(String(v.out));
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileAtomic(out, text);
+    io.err(`export: ${table.rows.length} rows, ${table.stacks.length} stack columns: ${out}\n`);
+  } else {
+    io.out(text);
+  }
+  return 0;
+}
