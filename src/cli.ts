@@ -10,7 +10,9 @@ Usage:
                    [--name NAME (--pid PID | --process COMM | --pidfile FILE) [--pprof URL]]
   leakwatch report [--data DIR] [--out FILE] [--json FILE] [--target NAME] [--since TIME] [--until TIME]
   leakwatch check  [--data DIR] [--target NAME] [--since TIME] [--until TIME]
-  leakwatch cron print|install|remove [--config FILE] [--data DIR]
+  leakwatch cron print|install|remove [--config FILE] [--data DIR] [--systemd]
+  leakwatch diff SNAPSHOT_A SNAPSHOT_B [--top N]
+  leakwatch export --target NAME [--data DIR] [--since TIME] [--until TIME] [--tsv] [--excel] [--out FILE]
   leakwatch demo
 
 Run "leakwatch COMMAND --help" for a command's options and examples.`;
@@ -25,7 +27,8 @@ async function main(argv: string[]): Promise<number> {
     console.log('leakwatch 0.1.0');
     return 0;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  // diff and export print their own help.
+  if ((rest.includes('--help') || rest.includes('-h')) && command !== 'diff' && command !== 'export') {
     if (!HELP[command]) throw new UsageError(`unknown command "${command}"`);
     console.log(HELP[command]);
     return 0;
@@ -39,6 +42,10 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./commands/report.js')).runCheck(rest);
     case 'cron':
       return (await import('./commands/cron.js')).runCron(rest);
+    case 'diff':
+      return (await import('./commands/diff.js')).runDiff(rest);
+    case 'export':
+      return (await import('./commands/export.js')).runExport(rest);
     case 'demo':
       return (await import('../scripts/demo.js')).runDemo(rest);
     default:

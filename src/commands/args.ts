@@ -12,6 +12,8 @@ Options:
   --name NAME        one ad-hoc target instead of the config file, found by one of:
   --pid PID | --process COMM | --pidfile FILE
   --pprof URL        its net/http/pprof base URL, e.g. http://127.0.0.1:6060/debug/pprof
+  --prom-textfile DIR  also write DIR/leakwatch.prom (latest figures per target, Prometheus text format)
+                     for node_exporter's textfile collector
 
 Exit status: 0 every target sampled, 1 some target could not be (its row says why), 2 usage or config error.
 
@@ -47,6 +49,7 @@ Example:
   leakwatch cron print     print the crontab line (nothing is changed)
   leakwatch cron install   add it to this user's crontab (installing twice leaves one line)
   leakwatch cron remove    take it out
+  leakwatch cron print --systemd   print a systemd service + timer pair instead (for hosts without cron)
 
 Options: --config FILE, --data DIR (made absolute in the line)`,
   demo: `leakwatch demo — build the bundled leaking Go service, record it for about a minute, render the report

@@ -2,7 +2,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cronLine, updateCrontab } from '../core/cronLine.js';
+import { cronLine, updateCrontab, type CronLineInput } from '../core/cronLine.js';
+import { SYSTEMD_SERVICE_NAME, SYSTEMD_TIMER_NAME, systemdUnits } from '../core/systemdUnits.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import { DEFAULT_CONFIG } from './record.js';
 
@@ -11,29 +12,39 @@ function projectDir(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 }
 
-export function buildCronLine(v: Record<string, unknown>): { line: string; dataDir: string } {
+function lineInput(v: Record<string, unknown>): CronLineInput {
   const root = projectDir();
   const dataDir = resolve(String(v.data ?? 'data'));
   const configPath = resolve(String(v.config ?? DEFAULT_CONFIG));
   if (!existsSync(configPath)) {
     throw new UsageError(`no config at ${configPath}: cron needs a config file naming the targets (see README "Configuration")`);
   }
-  const line = cronLine({
+  return {
     nodePath: process.execPath,
     cliPath: resolve(root, 'dist', 'src', 'cli.js'),
     projectDir: root,
     configPath,
     dataDir,
     logPath: resolve(dataDir, 'record.log'),
-  });
-  return { line, dataDir };
+  };
+}
+
+export function buildCronLine(v: Record<string, unknown>): { line: string; dataDir: string } {
+  const input = lineInput(v);
+  return { line: cronLine(input), dataDir: input.dataDir };
 }
 
 export async function runCron(args: string[]): Promise<number> {
-  const v = parseCommandArgs(args, { config: { type: 'string' }, data: { type: 'string' } });
+  const v = parseCommandArgs(args, { config: { type: 'string' }, data: { type: 'string' }, systemd: { type: 'boolean' } });
   const [action, ...extra] = v._ as unknown as string[];
   if (!['print', 'install', 'remove'].includes(action ?? '') || extra.length) {
     throw new UsageError('cron takes one of: print, install, remove');
+  }
+  if (v.systemd) {
+    if (action !== 'print') throw new UsageError('--systemd goes with "cron print": install the printed units with systemctl (see their comments)');
+    const { service, timer } = systemdUnits(lineInput(v));
+    console.log(`# --- ${SYSTEMD_SERVICE_NAME} ---\n${service}\n# --- ${SYSTEMD_TIMER_NAME} ---\n${timer}`);
+    return 0;
   }
   const { line, dataDir } = action === 'remove' ? { line: null, dataDir: resolve(String(v.data ?? 'data')) } : buildCronLine(v);
   if (action === 'print') {

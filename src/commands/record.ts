@@ -65,6 +65,7 @@ export async function runRecord(args: string[]): Promise<number> {
     pidfile: { type: 'string' },
     pprof: { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
+    'prom-textfile': { type: 'string' },
   });
   if ((v._ as unknown as string[]).length) throw new UsageError(`record takes no arguments (got "${(v._ as unknown as string[])[0]}")`);
   let config: Config;
@@ -80,6 +81,10 @@ export async function runRecord(args: string[]): Promise<number> {
   if (forSeconds !== null && everySeconds === null) throw new UsageError('--for goes with --every');
   const dataDir = resolve(String(v.data ?? 'data'));
   const opts = { dataDir, config, env: process.env };
+  const promDir = v['prom-textfile'] === undefined ? null : resolve(String(v['prom-textfile']));
+  const afterTick = async (results: TargetResult[]) => {
+    if (promDir) await writeProm(promDir, dataDir, config, results);
+  };
 
   if (everySeconds === null) {
     // One tick (cron). An overlapping run is skipped, not queued: the next minute comes soon enough.
@@ -91,7 +96,9 @@ export async function runRecord(args: string[]): Promise<number> {
       return 1;
     }
     try {
-      return report(await recordTick(opts), false) ? 0 : 1;
+      const results = await recordTick(opts);
+      await afterTick(results);
+      return report(results, false) ? 0 : 1;
     } finally {
       lock.release();
     }
@@ -115,7 +122,9 @@ export async function runRecord(args: string[]): Promise<number> {
     const lock = await lockWithin(dataDir, Math.min(everySeconds * 500, 5000));
     if (lock.ok) {
       try {
-        allOk = report(await recordTick(opts), verbose) && allOk;
+        const results = await recordTick(opts);
+        await afterTick(results);
+        allOk = report(results, verbose) && allOk;
       } finally {
         lock.release();
       }
@@ -144,5 +153,40 @@ async function sleepUnless(ms: number, stop: () => boolean): Promise<void> {
   const until = Date.now() + Math.max(0, ms);
   while (!stop() && Date.now() < until) {
     await new Promise((r) => setTimeout(r, Math.min(200, until - Date.now())));
+  }
+}
+
+/** The suspects count looks at the last two hours: enough for the trend test, cheap to read every minute. */
+const PROM_WINDOW_SECONDS = 2 * 3600;
+
+/** --prom-textfile: the latest figures per target, written atomically for node_exporter. */
+async function writeProm(dir: string, dataDir: string, config: Config, results: TargetResult[]): Promise<void> {
+  const [{ formatPromTextfile }, { writePromTextfile }, { readRecordingTail }, { analyzeTarget }] = await Promise.all([
+    import('../core/promTextfile.js'),
+    import('../io/promTextfileWrite.js'),
+    import('../io/readRecording.js'),
+    import('../analysis/analyze.js'),
+  ]);
+  const now = Date.now() / 1000;
+  const targets = [];
+  for (const r of results) {
+    if (!r.row) continue;
+    let suspects: number | null = null;
+    try {
+      const t = config.targets.find((x) => x.name === r.target);
+      const rec = readRecordingTail(dataDir, r.target, now - PROM_WINDOW_SECONDS);
+      const summary = analyzeTarget(rec, { ignore: [...config.ignore, ...(t?.ignore ?? [])], nowSeconds: now });
+      suspects = summary.verdict === 'insufficient-data' ? null : summary.suspects.length;
+    } catch (e) {
+      console.error(`${stamp()} leakwatch: target ${r.target}: could not analyse for --prom-textfile (${(e as Error).message})`);
+    }
+    targets.push({ name: r.target, row: r.row, suspects, lastSuccessTsSeconds: r.lastOkTsSeconds });
+  }
+  try {
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    writePromTextfile(dir, formatPromTextfile(targets));
+  } catch (e) {
+    console.error(`${stamp()} leakwatch: could not write ${dir}/leakwatch.prom (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): check --prom-textfile`);
   }
 }

@@ -32,6 +32,8 @@ export interface TargetState {
   leakRetryTsSeconds: number;
   lastLeakFetchTsSeconds: number;
   lastDebug2TsSeconds: number;
+  /** The last tick whose row had status ok (for leakwatch_last_success_timestamp_seconds). */
+  lastOkTsSeconds: number | null;
 }
 
 export function emptyState(): TargetState {
@@ -54,6 +56,7 @@ export function emptyState(): TargetState {
     leakRetryTsSeconds: 0,
     lastLeakFetchTsSeconds: 0,
     lastDebug2TsSeconds: 0,
+    lastOkTsSeconds: null,
   };
 }
 
@@ -246,5 +249,6 @@ export function planTick(
     messages.push(...extras.notes);
   }
   row.message = messages.join('; ');
+  if (row.status === 'ok') state.lastOkTsSeconds = tsSeconds;
   return { row, historyLine, newStacks, state };
 }

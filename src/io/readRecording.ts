@@ -1,8 +1,10 @@
 // Reads a target's recording back for report, check and export. Never throws on damaged content.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SnapshotFile, TargetRecording } from '../core/model.js';
 import { parseSamplesCsv } from '../core/samplesCsvRead.js';
+import { SAMPLES_HEADER } from '../core/samplesCsv.js';
+import { readFirstLine } from './safeAppend.js';
 import { parseSnapshotFileName } from '../core/snapshots.js';
 import { replayHistory } from '../core/stackHistory.js';
 import { FILES, fileSize, parseStacksJsonl, targetDir } from './dataStore.js';
@@ -77,4 +79,65 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
   }
   snapshots.sort((a, b) => a.tsSeconds - b.tsSeconds);
   return { name, samples, stacks: st.stacks, ticks: replay.ticks, snapshots, warnings };
+}
+
+/** Reads the end of a file backwards in chunks until `enough(text)` says the text read so far suffices. */
+function readTail(path: string, enough: (text: string, atStart: boolean) => boolean): { text: string; atStart: boolean } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return { text: '', atStart: true };
+  }
+  try {
+    const size = fstatSync(fd).size;
+    let start = size;
+    let chunk = 64 * 1024;
+    let buf = Buffer.alloc(0);
+    for (;;) {
+      const from = Math.max(0, start - chunk);
+      const part = Buffer.alloc(start - from);
+      readSync(fd, part, 0, part.length, from);
+      buf = Buffer.concat([part, buf]);
+      start = from;
+      const text = buf.toString('utf8');
+      if (start === 0) return { text, atStart: true };
+      // Drop the first (probably partial) line: we did not start at a line boundary.
+      const cut = text.slice(text.indexOf('\n') + 1);
+      if (enough(cut, false)) return { text: cut, atStart: false };
+      chunk *= 2;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The last `windowSeconds` of a recording, read from the ends of the files, so that a once-a-minute job
+ * (record --prom-textfile) costs the same on day 30 as on day 1. Snapshots are not listed.
+ */
+export function readRecordingTail(dataDir: string, name: string, sinceSeconds: number): TargetRecording {
+  const dir = targetDir(dataDir, name);
+  const warnings: string[] = [];
+  const samplesPath = join(dir, FILES.samples);
+  const firstTs = (text: string, re: RegExp) => {
+    const m = re.exec(text);
+    return m ? Number(m[1]) : Infinity;
+  };
+  const tail = readTail(samplesPath, (text) => firstTs(text, /^[^,\n]*,([\d.]+),/m) <= sinceSeconds);
+  let samplesText = tail.text;
+  if (!tail.atStart) samplesText = (readFirstLine(samplesPath) ?? SAMPLES_HEADER) + samplesText;
+  const parsed = parseSamplesCsv(samplesText, `${name}/${FILES.samples}`);
+  warnings.push(...parsed.warnings);
+  const samples = parsed.rows.filter((r) => r.tsSeconds >= sinceSeconds);
+
+  const st = parseStacksJsonl(readText(join(dir, FILES.stacks)) ?? '', `${name}/${FILES.stacks}`);
+  warnings.push(...st.warnings);
+  // Replay must start at a keyframe at or before the window.
+  const hist = readTail(join(dir, FILES.history), (text) => {
+    const keyframes = [...text.matchAll(/^K ([\d.]+) /gm)];
+    return keyframes.length > 0 && Number(keyframes[0][1]) <= sinceSeconds;
+  });
+  const replay = replayHistory(hist.text, `${name}/${FILES.history}`, (ts) => ts >= sinceSeconds);
+  return { name, samples, stacks: st.stacks, ticks: replay.ticks, snapshots: [], warnings };
 }

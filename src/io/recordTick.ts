@@ -26,6 +26,7 @@ import { appendLines } from './safeAppend.js';
 export interface TargetResult {
   target: string;
   row: SampleRow | null;
+  lastOkTsSeconds: number | null;
   /** One-line problems for stderr, each naming the target. */
   problems: string[];
 }
@@ -232,7 +233,7 @@ export async function recordTarget(t: TargetConfig, opts: TickOptions): Promise<
       }
     }
     if (plan.row.status !== 'ok') say(`${plan.row.status}: ${plan.row.message}`);
-    return { target: t.name, row: plan.row, problems };
+    return { target: t.name, row: plan.row, lastOkTsSeconds: plan.state.lastOkTsSeconds, problems };
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const fix =
@@ -240,7 +241,7 @@ export async function recordTarget(t: TargetConfig, opts: TickOptions): Promise<
         : err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS' ? `cannot write under ${dir}: fix its permissions or pass --data`
           : 'nothing already recorded was lost';
     say(`could not record this tick (${err.code ?? err.message}): ${fix}`);
-    return { target: t.name, row: null, problems };
+    return { target: t.name, row: null, lastOkTsSeconds: null, problems };
   }
 }
 
