@@ -89,8 +89,14 @@ export async function runRecord(args: string[]): Promise<number> {
   if (everySeconds === null) {
     // One tick (cron). An overlapping run is skipped, not queued: the next minute comes soon enough.
     const { ensureDir } = await import('../io/dataStore.js');
-    ensureDir(dataDir);
-    const lock = tryLock(dataDir);
+    let lock;
+    try {
+      ensureDir(dataDir);
+      lock = tryLock(dataDir);
+    } catch (e) {
+      console.error(`${stamp()} leakwatch: ${dataFolderProblem(dataDir, e)}`);
+      return 1;
+    }
     if (!lock.ok) {
       console.error(`${stamp()} leakwatch: ${lock.message}`);
       return 1;
@@ -117,10 +123,20 @@ export async function runRecord(args: string[]): Promise<number> {
   let allOk = true;
   let tick = 0;
   const { ensureDir } = await import('../io/dataStore.js');
-  ensureDir(dataDir);
   while (!stopping) {
-    const lock = await lockWithin(dataDir, Math.min(everySeconds * 500, 5000));
-    if (lock.ok) {
+    let lock;
+    try {
+      ensureDir(dataDir);
+      lock = await lockWithin(dataDir, Math.min(everySeconds * 500, 5000));
+    } catch (e) {
+      // The folder may come back (a remount, space freed): keep the loop going, say so each tick.
+      console.error(`${stamp()} leakwatch: ${dataFolderProblem(dataDir, e)}`);
+      allOk = false;
+      lock = null;
+    }
+    if (lock === null) {
+      // reported above
+    } else if (lock.ok) {
       try {
         const results = await recordTick(opts);
         await afterTick(results);
@@ -139,6 +155,16 @@ export async function runRecord(args: string[]): Promise<number> {
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   return allOk ? 0 : 1;
+}
+
+/** One line for a data folder leakwatch cannot write to. */
+function dataFolderProblem(dataDir: string, e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+  if (code === 'ENOSPC') return `the disk holding ${dataDir} is full (ENOSPC): free space; nothing already recorded was lost`;
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return `cannot write to ${dataDir} (${code}): fix its permissions or mount, or pass --data DIR; nothing already recorded was lost`;
+  }
+  return `cannot use the data folder ${dataDir} (${code}); nothing already recorded was lost`;
 }
 
 function parseDurationOrUsage(text: string, flag: string): number {

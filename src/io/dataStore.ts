@@ -40,8 +40,18 @@ export function fileSize(path: string): number {
 /** Writes a file atomically: a temp file in the same folder, then rename. */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data, { mode: FILE_MODE });
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, data, { mode: FILE_MODE });
+    renameSync(tmp, path);
+  } catch (e) {
+    // A full disk leaves a partial temp file: remove it so it neither wastes space nor confuses a reader.
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never created
+    }
+    throw e;
+  }
 }
 
 function stackLine(s: StackRecord): string {

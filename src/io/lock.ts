@@ -34,7 +34,14 @@ export function tryLock(dataDir: string): LockResult {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = openSync(path, 'wx', FILE_MODE);
-      writeSync(fd, `${process.pid} ${startTicksOf(process.pid) ?? ''}\n`);
+      try {
+        writeSync(fd, `${process.pid} ${startTicksOf(process.pid) ?? ''}\n`);
+      } catch (e) {
+        // A full disk: do not leave an empty lock behind for the next run to puzzle over.
+        closeSync(fd);
+        unlinkSync(path);
+        throw e;
+      }
       closeSync(fd);
       let released = false;
       return {
@@ -68,8 +75,8 @@ export function tryLock(dataDir: string): LockResult {
     // Stale: its owner died (SIGKILL, reboot). Remove and retry; if two of us race, only one open('wx') wins.
     try {
       unlinkSync(path);
-    } catch {
-      // someone else removed it
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; // EROFS, EACCES: the caller says so
     }
   }
   return { ok: false, holderPid: 0, message: `could not take the lock ${path}; remove it if no leakwatch is running` };
