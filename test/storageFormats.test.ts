@@ -2,6 +2,10 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import { formatSampleRow, formatTimeUtc, SAMPLES_COLUMNS, SAMPLES_HEADER, spreadsheetSafe } from '../src/core/samplesCsv.js';
 import { parseSamplesCsv } from '../src/core/samplesCsvRead.js';
+import { stringify } from 'csv-stringify/sync';
+import { parse } from 'csv-parse/sync';
+
+const parseSamplesCsvCells = (line: string): string[] => (parse(line) as string[][])[0];
 import { diffCounts, formatHistoryLine, replayHistory } from '../src/core/stackHistory.js';
 import { parseSnapshotFileName, snapshotFileName, snapshotsToDelete } from '../src/core/snapshots.js';
 import type { SampleRow } from '../src/core/model.js';
@@ -50,6 +54,15 @@ test('cells that would start a formula are defused; commas, quotes and newlines 
   assert.equal(line.split('\n').length, 2, 'one physical line');
   const back = parseSamplesCsv(SAMPLES_HEADER + line, 'x').rows[0];
   assert.equal(back.message, `'=cmd|' /C calc'!A0, "quoted" second line`);
+});
+
+test('the recorder\'s own CSV quoting writes exactly what csv-stringify writes', () => {
+  const hostile = row({ status: 'error', message: 'a "quoted", comma\nnewline =1+1 \u00e9\u4e2d', target: 'x.y-z' });
+  for (const r of [row(), row({ cpuPercent: null, event: 'restart' }), hostile]) {
+    const line = formatSampleRow(r);
+    const cells = parseSamplesCsvCells(line);
+    assert.equal(line, stringify([cells], { record_delimiter: '\n' }));
+  }
 });
 
 test('a torn last row (killed mid-write) is skipped with a warning', () => {

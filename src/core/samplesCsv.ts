@@ -1,7 +1,6 @@
 // data/<target>/samples.csv: one row per target per tick. People paste this file into spreadsheets,
 // so the header carries units, the first column is a date-time every spreadsheet parses, and no cell
 // can start a formula. The column order is a contract: new columns are only ever appended.
-import { stringify } from 'csv-stringify/sync';
 import type { SampleRow } from './model.js';
 
 export const SAMPLES_COLUMNS = [
@@ -54,9 +53,19 @@ function num(v: number | null, digits?: number): string {
   return digits === undefined ? String(v) : String(Number(v.toFixed(digits)));
 }
 
+/**
+ * RFC 4180 quoting of one cell: quoted when it holds a comma, a quote or a line break, quotes doubled.
+ * Written out rather than taken from csv-stringify (which export uses): importing that costs the
+ * once-a-minute recorder ~21 ms for one line (BENCHMARKS.md). test/storageFormats.test.ts checks that both
+ * produce the same bytes.
+ */
+export function csvCell(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
 /** One CSV line (with its newline) for a row. */
 export function formatSampleRow(r: SampleRow): string {
-  return stringify([
+  return formatCsvLine(
     [
       formatTimeUtc(r.tsSeconds),
       num(r.tsSeconds, 3),
@@ -81,6 +90,10 @@ export function formatSampleRow(r: SampleRow): string {
       num(r.memstatsNumGc ?? null),
       num(r.leakedConfirmed ?? null),
     ],
-  ], { record_delimiter: '\n' });
+  );
+}
+
+function formatCsvLine(cells: string[]): string {
+  return cells.map(csvCell).join(',') + '\n';
 }
 

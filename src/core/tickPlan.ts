@@ -1,6 +1,5 @@
 // What one tick writes for one target, decided purely from the previous state and what was observed.
 // The recorder (io/recordTarget.ts) observes, calls these, and writes the result.
-import { createHash } from 'node:crypto';
 import type { TargetConfig } from './config.js';
 import type { GoroutineProfile, SampleEvent, SampleRow, SampleStatus, StackRecord } from './model.js';
 import { diffCounts, formatHistoryLine, KEYFRAME_EVERY, sortedEntries } from './stackHistory.js';
@@ -10,7 +9,8 @@ import { diffCounts, formatHistoryLine, KEYFRAME_EVERY, sortedEntries } from './
  * stack ids are rebuilt from stacks.jsonl and the next history line is a keyframe.
  */
 export interface TargetState {
-  version: 1;
+  /** 2: stackIds keyed by the FNV hash (1 used sha1); another version is rebuilt from the files. */
+  version: 2;
   lifetime: string | null;
   pid: number | null;
   processStartTsSeconds: number | null;
@@ -38,7 +38,7 @@ export interface TargetState {
 
 export function emptyState(): TargetState {
   return {
-    version: 1,
+    version: 2,
     lifetime: null,
     pid: null,
     processStartTsSeconds: null,
@@ -60,8 +60,21 @@ export function emptyState(): TargetState {
   };
 }
 
+/**
+ * A short, stable id for a stack key, used only to find the key's numeric id in state.json (a cache that
+ * stacks.jsonl can rebuild). Two 32-bit FNV-1a lanes with different offsets: 64 bits, so a collision among
+ * even 100,000 stacks has odds of about 1 in 10^9. Not node:crypto: loading it costs the once-a-minute
+ * recorder ~11 ms (BENCHMARKS.md), a tenth of Node's own start-up.
+ */
 export function stackHash(key: string): string {
-  return createHash('sha1').update(key).digest('base64url').slice(0, 20);
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193) ^ (a >>> 15);
+  }
+  return (a >>> 0).toString(36) + '.' + (b >>> 0).toString(36);
 }
 
 export interface ObservedProcess {

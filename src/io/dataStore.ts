@@ -84,7 +84,7 @@ export function loadState(dir: string): TargetState {
   let state: TargetState;
   try {
     const raw = JSON.parse(readFileSync(join(dir, FILES.state), 'utf8')) as TargetState;
-    state = raw && raw.version === 1 ? { ...emptyState(), ...raw } : emptyState();
+    state = raw && raw.version === 2 ? { ...emptyState(), ...raw } : emptyState();
   } catch {
     state = emptyState();
   }
