@@ -67,7 +67,7 @@ test('the cron line: absolute, quoted, % escaped, marker per data dir', () => {
   });
   assert.equal(
     line,
-    `* * * * * cd '/opt/leak watch' && mkdir -p -m 700 '/var/lib/lw\\%data' && /usr/bin/node '/opt/leak watch/dist/src/cli.js' record --config '/etc/it'\\''s.json' --data '/var/lib/lw\\%data' >> '/var/lib/lw\\%data/record.log' 2>&1 # leakwatch-record /var/lib/lw_data`,
+    `* * * * * cd '/opt/leak watch' && umask 077 && mkdir -p '/var/lib/lw\\%data' && /usr/bin/node '/opt/leak watch/dist/src/cli.js' record --config '/etc/it'\\''s.json' --data '/var/lib/lw\\%data' >> '/var/lib/lw\\%data/record.log' 2>&1 # leakwatch-record /var/lib/lw_data`,
   );
   assert.equal(shQuote('plain/path-1.json'), 'plain/path-1.json');
 });

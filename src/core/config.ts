@@ -97,7 +97,8 @@ export function normalisePprofUrl(v: unknown, path: string): string {
   try {
     url = new URL(v);
   } catch {
-    fail(path, `"${v}" is not a URL; expected e.g. http://127.0.0.1:6060/debug/pprof`);
+    // The value is not echoed: it may hold a password (http://user:pw@host:99999 fails right here).
+    fail(path, 'not a valid URL; expected e.g. http://127.0.0.1:6060/debug/pprof');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     fail(path, `only http and https URLs are allowed, got ${url.protocol}`);

@@ -22,8 +22,9 @@ export function cronLine(i: CronLineInput): string {
   const args = [shQuote(i.nodePath), shQuote(i.cliPath), 'record'];
   if (i.configPath) args.push('--config', shQuote(i.configPath));
   args.push('--data', shQuote(i.dataDir));
-  // mkdir first: the log redirection needs the folder before leakwatch runs (and after someone deletes it).
-  const cmd = `cd ${shQuote(i.projectDir)} && mkdir -p -m 700 ${shQuote(i.dataDir)} && ${args.join(' ')} >> ${shQuote(i.logPath)} 2>&1`;
+  // umask 077: the shell, not leakwatch, creates record.log through the redirection; keep it owner-only like
+  // every other file under data/. mkdir first: the redirection needs the folder before leakwatch runs.
+  const cmd = `cd ${shQuote(i.projectDir)} && umask 077 && mkdir -p ${shQuote(i.dataDir)} && ${args.join(' ')} >> ${shQuote(i.logPath)} 2>&1`;
   // The marker names the data dir so installs for two data dirs do not replace each other.
   return `* * * * * ${cmd.replace(/%/g, '\\%')} ${CRON_MARKER} ${i.dataDir.replace(/[%\n]/g, '_')}`;
 }

@@ -6,6 +6,17 @@ import { Profile } from 'pprof-format';
 import type { Frame, GoroutineProfile, StackCount } from './model.js';
 
 export class ProfileError extends Error {}
+/** The body inflates past the cap: a setting (maxProfileBytes) can help, unlike other ProfileErrors. */
+export class ProfileTooLargeError extends ProfileError {}
+
+/**
+ * Frames over all samples of one profile. Go records at most 128 frames per stack by default (1024 at most with
+ * GODEBUG=profstackdepth), so real profiles stay far below: 10,000 distinct stacks of 200 frames each fit.
+ */
+export const MAX_TOTAL_FRAMES = 2_000_000;
+
+/** The largest time a JavaScript Date holds, in seconds. */
+const MAX_DATE_SECONDS = 8.64e12;
 
 /** Go's profile.proto is gzipped; pprof also accepts it raw. These bytes start every gzip stream. */
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -18,7 +29,8 @@ export function inflateProfile(body: Uint8Array, maxBytes: number): Uint8Array {
   if (body.length === 0) throw new ProfileError('empty body');
   const head = Buffer.from(body.subarray(0, 256)).toString('latin1').trimStart().toLowerCase();
   if (head.startsWith('<!doctype') || head.startsWith('<html') || head.startsWith('<')) {
-    throw new ProfileError('answered HTML, not a profile (a login page or proxy error?)');
+    // Names the fix too (test/faultsEndpoint.test.ts): the recorder adds no hint to this message.
+    throw new ProfileError('answered HTML, not a profile (a login page or proxy error?): check the pprof URL, and give credentials with "headers" or "basicAuth"');
   }
   if (body[0] !== GZIP_MAGIC[0] || body[1] !== GZIP_MAGIC[1]) {
     // Text like "goroutine profile: total 12" means someone asked for ?debug=1.
@@ -32,7 +44,7 @@ export function inflateProfile(body: Uint8Array, maxBytes: number): Uint8Array {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ERR_BUFFER_TOO_LARGE' || /too large|maxOutputLength/i.test((e as Error).message)) {
-      throw new ProfileError(`profile inflates to more than ${maxBytes} bytes`);
+      throw new ProfileTooLargeError(`profile inflates to more than ${maxBytes} bytes`);
     }
     if (code === 'Z_BUF_ERROR') throw new ProfileError('truncated gzip (the body ended early)');
     throw new ProfileError(`not valid gzip (${(e as Error).message})`);
@@ -91,14 +103,22 @@ export function decodeGoroutineProfile(bytes: Uint8Array, sampleType = 'goroutin
 
   const byKey = new Map<string, StackCount>();
   let total = 0;
+  let framesBudget = MAX_TOTAL_FRAMES;
   for (const s of p.sample) {
     const count = toNumber(s.value[0]);
-    if (!Number.isFinite(count) || count < 0) throw new ProfileError(`sample value ${count} is not a count`);
+    // Safe integers only (hostile case in test/fuzzDecoder.test.ts): a varint of 2^60 decodes as a BigInt whose Number is
+    // inexact, so counts stopped summing to the total and a count like 1.2e+21 broke stack-history.log lines.
+    if (!Number.isSafeInteger(count) || count < 0) throw new ProfileError(`sample value ${count} is not a goroutine count`);
     const frames: Frame[] = [];
     for (const id of s.locationId) {
       const loc = locations.get(toNumber(id));
       if (!loc) throw new ProfileError(`sample refers to missing location ${toNumber(id)}`);
-      frames.push(...loc);
+      // A frame budget over the whole profile (hostile case in test/fuzzDecoder.test.ts): samples may refer to the same location
+      // any number of times, so a small body could otherwise expand into billions of frames and exhaust memory.
+      framesBudget -= loc.length;
+      if (framesBudget < 0) throw new ProfileError(`stacks hold over ${MAX_TOTAL_FRAMES} frames in total; not a real goroutine profile`);
+      // A loop, not frames.push(...loc): spreading a location with ~150,000 lines threw RangeError (call stack size).
+      for (const f of loc) frames.push(f);
     }
     const labels: Record<string, string> = {};
     for (const l of s.label) {
@@ -111,9 +131,12 @@ export function decodeGoroutineProfile(bytes: Uint8Array, sampleType = 'goroutin
     if (seen) seen.count += count;
     else byKey.set(key, { key, frames, labels, count });
     total += count;
+    if (!Number.isSafeInteger(total)) throw new ProfileError(`goroutine counts add up beyond ${Number.MAX_SAFE_INTEGER}; not a real goroutine profile`);
   }
   const stacks = [...byKey.values()].sort((a, b) => b.count - a.count);
-  return { total, stacks, timeSeconds: Math.floor(toNumber(p.timeNanos) / 1e9) };
+  // A time_nanos no Date can hold (a 16-byte varint in a hostile profile) counts as absent: `diff` prints it.
+  const timeSeconds = Math.floor(toNumber(p.timeNanos) / 1e9);
+  return { total, stacks, timeSeconds: timeSeconds <= MAX_DATE_SECONDS ? timeSeconds : 0 };
 }
 
 /** inflate + decode, the recorder's one call. */

@@ -17,6 +17,12 @@ export interface FetchOptions {
   ca?: string | Buffer;
 }
 
+// The messages for a 5xx and a cut connection said what happened but not what to do (test/faultsEndpoint.test.ts
+// asserts every fault's message names a fix).
+function droppedMessage(where: string): string {
+  return `connection to ${where} dropped mid-response: did the service restart or crash, or a proxy cut it off? check its logs`;
+}
+
 function describeNetworkError(e: NodeJS.ErrnoException, url: URL): string {
   const where = url.host;
   switch (e.code) {
@@ -27,7 +33,7 @@ function describeNetworkError(e: NodeJS.ErrnoException, url: URL): string {
       return `cannot resolve host ${url.hostname}: check the pprof URL`;
     case 'ECONNRESET':
     case 'EPIPE':
-      return `connection to ${where} dropped mid-response`;
+      return droppedMessage(where);
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
       return `host ${where} unreachable`;
@@ -37,7 +43,13 @@ function describeNetworkError(e: NodeJS.ErrnoException, url: URL): string {
     case 'CERT_HAS_EXPIRED':
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
       return `TLS certificate of ${where} not trusted (${e.code}): give the CA with "caFile"`;
+    // Two common misconfigurations that used to read "request to X failed (CODE)" with no fix
+    // (test/faultsEndpoint.test.ts): https:// against a plain HTTP port, and a port that does not speak HTTP.
+    case 'EPROTO':
+    case 'ERR_SSL_WRONG_VERSION_NUMBER':
+      return `TLS handshake with ${where} failed (${e.code}): does it serve https there? check http/https in the pprof URL`;
     default:
+      if (e.code?.startsWith('HPE_')) return `${where} did not answer HTTP (${e.code}): check the port in the pprof URL is the service's pprof HTTP port`;
       return `request to ${where} failed (${e.code ?? e.message})`;
   }
 }
@@ -81,7 +93,8 @@ export function httpGet(urlText: string, opts: FetchOptions): Promise<FetchResul
           return;
         }
         if (code < 200 || code >= 300) {
-          finish({ ok: false, status: 'pprof-http-error', message: `HTTP ${code} from ${url.host}${url.pathname}` });
+          const fix = code >= 500 ? 'the service (or a proxy in front of it) failed to serve the profile; check its logs' : 'check the pprof URL';
+          finish({ ok: false, status: 'pprof-http-error', message: `HTTP ${code} from ${url.host}${url.pathname}: ${fix}` });
           return;
         }
         const declared = Number(res.headers['content-length']);
@@ -101,12 +114,12 @@ export function httpGet(urlText: string, opts: FetchOptions): Promise<FetchResul
         });
         res.on('end', () => {
           if (!res.complete) {
-            finish({ ok: false, status: 'pprof-unreachable', message: `connection to ${url.host} dropped mid-response` });
+            finish({ ok: false, status: 'pprof-unreachable', message: droppedMessage(url.host) });
             return;
           }
           finish({ ok: true, body: Buffer.concat(chunks), contentType, elapsedMs: performance.now() - started });
         });
-        res.on('aborted', () => finish({ ok: false, status: 'pprof-unreachable', message: `connection to ${url.host} dropped mid-response` }));
+        res.on('aborted', () => finish({ ok: false, status: 'pprof-unreachable', message: droppedMessage(url.host) }));
         res.on('error', (e: NodeJS.ErrnoException) => finish({ ok: false, status: 'pprof-unreachable', message: describeNetworkError(e, url) }));
       },
     );

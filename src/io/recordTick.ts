@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config, TargetConfig } from '../core/config.js';
 import { expandHeaders, TARGET_DEFAULTS, varsUrl } from '../core/config.js';
-import { heapInuseBytes, parseExpvarMemstats, parseGoroutineProfile, ProfileError } from '../core/goroutineProfile.js';
+import { heapInuseBytes, parseExpvarMemstats, parseGoroutineProfile, ProfileError, ProfileTooLargeError } from '../core/goroutineProfile.js';
 import type { SampleRow } from '../core/model.js';
 import { formatSampleRow, SAMPLES_HEADER } from '../core/samplesCsv.js';
 import { identify, planTick, type ProfileOutcome, type TargetState, type TickExtras } from '../core/tickPlan.js';
@@ -81,7 +81,7 @@ async function fetchProfile(t: TargetConfig, cfg: Config, auth: RequestAuth): Pr
     return { outcome: { ok: true, profile }, body: res.body };
   } catch (e) {
     if (!(e instanceof ProfileError)) throw e;
-    const tooLarge = /more than/.test(e.message);
+    const tooLarge = e instanceof ProfileTooLargeError;
     const hint = /HTML|text dump|not a goroutine/.test(e.message) ? '' : '; check the pprof URL points at net/http/pprof';
     return {
       outcome: { ok: false, status: tooLarge ? 'pprof-too-large' : 'pprof-bad-profile', message: `${t.pprof}/goroutine: ${e.message}${hint}` },
