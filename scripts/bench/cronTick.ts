@@ -1,0 +1,198 @@
+// Scenario 1: the cost of one cron tick. One `leakwatch record` against the demo service holding ~10k goroutines
+// over ~60 distinct stacks, beside `node -e 0` (the floor of any Node CLI) and the shell recipe it replaces
+// (pidstat from cron, appending a line to a log). Interleaved runs; CPU = user + sys of the whole process tree.
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { fetchStats, startDemoService } from '../lib/demoService.js';
+import { profileMarkdown, profileNode } from './cpuProfile.js';
+import {
+  csvRows,
+  runPlain,
+  interleave,
+  measure,
+  mmm,
+  ms,
+  ratio,
+  stats,
+  table,
+  type BenchContext,
+  type RunStat,
+  type ScenarioResult,
+} from './common.js';
+
+export const DEMO_ARGS_10K = ['-preload', '10000', '-kinds', 'send,recv,select,mutex', '-distinct', '50', '-rate', '0'];
+
+export const NOTES = `What limits these figures: a cron tick is a fresh Node process, so most of its CPU is Node itself
+starting (the \`node -e 0\` row) plus loading and compiling leakwatch's modules and their dependencies (the
+"import only" row); the tick's own work — reading /proc, fetching and decoding the goroutine and heap
+profiles, appending three files — is the difference between "steady tick" and "import only". The target's
+own CPU for serving the profiles is not in these figures (it is in scenario 3). The shell recipe is cheaper
+because it measures far less: one pidstat line, no goroutine profile (and it is copied as published: with sysstat
+12.6 its \`awk '{print $12}'\` picks VSZ, not RSS — pidstat's columns move between versions). The first tick of a target writes
+the whole stack dictionary and also asks the optional endpoints (\`/debug/vars\`, \`goroutineleak\`), which
+later ticks skip for 6 hours after a 404. Timings are CPU time from wait4's rusage (microsecond resolution,
+\`scripts/bench/runstat\`), so a busy machine inflates wall time far more than CPU time.`;
+
+/**
+ * The packages and node: built-ins that `record` loads: a walk over the static imports of the compiled modules,
+ * starting at dist/src/cli.js and dist/src/commands/record.js (following relative imports only).
+ */
+export function recordImports(repo: string): string[] {
+  const start = [join(repo, 'dist', 'src', 'cli.js'), join(repo, 'dist', 'src', 'commands', 'record.js')];
+  const seen = new Set<string>();
+  const bare = new Set<string>();
+  const queue = [...start];
+  while (queue.length) {
+    const file = queue.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const m of text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s*'([^']+)'|^\s*import\s*'([^']+)'/gm)) {
+      const spec = m[1] ?? m[2];
+      if (spec.startsWith('.')) queue.push(join(dirname(file), spec));
+      else if (spec !== 'node:fs' && spec !== 'node:path' && spec !== 'node:util') bare.add(spec); // loaded by node -e 0 anyway
+    }
+  }
+  return [...bare].sort();
+}
+
+/** The classic recipe: pidstat from cron, one line per minute appended to a log. */
+function shellRecipe(comm: string, log: string): string {
+  return `#!/bin/bash
+# The recipe leakwatch replaces, run by cron every minute:
+#   prog_mem=$(pidstat -r -u -h -C $prog_name |awk 'NR==4{print $12}')
+#   echo "$time\\tmemory(Byte)\\t$prog_mem" >> log
+prog_name=${comm}
+time=$(date "+%Y-%m-%d %H:%M:%S")
+prog_mem=$(pidstat -r -u -h -C $prog_name |awk 'NR==4{print $12}')
+echo -e "$time\\tmemory(Byte)\\t$prog_mem" >> ${log}
+`;
+}
+
+export async function runCronTick(ctx: BenchContext): Promise<ScenarioResult> {
+  const rounds = ctx.quick ? 4 : 20;
+  const dir = join(ctx.tmpDir, 's1');
+  mkdirSync(dir, { recursive: true });
+  const comm = basename(ctx.demoBinary).slice(0, 15); // pidstat -C matches the kernel's 15-character comm
+  const svc = await startDemoService({ binary: ctx.demoBinary, args: DEMO_ARGS_10K, timeoutMs: 30_000 });
+  try {
+    const demo = await fetchStats(svc.baseUrl);
+    ctx.log(`  demo service pid ${svc.pid}: ${demo.goroutines} goroutines`);
+    const steadyDir = join(dir, 'steady');
+    const recordArgs = (data: string) => [ctx.cli, 'record', '--name', 'demo', '--pid', String(svc.pid), '--pprof', svc.pprofUrl, '--data', data];
+    const script = join(dir, 'pidstat-recipe.sh');
+    writeFileSync(script, shellRecipe(comm, join(dir, 'pidstat-recipe.log')));
+    chmodSync(script, 0o755);
+    const recordJs = pathToFileURL(join(ctx.repo, 'dist', 'src', 'commands', 'record.js')).href;
+
+    const failures: string[] = [];
+    const check = (what: string) => (r: RunStat) => {
+      if (r.exitCode !== 0 && failures.length < 5) failures.push(`${what} exited ${r.exitCode}: ${r.stderr.trim().slice(-300)}`);
+      return r;
+    };
+    // Warm-up: two ticks (the first writes the stack dictionary) and one run of everything else.
+    for (let i = 0; i < 2; i++) check('warm-up tick')(await measure(ctx, process.execPath, recordArgs(steadyDir)));
+    await measure(ctx, process.execPath, ['-e', '0']);
+    await measure(ctx, '/bin/bash', [script]);
+    const firstDirs: string[] = [];
+
+    const res = await interleave(rounds, {
+      nodeE0: () => measure(ctx, process.execPath, ['-e', '0']),
+      importOnly: () => measure(ctx, process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(recordJs)})`]),
+      steady: () => measure(ctx, process.execPath, recordArgs(steadyDir)).then(check('steady tick')),
+      first: (r: number) => {
+        const d = join(dir, `first-${r}`);
+        firstDirs.push(d);
+        return measure(ctx, process.execPath, recordArgs(d)).then(check('first tick'));
+      },
+      shell: () => measure(ctx, '/bin/bash', [script]).then(check('shell recipe')),
+    });
+    for (const d of firstDirs) rmSync(d, { recursive: true, force: true });
+
+    // What the recorder saw (goroutines, distinct stacks) from its own CSV.
+    const lastRow = readFileSync(join(steadyDir, 'demo', 'samples.csv'), 'utf8').trim().split('\n').pop()!.split(',');
+    const goroutines = Number(lastRow[12]);
+    const distinct = Number(lastRow[13]);
+
+    // What each dependency of a tick costs to load on its own (they overlap: node:https loads node:http, tls, ...).
+    const specs = recordImports(ctx.repo);
+    ctx.log(`  import cost of ${specs.join(', ')}`);
+    // Measured inside a fresh process (process.cpuUsage() around the import), so node's own start-up noise stays out.
+    const importCpu = async (spec: string): Promise<number> => {
+      const code = `const t = process.cpuUsage(); await import(${JSON.stringify(spec)}); const d = process.cpuUsage(t); console.log((d.user + d.system) / 1e6);`;
+      const r = await runPlain(process.execPath, ['--input-type=module', '-e', code], { cwd: ctx.repo, timeoutMs: 60_000 });
+      return r.code === 0 ? Number(r.stdout.trim()) : NaN;
+    };
+    const importTasks = Object.fromEntries([...specs, 'all of record'].map((spec) => [
+      spec,
+      () => importCpu(spec === 'all of record' ? pathToFileURL(join(ctx.repo, 'dist', 'src', 'commands', 'record.js')).href : spec),
+    ])) as Record<string, () => Promise<number>>;
+    const imports = await interleave(ctx.quick ? 2 : 10, importTasks);
+    const importRows = Object.keys(importTasks)
+      .map((spec) => ({ spec, extra: stats(imports[spec]).median, n: imports[spec].length }))
+      .sort((a, b) => b.extra - a.extra);
+
+    ctx.log('  profiling a steady tick (node --cpu-prof)');
+    const profile = await profileNode(ctx, recordArgs(steadyDir), ctx.quick ? 1 : 5);
+
+    const cpu = (xs: RunStat[]) => stats(xs.map((x) => x.cpuSeconds));
+    const wall = (xs: RunStat[]) => stats(xs.map((x) => x.wallSeconds));
+    const rss = (xs: RunStat[]) => stats(xs.map((x) => x.maxRssKb * 1024));
+    const base = cpu(res.nodeE0).median;
+    const rows: Array<[string, RunStat[]]> = [
+      ['`node -e 0`', res.nodeE0],
+      ['`node` + import record\'s modules, no tick', res.importOnly],
+      ['**leakwatch record, steady tick**', res.steady],
+      ['leakwatch record, first tick of a target', res.first],
+      ['shell recipe (`pidstat -r -u -h -C` + awk + echo >> log)', res.shell],
+    ];
+    const steadyCpu = cpu(res.steady).median;
+    const shellCpu = cpu(res.shell).median;
+    const goalRatio = steadyCpu / base;
+    const paired = stats(res.steady.map((x, i) => x.cpuSeconds / res.nodeE0[i].cpuSeconds));
+    const markdown = [
+      `Target: demo service \`${DEMO_ARGS_10K.join(' ')}\` — ${goroutines.toLocaleString('en')} goroutines over ${distinct} distinct stacks ` +
+        `(from the recorder's own samples.csv). ${rounds} interleaved rounds (each round runs every row once, in a rotated order) ` +
+        `after a warm-up of two ticks.`,
+      '',
+      table(
+        ['command', 'CPU (user+sys) median (min–max)', 'wall median (min–max)', 'max RSS median', 'CPU vs `node -e 0`', 'n'],
+        rows.map(([name, xs]) => [name, mmm(cpu(xs), (x) => ms(x)), mmm(wall(xs), (x) => ms(x)), `${(rss(xs).median / 1048576).toFixed(0)} MB`, ratio(cpu(xs).median, base), xs.length]),
+      ),
+      '',
+      `Per round (the two runs seconds apart), steady tick ÷ \`node -e 0\`: ${mmm(paired, (x) => `${x.toFixed(2)}×`)}. ` +
+        `Steady tick vs the shell recipe: ${ratio(steadyCpu, shellCpu)} the CPU. Module loading (import only − node -e 0): ` +
+        `${ms(cpu(res.importOnly).median - base)}; the tick's own work (steady − import only): ${ms(steadyCpu - cpu(res.importOnly).median)}.`,
+      ...(failures.length ? ['', `Failures: ${failures.join('; ')}`] : []),
+      '',
+      `What each module \`record\` loads costs on its own (\`process.cpuUsage()\` around \`await import(X)\` in a fresh process, medians of ${importRows[0]?.n ?? 0} interleaved runs; ` +
+        'they overlap, so they do not add up): ' +
+        importRows.map((r) => `\`${r.spec}\` ${ms(r.extra)}`).join(', ') +
+        '.',
+      '',
+      profileMarkdown(profile, 'one steady tick'),
+    ].join('\n');
+    return {
+      id: 1,
+      title: 'Cron tick cost',
+      goals: [
+        {
+          scenario: 1,
+          goal: 'steady cron tick ≤ 1.5× the CPU of `node -e 0`',
+          measured: `${ms(steadyCpu)} vs ${ms(base)} = ${goalRatio.toFixed(2)}×`,
+          met: goalRatio <= 1.5,
+        },
+      ],
+      markdown,
+      raw: { rounds, paired, importRows, goroutines, distinct, results: res, profile, csvRowsSteady: csvRows(join(steadyDir, 'demo', 'samples.csv')) },
+    };
+  } finally {
+    await svc.stop();
+  }
+}

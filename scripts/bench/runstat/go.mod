@@ -1,0 +1,3 @@
+module leakwatch/bench/runstat
+
+go 1.19
