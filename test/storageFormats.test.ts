@@ -135,3 +135,26 @@ test('snapshot retention keeps first of lifetime, first of each hour, latest; pr
   const kept2 = names.slice(0, 180).filter((n) => !del2.has(n));
   assert.deepEqual(kept2, [snapshotFileName(t0, 1), snapshotFileName(t0 + h, 1), snapshotFileName(t0 + 2 * h, 1), snapshotFileName(t0 + 179 * 60, 1)]);
 });
+
+test('history: a --since/--until window replays to exactly the counts of the full replay', () => {
+  let text = '';
+  let prev = new Map<number, number>();
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+  for (let i = 0; i < 300; i++) {
+    const next = new Map(prev);
+    for (let id = 1; id <= 12; id++) if (rnd() < 0.3) next.set(id, Math.floor(rnd() * 5));
+    for (const [id, c] of [...next]) if (c === 0) next.delete(id);
+    const total = [...next.values()].reduce((a, b) => a + b, 0);
+    text += i % 60 === 0 ? formatHistoryLine('K', i, '1@1', total, [...next].sort((a, b) => a[0] - b[0])) : formatHistoryLine('D', i, '1@1', total, diffCounts(prev, next));
+    prev = next;
+  }
+  const full = replayHistory(text, 'h').ticks;
+  const windowed = replayHistory(text, 'h', (ts) => ts >= 100 && ts < 200).ticks;
+  assert.equal(windowed.length, 100);
+  for (const t of windowed) {
+    const f = full.find((x) => x.tsSeconds === t.tsSeconds)!;
+    assert.deepEqual([...t.counts].sort(), [...f.counts].sort(), `tick ${t.tsSeconds}`);
+    assert.equal(t.total, [...t.counts.values()].reduce((a, b) => a + b, 0));
+  }
+});

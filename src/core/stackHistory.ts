@@ -50,6 +50,7 @@ export function replayHistory(text: string, source: string, keep: (ts: number) =
   const warnings: string[] = [];
   const ticks: HistoryTick[] = [];
   let state: Map<number, number> | null = null;
+  let shared = false;
   let stateLifetime = '';
   let bad = 0;
   let orphanDeltas = 0;
@@ -91,18 +92,27 @@ export function replayHistory(text: string, source: string, keep: (ts: number) =
     if (kind === 'K') {
       state = new Map(entries.filter(([, c]) => c > 0));
       stateLifetime = lifetime;
+      shared = false;
     } else {
       if (!state || stateLifetime !== lifetime) {
         orphanDeltas++;
         continue;
       }
-      state = new Map(state);
+      // Copy-on-write: a map already handed out in a tick must not change; one that was filtered out
+      // (outside --since/--until) or a delta that changes nothing can be reused as is.
+      if (shared && entries.length > 0) {
+        state = new Map(state);
+        shared = false;
+      }
       for (const [id, c] of entries) {
         if (c === 0) state.delete(id);
         else state.set(id, c);
       }
     }
-    if (keep(ts)) ticks.push({ tsSeconds: ts, lifetime, total, counts: state });
+    if (keep(ts)) {
+      ticks.push({ tsSeconds: ts, lifetime, total, counts: state });
+      shared = true;
+    }
   }
   if (bad) warnings.push(`${source}: skipped ${bad} damaged line(s)`);
   if (orphanDeltas) warnings.push(`${source}: skipped ${orphanDeltas} tick(s) after damage, until the next keyframe`);
