@@ -41,6 +41,8 @@ func main() {
 		distinct  = flag.Int("distinct", 0, "spawn this many benign parked goroutines, each with a distinct label shard=<i>")
 		hostile   = flag.Bool("hostile", false, "spawn one parked goroutine whose pprof labels carry hostile strings")
 		workers   = flag.Int("workers", 8, "size of the benign worker pool")
+		heapLeak  = flag.Int("heap-leak", 0, "retain this many bytes per second forever (a memory leak without a goroutine leak; 0 = off)")
+		withVars  = flag.Bool("expvar", false, "serve expvar's /debug/vars (memstats: HeapInuse, StackInuse, Sys, NumGC)")
 	)
 	flag.Parse()
 	log.SetPrefix("leaky-demo: ")
@@ -51,8 +53,8 @@ func main() {
 		log.Print(err)
 		os.Exit(2)
 	}
-	if *rate < 0 || *preload < 0 || *distinct < 0 || *workers < 0 || *maxLeaked < 0 {
-		log.Print("-rate, -preload, -distinct, -workers and -max-leaked must not be negative")
+	if *rate < 0 || *preload < 0 || *distinct < 0 || *workers < 0 || *maxLeaked < 0 || *heapLeak < 0 {
+		log.Print("-rate, -preload, -distinct, -workers, -max-leaked and -heap-leak must not be negative")
 		os.Exit(2)
 	}
 	leakCap = *maxLeaked
@@ -73,6 +75,9 @@ func main() {
 	preloadLeaks(kinds, *preload)
 	if *rate > 0 && len(kinds) > 0 {
 		go runLeakSpawner(ctx, kinds, *rate)
+	}
+	if *heapLeak > 0 {
+		go runHeapLeak(ctx, *heapLeak)
 	}
 
 	http.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -99,7 +104,11 @@ func main() {
 	log.Printf("listening on http://%s (pid %d, rate %g/s per kind, kinds %s, preload %d)",
 		hostPort, os.Getpid(), *rate, strings.Join(kinds, ","), *preload)
 
-	srv := &http.Server{Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second}
+	var handler http.Handler = http.DefaultServeMux
+	if !*withVars {
+		handler = withoutVars(handler)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
@@ -127,11 +136,12 @@ func handleStats(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]interface{}{
-		"goroutines":     runtime.NumGoroutine(),
-		"leaked":         leaked,
-		"leaked_total":   totalLeaked(),
-		"pid":            os.Getpid(),
-		"uptime_seconds": time.Since(startTime).Seconds(),
+		"goroutines":          runtime.NumGoroutine(),
+		"leaked":              leaked,
+		"leaked_total":        totalLeaked(),
+		"pid":                 os.Getpid(),
+		"heap_retained_bytes": retainedBytes.Load(),
+		"uptime_seconds":      time.Since(startTime).Seconds(),
 	})
 }
 

@@ -143,6 +143,18 @@ function templates(o: SyntheticTargetOptions): StackTemplate[] {
       labels: {},
       count: () => 1,
     },
+    {
+      // Leaked once at startup and never again: flat, so not a suspect, but the runtime's leak profile has it.
+      frames: [
+        GOPARK,
+        f('runtime.chanrecv', '/usr/local/go/src/runtime/chan.go', 583),
+        f('runtime.chanrecv1', '/usr/local/go/src/runtime/chan.go', 442),
+        f(`${svc}/config.(*Watcher).waitReload`, `/src/${o.name}/config/watch.go`, 51),
+        GOEXIT,
+      ],
+      labels: {},
+      count: () => (leaky ? 2 : 0),
+    },
   ];
   const noise = o.noiseStacks ?? 0;
   for (let k = 0; k < noise; k++) {
@@ -160,6 +172,20 @@ function templates(o: SyntheticTargetOptions): StackTemplate[] {
     });
   }
   return t;
+}
+
+/** A plausible minutes-blocked histogram (bins 0, 1, 5, 15, 60, 240, 1440+) for n goroutines leaking steadily. */
+function histogram(n: number, seed: number): NonNullable<Suspect['blockedMinutes']>['histogram'] {
+  const edges = [0, 1, 5, 15, 60, 240, 1440];
+  const weights = seed === 1 ? [3, 4, 10, 45, 180, 60, 0] : [3, 4, 10, 45, 120, 0, 0];
+  const sum = weights.reduce((a, w) => a + w, 0);
+  let left = n;
+  return edges.map((from, i) => {
+    const count = i === edges.length - 1 ? left : Math.min(left, Math.round((n * weights[i]) / sum));
+    left -= count;
+    const to = edges[i + 1] ?? null;
+    return { label: to === null ? `${from}+` : String(from), fromMinutes: from, toMinutes: to, count };
+  });
 }
 
 function syntheticTarget(o: SyntheticTargetOptions, startTs: number): { rec: TargetRecording; sum: TargetSummary } {
@@ -204,6 +230,9 @@ function syntheticTarget(o: SyntheticTargetOptions, startTs: number): { rec: Tar
     const spike = o.spikeAt === m;
     const goroutines = total + (spike ? 900 : 0);
     const rss = Math.round((38 + goroutines * 0.009 + r() * 1.5 + (spike ? 90 : 0)) * 1048576 / 4096) * 4096;
+    // Go heap (GC sawtooth on top of what the goroutines keep alive) and expvar memstats.
+    const heap = Math.round((12 + goroutines * 0.004 + ((m % 7) / 7) * 3 + r() * 0.5) * 1048576);
+    const stackInuse = Math.round((goroutines * 8192 + 262144) / 8192) * 8192;
     const cpuPct = Math.round((spike ? 180 : 2 + r() * 6 + goroutines * 0.002) * 10) / 10;
     cpuTotal += (cpuPct / 100) * 60;
     const lifetime = `${pid}@${lifeStart}`;
@@ -214,6 +243,7 @@ function syntheticTarget(o: SyntheticTargetOptions, startTs: number): { rec: Tar
         snapshots.push({ path: `${o.name}/snapshots/goroutine-${stamp}-pid${pid}.pb.gz`, kind: 'goroutine', tsSeconds: ts, pid, bytes: 4000 + Math.floor(r() * 3000) });
         if (m === o.minutes - 1 && o.leaky) {
           snapshots.push({ path: `${o.name}/snapshots/goroutine-debug2-${stamp}-pid${pid}.txt.gz`, kind: 'goroutine-debug2', tsSeconds: ts, pid, bytes: 90_000 });
+          snapshots.push({ path: `${o.name}/snapshots/goroutineleak-${stamp}-pid${pid}.pb.gz`, kind: 'goroutineleak', tsSeconds: ts, pid, bytes: 3_000 });
         }
       }
     }
@@ -233,6 +263,14 @@ function syntheticTarget(o: SyntheticTargetOptions, startTs: number): { rec: Tar
       stacksDistinct: down ? null : counts.size,
       event,
       message: down ? (o.hostile ? `=HYPERLINK("http://x") timeout after 5s\t<b>${HOSTILE_LABEL}</b>` : 'timeout after 5s') : '',
+      heapInuseBytes: down ? null : heap,
+      memstatsHeapInuseBytes: down ? null : heap + 1_500_000,
+      memstatsStackInuseBytes: down ? null : stackInuse,
+      memstatsSysBytes: down ? null : rss + 6_000_000,
+      memstatsNumGc: down ? null : Math.floor(m / 2),
+      // the leak profile is fetched every 10 minutes: the send and select leaks (ids 1, 2) plus the startup leak
+      leakedConfirmed:
+        down || !o.leaky || m % 10 !== 0 ? null : (counts.get(1) ?? 0) + (counts.get(2) ?? 0) + (counts.get(7) ?? 0),
     });
   }
 
@@ -260,7 +298,24 @@ function syntheticTarget(o: SyntheticTargetOptions, startTs: number): { rec: Tar
         share: lastTick.total > 0 ? last / lastTick.total : 0,
         score: 10 - id,
         firstSeenTsSeconds: st.firstSeenTsSeconds,
-        confirmed: id === 1,
+        confirmed: id !== 3,
+        createdBy: id === 3 ? null : `${leaf.function.replace(/\.func1$/, '')}`,
+        createdAt: id === 3 ? null : `${leaf.file}:${leaf.line - 2}`,
+        waitReason: id === 1 ? 'chan send' : id === 2 ? 'select' : null,
+        blockedMinutes:
+          id === 3
+            ? null
+            : {
+                min: 0,
+                median: id === 1 ? 95 : 40,
+                max: id === 1 ? 290 : 170,
+                goroutines: last,
+                stamped: last - 3,
+                leaked: 0,
+                histogram: histogram(last, id),
+                mergedWithOtherLabels: false,
+                dumpTsSeconds: lastTick.tsSeconds,
+              },
         source:
           id === 1
             ? {
@@ -301,6 +356,49 @@ function syntheticTarget(o: SyntheticTargetOptions, startTs: number): { rec: Tar
     lifetimes: o.restartAt ? 2 : 1,
     goroutines: { first: gFirst, last: gLast, perHour: o.leaky ? perHourG : 0.1, shape: o.leaky ? 'rising' : 'flat' },
     rssBytes: { first: rFirst, last: rLast, perHour: o.leaky ? perHourG * 9000 : 1000, shape: o.leaky ? 'rising' : 'flat' },
+    heapInuseBytes: {
+      first: samples.find((x) => x.heapInuseBytes != null)?.heapInuseBytes ?? null,
+      last: [...samples].reverse().find((x) => x.heapInuseBytes != null)?.heapInuseBytes ?? null,
+      perHour: o.leaky ? perHourG * 4200 : 0,
+      shape: o.leaky ? 'rising' : 'flat',
+    },
+    memoryExplained: o.leaky
+      ? {
+          rssGrowthBytes: 6_815_744,
+          stackGrowthBytes: 3_250_585,
+          stackGrowthSource: 'memstats',
+          heapGrowthBytes: 2_097_152,
+          goroutineGrowth: 420,
+          sentence: 'goroutine stacks grew 3.1 MiB of the 6.5 MiB RSS growth; the Go heap grew 2 MiB',
+        }
+      : { rssGrowthBytes: 0, stackGrowthBytes: 0, stackGrowthSource: 'memstats', heapGrowthBytes: 0, goroutineGrowth: 0, sentence: 'RSS did not grow (+0 B); goroutine stacks +0 B, Go heap +0 B' },
+    runtimeLeaks:
+      o.leaky && lastTick
+        ? {
+            tsSeconds: lastTick.tsSeconds,
+            path: snapshots.find((x) => x.kind === 'goroutineleak')?.path ?? '',
+            total: [1, 2, 7].reduce((a, id) => a + (lastTick.counts.get(id) ?? 0), 0),
+            stacks: [1, 2, 7]
+              .map((id) => {
+                const st = stacks[id - 1];
+                const leaf = st.frames.find((fr) => !/^(runtime|sync|internal\/)/.test(fr.function))!;
+                return {
+                  stackId: id,
+                  leafFunction: leaf.function,
+                  kind: (id === 1 ? 'chan send' : id === 2 ? 'select' : 'chan receive') as Suspect['kind'],
+                  frames: st.frames,
+                  labels: st.labels,
+                  count: lastTick.counts.get(id) ?? 0,
+                  suspectRank: id === 7 ? null : id,
+                };
+              })
+              .sort((a, b) => b.count - a.count),
+          }
+        : null,
+    goroutineDump:
+      o.leaky && lastTick
+        ? { tsSeconds: lastTick.tsSeconds, path: snapshots.find((x) => x.kind === 'goroutine-debug2')?.path ?? '', goroutines: lastTick.total, truncated: false }
+        : null,
     bytesPerGoroutine: o.leaky ? 9437 : null,
     suspectsHoldBytes: o.leaky ? holdNow : null,
     suspectsHoldBytesInADay: o.leaky ? holdNow + perHourG * 24 * 8192 : null,

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import test from 'node:test';
 import { cronLine, shQuote, updateCrontab } from '../src/core/cronLine.js';
 import { parseBootTimeSeconds, parseProcStat, parseProcStatus } from '../src/core/procStat.js';
@@ -41,17 +43,25 @@ test('status gives RSS in bytes from kB', () => {
 });
 
 test('a process found by name; none and several are errors that say what to do', async (t) => {
-  const kids = [1, 2].map(() => spawn('sleep', ['30'], { stdio: 'ignore' }));
-  t.after(() => kids.forEach((k) => k.kill('SIGKILL')));
+  // A uniquely named copy of sleep: other tests (and the machine) may run plain sleeps at the same time.
+  const dir = mkdtempSync(join(tmpdir(), 'lw-find-'));
+  const comm = `lwsl${process.pid % 100000}`;
+  copyFileSync('/bin/sleep', join(dir, comm));
+  chmodSync(join(dir, comm), 0o755);
+  const kids = [1, 2].map(() => spawn(join(dir, comm), ['30'], { stdio: 'ignore' }));
+  t.after(() => {
+    kids.forEach((k) => k.kill('SIGKILL'));
+    rmSync(dir, { recursive: true, force: true });
+  });
   await new Promise((r) => setTimeout(r, 200));
-  const many = findProcess({ name: 'x', process: 'sleep' });
+  const many = findProcess({ name: 'x', process: comm });
   assert.ok('error' in many && many.error === 'process-ambiguous');
   assert.match((many as { message: string }).message, new RegExp(`pids .*${kids[0].pid}`));
   const none = findProcess({ name: 'x', process: 'no-such-proc-lw' });
   assert.ok('error' in none && /no process named "no-such-proc-lw" is running/.test(none.message));
   kids[1].kill('SIGKILL');
   await new Promise((r) => setTimeout(r, 200));
-  const one = findProcess({ name: 'x', process: 'sleep' });
+  const one = findProcess({ name: 'x', process: comm });
   assert.deepEqual(one, { pid: kids[0].pid });
   assert.equal(await sampleProcess(kids[1].pid!), null, 'an exited process has no sample');
 });

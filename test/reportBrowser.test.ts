@@ -97,6 +97,35 @@ test('desktop: charts draw, suspects expand, hostile strings are inert text', as
   // The outage shows as a "not measured" summary and the restart is in the data.
   assert.equal(await page.locator('.lw-problems').count(), 1);
 
+  // One Memory chart per target with RSS, the Go heap, memstats and goroutine stacks as separate series (in
+  // the legend), and the runtime-confirmed leaks drawn on the leaking target's goroutines chart.
+  const series = (await page.evaluate(() => (window as any).lwReport.chartSeries(0))) as string[][];
+  assert.deepEqual(series[0], ['Goroutines', 'Confirmed leaked by the Go runtime']);
+  assert.deepEqual(series[1], ['RSS', 'Go heap (pprof)', 'HeapInuse', 'Goroutine stacks', 'Sys (from the OS)']);
+  const legend = (await page.locator('.lw-chart[data-target="0"][data-metric="memory"] .u-legend .u-label').allTextContents()).slice(1); // after "Time"
+  assert.deepEqual(legend, ['RSS', 'Go heap (pprof)', 'HeapInuse', 'Goroutine stacks', 'Sys (from the OS)']);
+  assert.deepEqual((await page.evaluate(() => (window as any).lwReport.chartSeries(1)))[0], ['Goroutines'], 'no leak profile: no confirmed series');
+  const memInk = await page.$eval('.lw-chart[data-target="0"][data-metric="memory"] canvas', (c) => {
+    const cv = c as HTMLCanvasElement;
+    const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
+    const colours = new Set<string>();
+    for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 200) colours.add(`${d[i] >> 4},${d[i + 1] >> 4},${d[i + 2] >> 4}`);
+    return colours.size;
+  });
+  assert.ok(memInk >= 5, `memory chart draws several coloured lines (${memInk} colours)`);
+  assert.match((await page.textContent('#t0')) ?? '', /goroutine stacks grew 3\.1 MiB of the 6\.5 MiB RSS growth/);
+
+  // Runtime-confirmed suspects: a badge on the row and on the verdict card, explained in the suspect's body;
+  // the runtime's leaked stack that does not grow is listed too.
+  const rowBadges = await page.locator('#t0 details.lw-suspect > summary .lw-confirmed').allTextContents();
+  assert.deepEqual(rowBadges, ['confirmed by the Go runtime', 'confirmed by the Go runtime']);
+  assert.equal(await page.locator('.lw-card .lw-card-suspect .lw-confirmed').count(), 1, 'card badge for the top suspect');
+  assert.ok(await page.locator('.lw-card .lw-card-suspect .lw-confirmed').isVisible());
+  const flat = page.locator('#t0 .lw-runtime-leaks tr.lw-rl-flat');
+  assert.equal(await flat.count(), 1);
+  assert.match((await flat.textContent()) ?? '', /config\.\(\*Watcher\)\.waitReload.*confirmed leaked by the runtime.*not growing/s);
+  assert.equal(await page.locator('#t1 .lw-runtime-leaks').count(), 0, 'no leak profile, no section');
+
   // Zoom: drag across the first chart; every chart of that target follows; reset restores.
   const full = await page.evaluate(() => (window as any).lwReport.xRanges(0));
   const over = page.locator('.lw-chart[data-target="0"][data-metric="goroutines"] .u-over');
@@ -126,6 +155,16 @@ test('desktop: charts draw, suspects expand, hostile strings are inert text', as
   assert.ok(frames.some((t) => t.includes(`${s0.leafFunction} /src/api/internal/fanout/fanout.go:88`) && t.includes('blocks here')));
   await page.waitForSelector('details.lw-suspect[open] .lw-suspect-chart canvas');
   assert.ok(await first.locator('.lw-src .lw-hot').count(), 'source with the blocking line');
+  // Runtime check explained, creator, wait reason and the minutes-blocked histogram with visible bars.
+  const body = (await first.locator('.lw-sbody').textContent()) ?? '';
+  assert.match(body, /proved these goroutines can never be woken/);
+  assert.match(body, /Created by\s*example\.com\/api\/internal\/fanout\.\(\*Fanout\)\.publish/);
+  assert.match(body, /\[chan send\]/);
+  assert.match(body, /min 0 min, median 95 min, max 4\.8 h/);
+  assert.match(body, /Go stamps a goroutine’s wait start only when a GC cycle runs/);
+  const bars = await first.locator('.lw-hist .lw-hist-bar span').evaluateAll((es) => es.map((e) => e.getBoundingClientRect().width));
+  assert.equal(bars.length, 6, 'bins from "under 1 min" to "4–24 h"');
+  assert.ok(Math.max(...bars) > 50 && bars.filter((w) => w > 0).length >= 5, `bar widths ${bars.join(', ')}`);
   await first.evaluate((e) => e.scrollIntoView({ block: 'start' }));
   await page.screenshot({ path: join(TMP, 'report-expanded.png') });
 

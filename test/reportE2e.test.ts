@@ -2,7 +2,7 @@
 // real CLI at the same time; report and check must name exactly the leaks, and the page must hold up in Chromium.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -89,6 +89,13 @@ test('report and check on real recordings of a leaking and a quiet Go service', 
   const s2 = JSON.parse(readFileSync(join(dir, 'x.json'), 'utf8')) as Summary;
   assert.ok(!s2.targets[0].suspects.some((s) => s.leafFunction === 'main.leakLoopNeverExits'));
   assert.equal(s2.targets[0].suspects.length, 4);
+  // ... and so does the config's own ignore list.
+  const cfg = join(dir, 'lw.json');
+  writeFileSync(cfg, JSON.stringify({ targets: [{ name: 'leaky', pid: 1, ignore: ['main.leakSelectNoReady'] }] }));
+  const rep3 = await cli(root, ['report', '--data', leakyData, '--config', cfg, '--out', join(dir, 'y.html'), '--json', join(dir, 'y.json')]);
+  assert.equal(rep3.code, 0, rep3.stderr);
+  const s3 = JSON.parse(readFileSync(join(dir, 'y.json'), 'utf8')) as Summary;
+  assert.deepEqual(s3.targets[0].suspects.map((s) => s.leafFunction).sort(), Object.keys(LEAKS).filter((f) => f !== 'main.leakSelectNoReady').sort());
 
   // The real page in Chromium: no errors, no requests, the hostile labels recorded from the service shown as text.
   const html = readFileSync(page, 'utf8');

@@ -197,3 +197,35 @@ test('30 days per minute x 3 targets with stack history stays under 5 MB', () =>
   const spikeRow = recordings[0].samples[12_345];
   assert.ok(api.chart.goroutines.includes(spikeRow.goroutines), 'spike kept');
 });
+
+test('deeper evidence in the static HTML: confirmed badges, runtime-leaked stacks, minutes blocked, memory growth', () => {
+  const { summary, recordings } = smallScenario();
+  const html = renderReportHtml(summary, recordings, { dataDir: 'data', generatedAt: GENERATED }).replace(/<wbr>/g, '');
+  const t0 = html.slice(html.indexOf('id="t0"'), html.indexOf('id="t1"'));
+  // Two of three suspects confirmed: a badge on each row, one on the verdict card, and the one-line explanation.
+  assert.equal((t0.match(/<summary class="lw-srow">[\s\S]*?<\/summary>/g) ?? []).filter((r) => r.includes('lw-confirmed')).length, 2);
+  assert.equal((html.match(/class="lw-card-suspect">[\s\S]*?lw-confirmed/g) ?? []).length, 1);
+  assert.equal((t0.match(/nothing still running can reach what they wait on/g) ?? []).length, 2);
+  // The runtime's leaked stack that does not grow is listed as leaked anyway.
+  assert.match(t0, /lw-rl-flat[\s\S]*config\.\(\*Watcher\)\.waitReload[\s\S]*confirmed leaked by the runtime[\s\S]*not growing, so not a suspect/);
+  // Creator, wait reason, minutes and the approximation note; the hostile creator name is escaped text.
+  assert.ok(t0.includes('main.(*Server).&lt;img src&#x3D;x onerror&#x3D;alert(1)&gt;'));
+  assert.match(t0, /<code>\[chan send\]<\/code>/);
+  assert.match(t0, /min 0 min, median 95 min, max 4\.8 h \(299 goroutines in the debug=2 dump/);
+  assert.match(t0, /Go stamps a goroutine’s wait start only when a GC cycle runs/);
+  assert.ok(!/lower bound/i.test(html), 'wait times are approximate, never called lower bounds');
+  // Memory: the Go heap trend and the growth sentence in the target section; one memory chart per target.
+  assert.match(t0, /Go heap in use<\/dt><dd>[^<]*rising/);
+  assert.ok(t0.includes('goroutine stacks grew 3.1 MiB of the 6.5 MiB RSS growth; the Go heap grew 2 MiB'));
+  assert.equal((html.match(/data-metric="memory"/g) ?? []).length, 2);
+  assert.equal((html.match(/data-metric="rss"/g) ?? []).length, 0);
+  // The stable target has neither a leak profile nor a dump: no such sections.
+  const t1 = html.slice(html.indexOf('id="t1"'));
+  assert.ok(!t1.includes('lw-runtime-leaks') && !t1.includes('lw-hist'));
+  // The JSON summary in the page carries the new fields.
+  const json = JSON.parse(extractScript(renderReportHtml(summary, recordings, { dataDir: 'data', generatedAt: GENERATED }), 'lw-summary'));
+  assert.equal(json.targets[0].suspects[0].confirmed, true);
+  assert.equal(json.targets[0].suspects[0].waitReason, 'chan send');
+  assert.equal(json.targets[0].runtimeLeaks.stacks.length, 3);
+  assert.equal(json.targets[0].memoryExplained.stackGrowthSource, 'memstats');
+});

@@ -48,6 +48,8 @@ export interface StartOptions {
   cwd?: string;
   /** How long to wait for the portfile and /healthz. Default 10 000 ms. */
   timeoutMs?: number;
+  /** Extra environment for the service (e.g. { GOGC: '20' }), on top of this process's. */
+  env?: Record<string, string>;
 }
 
 const moduleDir = dirname(fileURLToPath(import.meta.url));
@@ -171,6 +173,7 @@ export async function startDemoService(opts: StartOptions = {}): Promise<DemoSer
 
   const child = spawn(binary, [...(opts.args ?? []), '-portfile', portfile, '-pidfile', pidfile], {
     cwd: opts.cwd,
+    env: opts.env ? { ...process.env, ...opts.env } : undefined,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   trackChild(child);

@@ -1,9 +1,24 @@
 // From a TargetRecording to a TargetSummary: split at process restarts, classify the current lifetime's
-// goroutine and RSS series, find suspect stacks, estimate bytes per goroutine, decide the verdict and say
-// it in one sentence. Pure: no I/O (source lines are read by the caller, see source.ts).
+// goroutine, RSS and Go heap series, find suspect stacks, estimate bytes per goroutine, say how much of the
+// RSS growth goroutine stacks and the heap explain, decide the verdict and say it in one sentence. Pure: no
+// I/O (source lines are read by the caller, see source.ts; so are the goroutineleak and debug=2 snapshots,
+// which arrive decoded in opts.evidence, see evidence.ts).
+//
+// Verdict (about the current process lifetime):
+//   insufficient-data  neither goroutines nor RSS have enough points (MIN_POINTS over MIN_SPAN_SECONDS);
+//   leak               goroutines rise and at least one stack is a suspect (or, without per-stack history,
+//                      goroutines rise with Mann–Kendall z >= STRONG_RISE_Z);
+//   growing            goroutines rise with no single stack to blame; or the Go heap rises (heap_inuse_bytes,
+//                      classified like RSS, HEAP_MIN_RISE_BYTES) while goroutines do not: a memory leak that is
+//                      not a goroutine leak (compare heap profiles); or RSS rises for another reason;
+//   stable             otherwise.
+// The runtime's leak profile never changes the verdict (a few goroutines leaked once at startup are real but
+// not growth); it marks suspects `confirmed` and is named in the headline.
 
 import type {
   HistoryTick,
+  MemoryExplained,
+  RuntimeLeaks,
   SampleRow,
   SeriesTrend,
   Summary,
@@ -12,6 +27,7 @@ import type {
   TargetSummary,
   Verdict,
 } from '../core/model.js';
+import { applyLeakProfile, dumpFactsForSuspects, type LifetimeWindow, type TargetEvidence } from './evidence.js';
 import { leafFrame } from './frames.js';
 import { findSuspects, SUSPECT_MIN_INCREASE, ticksOfLifetime } from './suspects.js';
 import { classifyTrend, median, MIN_POINTS, MIN_SPAN_SECONDS, theilSenSlope, type TrendResult } from './trend.js';
@@ -20,6 +36,13 @@ import { classifyTrend, median, MIN_POINTS, MIN_SPAN_SECONDS, theilSenSlope, typ
 export const GOROUTINES_MIN_RISE = 10;
 /** RSS must rise by at least 4 MiB to be material: allocator and GC noise on small services is in the MiB range. */
 export const RSS_MIN_RISE_BYTES = 4 * 1024 * 1024;
+/**
+ * The Go heap is classified like RSS: heap_inuse_bytes is the runtime's sampled estimate as of the last GC,
+ * so it jumps by MiBs between GCs on small services too.
+ */
+export const HEAP_MIN_RISE_BYTES = RSS_MIN_RISE_BYTES;
+/** Memory growth levels: the median of the first and of the last tenth of a series (at least 3 points each). */
+export const GROWTH_LEVEL_FRACTION = 0.1;
 /**
  * Without per-stack history (no goroutine profiles), rising goroutines count as a leak only when the
  * Mann–Kendall z reaches this (well above Z_SIGNIFICANT): there is no suspect to back the claim.
@@ -41,6 +64,13 @@ export interface AnalyzeOptions {
   nowSeconds?: number;
   /** Minimum rise of a stack to be a suspect; default SUSPECT_MIN_INCREASE. */
   minIncrease?: number;
+  /**
+   * Decoded goroutineleak / debug=2 snapshots of each target's current lifetime, by target name (the caller
+   * picks them with pickEvidenceSnapshots(rec.snapshots, currentLifetimeWindow(rec)) and reads them).
+   */
+  evidence?: Record<string, TargetEvidence>;
+  /** Called before each target is analysed (analyzeAll only): for progress output. */
+  onTarget?: (name: string, index: number, total: number) => void;
 }
 
 /**
@@ -100,6 +130,22 @@ function splitLifetimes(samples: SampleRow[], ticks: HistoryTick[]): Run[] {
     }
   }
   return runs;
+}
+
+/**
+ * The current (last) process lifetime of a recording: its pid (null for a pprof-only target) and the time of
+ * its first row; null when nothing was recorded. Same rules as the analysis (sorted by time, rows that
+ * measured nothing skipped).
+ */
+export function currentLifetimeWindow(rec: TargetRecording): LifetimeWindow | null {
+  const samples = sortByTime(rec.samples, (r) => r.tsSeconds).sorted;
+  const ticks = sortByTime(rec.ticks, (t) => t.tsSeconds).sorted;
+  const runs = splitLifetimes(samples, ticks);
+  const cur = runs[runs.length - 1];
+  if (!cur) return null;
+  if (cur.key === 'url') return { pid: null, startTs: cur.startTs };
+  const pid = Number(cur.key.split('@')[0]);
+  return { pid: Number.isFinite(pid) ? pid : null, startTs: cur.startTs };
 }
 
 // ---------------------------------------------------------------- formatting
@@ -191,6 +237,78 @@ function publicTrend(t: TrendResult): SeriesTrend {
   return { first: t.first, last: t.last, perHour: t.perHour, shape: t.shape };
 }
 
+// ---------------------------------------------------------------- memory growth
+
+/** Level now minus level at the start: medians of the first and the last tenth (>= 3 points; half when short). */
+export function growthOf(vs: readonly number[]): number | null {
+  const n = vs.length;
+  if (n < 2) return null;
+  const k = Math.min(Math.floor(n / 2), Math.max(3, Math.ceil(n * GROWTH_LEVEL_FRACTION)));
+  return median(vs.slice(n - k)) - median(vs.slice(0, k));
+}
+
+function signedBytes(x: number): string {
+  return signed(formatBytes(x), x);
+}
+
+/**
+ * How much of the RSS growth goroutine stacks and the Go heap explain: memstats StackInuse growth when served,
+ * else goroutine growth x bytesPerGoroutine (an estimate: RSS against goroutines, so it includes what each
+ * goroutine keeps alive). Null when RSS was not measured.
+ */
+export function explainMemory(
+  rss: Series,
+  stackMem: Series,
+  heap: Series,
+  goroutines: Series,
+  bytesPerGoroutine: number | null,
+): MemoryExplained | null {
+  const rssGrowth = growthOf(rss.vs);
+  if (rssGrowth === null) return null;
+  const heapGrowth = growthOf(heap.vs);
+  const gGrowth = growthOf(goroutines.vs);
+  let stackGrowth: number | null = growthOf(stackMem.vs);
+  let source: MemoryExplained['stackGrowthSource'] = stackGrowth === null ? null : 'memstats';
+  if (stackGrowth === null && gGrowth !== null && bytesPerGoroutine !== null) {
+    stackGrowth = Math.round(Math.max(0, gGrowth) * bytesPerGoroutine);
+    source = 'estimate';
+  }
+  const heapPart = heapGrowth === null ? '' : `; the Go heap ${heapGrowth >= 0 ? 'grew' : 'shrank'} ${formatBytes(Math.abs(heapGrowth))}`;
+  let sentence: string;
+  if (rssGrowth <= 0) {
+    sentence = `RSS did not grow (${signedBytes(rssGrowth)})`;
+    if (stackGrowth !== null) sentence += `; goroutine stacks ${source === 'estimate' ? 'about ' : ''}${signedBytes(stackGrowth)}`;
+    if (heapGrowth !== null) sentence += `, Go heap ${signedBytes(heapGrowth)}`;
+  } else if (source === 'memstats' && stackGrowth !== null) {
+    sentence =
+      stackGrowth > 0
+        ? `goroutine stacks grew ${formatBytes(stackGrowth)} of the ${formatBytes(rssGrowth)} RSS growth${heapPart}`
+        : `goroutine stacks did not grow (${signedBytes(stackGrowth)}) while RSS grew ${formatBytes(rssGrowth)}${heapPart}`;
+  } else if (source === 'estimate' && stackGrowth !== null && gGrowth !== null) {
+    sentence =
+      gGrowth > 0
+        ? `goroutines grew by ${formatCount(gGrowth)}; at about ${formatBytes(bytesPerGoroutine!)} each (RSS against goroutines) ` +
+          // the estimate comes from RSS itself, so it can come out a little above the growth: "all of" then
+          (stackGrowth >= 0.95 * rssGrowth
+            ? `they explain about all of the ${formatBytes(rssGrowth)} RSS growth${heapPart}`
+            : `they explain about ${formatBytes(stackGrowth)} of the ${formatBytes(rssGrowth)} RSS growth${heapPart}`)
+        : `goroutines did not grow, so they do not explain the ${formatBytes(rssGrowth)} RSS growth${heapPart}`;
+  } else if (heapGrowth !== null) {
+    sentence = `the Go heap ${heapGrowth >= 0 ? 'grew' : 'shrank'} ${formatBytes(Math.abs(heapGrowth))} of the ${formatBytes(rssGrowth)} RSS growth` +
+      (gGrowth !== null ? ` (goroutines ${signed(formatCount(gGrowth), gGrowth)}; too little variation to tell their size)` : '');
+  } else {
+    sentence = `RSS grew ${formatBytes(rssGrowth)}; no stack or heap figures to explain it`;
+  }
+  return {
+    rssGrowthBytes: rssGrowth,
+    stackGrowthBytes: stackGrowth,
+    stackGrowthSource: source,
+    heapGrowthBytes: heapGrowth,
+    goroutineGrowth: gGrowth,
+    sentence,
+  };
+}
+
 // ---------------------------------------------------------------- the analysis
 
 /** Analyse one target; the verdict is about its current (last) process lifetime. */
@@ -279,8 +397,23 @@ export function analyzeTarget(rec: TargetRecording, opts: AnalyzeOptions = {}): 
   const lifeTicks = tickKey !== null ? ticksOfLifetime(ticks, tickKey) : [];
   const goroutines: Series = { ts: [], vs: [] };
   const rss: Series = { ts: [], vs: [] };
+  const heap: Series = { ts: [], vs: [] };
+  const stackMem: Series = { ts: [], vs: [] };
   const pairs: { g: number[]; r: number[] } = { g: [], r: [] };
+  // The pprof heap (inuse_space) when recorded, else expvar's HeapInuse: one source for the whole lifetime.
+  const heapOf: (r: SampleRow) => number | null | undefined = rows.some((r) => r.heapInuseBytes != null)
+    ? (r) => r.heapInuseBytes
+    : (r) => r.memstatsHeapInuseBytes;
   for (const r of rows) {
+    const h = heapOf(r);
+    if (h != null) {
+      heap.ts.push(r.tsSeconds);
+      heap.vs.push(h);
+    }
+    if (r.memstatsStackInuseBytes != null) {
+      stackMem.ts.push(r.tsSeconds);
+      stackMem.vs.push(r.memstatsStackInuseBytes);
+    }
     if (r.goroutines !== null) {
       goroutines.ts.push(r.tsSeconds);
       goroutines.vs.push(r.goroutines);
@@ -301,6 +434,7 @@ export function analyzeTarget(rec: TargetRecording, opts: AnalyzeOptions = {}): 
   }
   const gTrend = classifyTrend(goroutines.ts, goroutines.vs, { minAbsRise: GOROUTINES_MIN_RISE });
   const rTrend = classifyTrend(rss.ts, rss.vs, { minAbsRise: RSS_MIN_RISE_BYTES });
+  const hTrend = classifyTrend(heap.ts, heap.vs, { minAbsRise: HEAP_MIN_RISE_BYTES });
 
   const suspects =
     tickKey !== null
@@ -328,6 +462,37 @@ export function analyzeTarget(rec: TargetRecording, opts: AnalyzeOptions = {}): 
     suspectsHoldBytesInADay = suspectsHoldBytes + 24 * rate * bytesPerGoroutine;
   }
 
+  // the runtime's own evidence (goroutineleak: confirmed; debug=2: creator, wait reason, minutes blocked)
+  const ev = opts.evidence?.[rec.name];
+  let runtimeLeaks: RuntimeLeaks | null = null;
+  if (ev?.leakProfile) runtimeLeaks = applyLeakProfile(suspects, ev.leakProfile, rec.stacks);
+  for (const s of suspects) {
+    s.createdBy = null;
+    s.createdAt = null;
+    s.waitReason = null;
+    s.blockedMinutes = null;
+  }
+  let goroutineDump: TargetSummary['goroutineDump'] = null;
+  if (ev?.dump) {
+    const d = ev.dump;
+    goroutineDump = { tsSeconds: d.tsSeconds, path: d.path, goroutines: d.dump.goroutines.length, truncated: d.dump.truncated };
+    const lastLifeTick = lifeTicks[lifeTicks.length - 1];
+    const byId = new Map(rec.stacks.map((st) => [st.id, st] as const));
+    const live = lastLifeTick ? [...lastLifeTick.counts].filter(([, c]) => c > 0).map(([id]) => byId.get(id)).filter((x) => x !== undefined) : [];
+    const facts = dumpFactsForSuspects(suspects, d.dump, d.tsSeconds, live);
+    suspects.forEach((s, i) => {
+      const f = facts[i];
+      if (!f) return;
+      s.createdBy = f.createdBy;
+      s.createdAt = f.createdAt;
+      s.waitReason = f.waitReason;
+      s.blockedMinutes = f.blockedMinutes;
+    });
+    if (d.dump.truncated) warnings.push(`the debug=2 dump ${d.path} is cut short (Go stops at 64 MiB): wait times cover only the goroutines it holds`);
+  }
+
+  const memoryExplained = explainMemory(rss, stackMem, heap, goroutines, bytesPerGoroutine);
+
   // verdict
   const gInsufficient = gTrend.shape === 'insufficient-data';
   const rInsufficient = rTrend.shape === 'insufficient-data';
@@ -336,7 +501,7 @@ export function analyzeTarget(rec: TargetRecording, opts: AnalyzeOptions = {}): 
   let verdict: Verdict;
   if (gInsufficient && rInsufficient) verdict = 'insufficient-data';
   else if (gRising && (suspects.length > 0 || (!hasStackHistory && gTrend.details.mkZ >= STRONG_RISE_Z))) verdict = 'leak';
-  else if (gRising || rTrend.shape === 'rising') verdict = 'growing';
+  else if (gRising || rTrend.shape === 'rising' || hTrend.shape === 'rising') verdict = 'growing';
   else verdict = 'stable';
 
   // headline
@@ -356,12 +521,19 @@ export function analyzeTarget(rec: TargetRecording, opts: AnalyzeOptions = {}): 
       const f = leafFrame(top.frames);
       const where = f && f.file ? ` (${f.file.split(/[\\/]/).pop()}:${f.line})` : '';
       headline += `; top suspect ${top.leafFunction} ${kindPhrase(top)}${where}`;
+      if (top.confirmed) headline += ', confirmed leaked by the Go runtime';
       if (suspects.length > 1) headline += `, ${suspects.length - 1} more suspect${suspects.length > 2 ? 's' : ''}`;
     } else headline += ' (no goroutine profiles to name a suspect stack)';
   } else if (verdict === 'growing') {
     if (gRising) {
       const rate = signed(formatCount(gTrend.perHour ?? 0), gTrend.perHour ?? 0);
       headline = `growing: goroutines ${rate}/hour for ${formatDuration(gSpan)}, but no single stack grows steadily`;
+    } else if (hTrend.shape === 'rising') {
+      const rate = signed(formatBytes(hTrend.perHour ?? 0), hTrend.perHour ?? 0);
+      headline =
+        `growing: Go heap ${rate}/hour for ${formatDuration(hTrend.details.spanSeconds)} while ` +
+        `${describeSeries('goroutines', gTrend, goroutines, formatCount)}; a memory leak that is not a goroutine leak ` +
+        `(compare two heap profiles)`;
     } else {
       const rate = signed(formatBytes(rTrend.perHour ?? 0), rTrend.perHour ?? 0);
       headline =
@@ -375,6 +547,12 @@ export function analyzeTarget(rec: TargetRecording, opts: AnalyzeOptions = {}): 
     if (gInsufficient) parts.push(describeSeries('goroutines', gTrend, goroutines, formatCount));
     headline = `stable: ${parts.join(', ')}`;
   }
+  if (runtimeLeaks && verdict !== 'leak' && verdict !== 'insufficient-data' && runtimeLeaks.total > 0) {
+    const k = runtimeLeaks.stacks.length;
+    headline +=
+      `; the Go runtime found ${formatCount(runtimeLeaks.total)} leaked goroutine${runtimeLeaks.total === 1 ? '' : 's'} ` +
+      `on ${k} stack${k === 1 ? '' : 's'}`;
+  }
 
   return {
     name: rec.name,
@@ -384,6 +562,10 @@ export function analyzeTarget(rec: TargetRecording, opts: AnalyzeOptions = {}): 
     lifetimes: runs.length,
     goroutines: publicTrend(gTrend),
     rssBytes: publicTrend(rTrend),
+    heapInuseBytes: publicTrend(hTrend),
+    memoryExplained,
+    runtimeLeaks,
+    goroutineDump,
     bytesPerGoroutine,
     suspectsHoldBytes,
     suspectsHoldBytesInADay,
@@ -397,6 +579,9 @@ export function analyzeAll(recs: TargetRecording[], opts: AnalyzeOptions = {}): 
   const nowSeconds = opts.nowSeconds ?? Date.now() / 1000;
   return {
     generatedAt: new Date(nowSeconds * 1000).toISOString(),
-    targets: recs.map((r) => analyzeTarget(r, { ...opts, nowSeconds })),
+    targets: recs.map((r, i) => {
+      opts.onTarget?.(r.name, i, recs.length);
+      return analyzeTarget(r, { ...opts, nowSeconds });
+    }),
   };
 }

@@ -32,6 +32,7 @@ Options:
   --until TIME     up to this time
   --source-root FROM=TO   read sources from TO where the build had FROM (repeatable)
   --ignore FUNC    never treat stacks through FUNC as suspects (repeatable; trailing * = prefix)
+  --config FILE    also take "ignore" lists from this config (default ./leakwatch.config.json, if present)
 
 Examples:
   leakwatch report

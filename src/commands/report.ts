@@ -1,16 +1,23 @@
 // `leakwatch report` and `leakwatch check`: read the data folder, analyse, then write a page and/or print verdicts.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { analyzeAll } from '../analysis/analyze.js';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { analyzeAll, currentLifetimeWindow } from '../analysis/analyze.js';
+import { pickEvidenceSnapshots, type TargetEvidence } from '../analysis/evidence.js';
 import { readSourceLines } from '../analysis/source.js';
 import { parseTimeSeconds } from '../core/duration.js';
+import { parseGoroutineDump } from '../core/goroutineDump.js';
+import { parseGoroutineProfile } from '../core/goroutineProfile.js';
 import type { Summary, TargetRecording } from '../core/model.js';
 import { listTargets, readRecording } from '../io/readRecording.js';
 import { FILE_MODE } from '../io/safeAppend.js';
 import { parseCommandArgs, UsageError } from './args.js';
+import { parseConfigText } from '../core/config.js';
+import { DEFAULT_CONFIG } from './record.js';
+import { createProgress, type Progress } from './progress.js';
 
 const OPTIONS = {
   data: { type: 'string' },
+  config: { type: 'string' },
   target: { type: 'string' },
   since: { type: 'string' },
   until: { type: 'string' },
@@ -24,7 +31,37 @@ interface Loaded {
   summary: Summary;
 }
 
-function load(v: Record<string, unknown>): Loaded | { error: string } {
+/** Inflated-size cap when decoding a saved goroutineleak profile (the recorder's default cap is 32 MiB x 8). */
+const MAX_INFLATED_PROFILE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Reads and decodes the latest goroutineleak and debug=2 snapshots of the recording's current lifetime.
+ * A file that cannot be read or decoded becomes a warning on the recording, never an error.
+ */
+export function readEvidence(dataDir: string, rec: TargetRecording): TargetEvidence {
+  const picks = pickEvidenceSnapshots(rec.snapshots, currentLifetimeWindow(rec));
+  const ev: TargetEvidence = {};
+  if (picks.leak) {
+    try {
+      const profile = parseGoroutineProfile(readFileSync(join(dataDir, picks.leak.path)), MAX_INFLATED_PROFILE_BYTES, 'goroutineleak');
+      ev.leakProfile = { tsSeconds: picks.leak.tsSeconds, path: picks.leak.path, profile };
+    } catch (e) {
+      rec.warnings.push(`could not read the leak profile ${picks.leak.path}: ${(e as Error).message}`);
+    }
+  }
+  if (picks.dump) {
+    try {
+      const dump = parseGoroutineDump(readFileSync(join(dataDir, picks.dump.path)));
+      if (dump.goroutines.length === 0) rec.warnings.push(`the debug=2 dump ${picks.dump.path} holds no goroutines (damaged?)`);
+      else ev.dump = { tsSeconds: picks.dump.tsSeconds, path: picks.dump.path, dump };
+    } catch (e) {
+      rec.warnings.push(`could not read the debug=2 dump ${picks.dump.path}: ${(e as Error).message}`);
+    }
+  }
+  return ev;
+}
+
+function load(v: Record<string, unknown>, progress: Progress): Loaded | { error: string } {
   const dataDir = resolve(String(v.data ?? 'data'));
   const now = Date.now() / 1000;
   let sinceSeconds: number | undefined;
@@ -40,13 +77,37 @@ function load(v: Record<string, unknown>): Loaded | { error: string } {
     return { error: `no recording for target "${v.target}" in ${dataDir}${names.length ? ` (have: ${names.join(', ')})` : ''}` };
   }
   const chosen = v.target !== undefined ? [String(v.target)] : names;
-  const recordings = chosen.map((n) => readRecording(dataDir, n, { sinceSeconds, untilSeconds }));
+  const evidence: Record<string, TargetEvidence> = {};
+  const recordings = chosen.map((n, i) => {
+    progress.update({ phase: 'reading', target: n, index: i, total: chosen.length });
+    const rec = readRecording(dataDir, n, { sinceSeconds, untilSeconds });
+    evidence[n] = readEvidence(dataDir, rec);
+    return rec;
+  });
   const sourceRoots = ((v['source-root'] as string[] | undefined) ?? []).map((s) => {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new UsageError(`--source-root: "${s}" should be FROM=TO, e.g. /build/src=/home/me/src`);
     return { from: s.slice(0, eq), to: s.slice(eq + 1) };
   });
-  const summary = analyzeAll(recordings, { ignore: (v.ignore as string[] | undefined) ?? [], nowSeconds: now });
+  // The config's ignore lists apply too, when there is a config (report runs fine without one).
+  const ignore = [...((v.ignore as string[] | undefined) ?? [])];
+  const configPath = resolve(String(v.config ?? DEFAULT_CONFIG));
+  if (existsSync(configPath)) {
+    try {
+      const cfg = parseConfigText(readFileSync(configPath, 'utf8'), configPath);
+      ignore.push(...cfg.ignore, ...cfg.targets.flatMap((t) => t.ignore ?? []));
+    } catch (e) {
+      if (v.config !== undefined) return { error: (e as Error).message };
+    }
+  } else if (v.config !== undefined) {
+    return { error: `no config at ${configPath}` };
+  }
+  const summary = analyzeAll(recordings, {
+    ignore,
+    nowSeconds: now,
+    evidence,
+    onTarget: (name, index, total) => progress.update({ phase: 'analysing', target: name, index, total }),
+  });
   for (const t of summary.targets) {
     for (const s of t.suspects) {
       const leaf = s.frames.find((f) => f.function === s.leafFunction) ?? s.frames[0];
@@ -58,20 +119,31 @@ function load(v: Record<string, unknown>): Loaded | { error: string } {
 
 export async function runReport(args: string[]): Promise<number> {
   const v = parseCommandArgs(args, { ...OPTIONS, out: { type: 'string' }, json: { type: 'string' } });
-  const loaded = load(v);
+  // A status line on a terminal only; cleared before anything else is printed.
+  const progress = createProgress(process.stderr);
+  let loaded: Loaded | { error: string };
+  const out = resolve(String(v.out ?? 'reports/index.html'));
+  try {
+    loaded = load(v, progress);
+    if (!('error' in loaded)) {
+      progress.update({ phase: 'rendering' });
+      const { renderReportHtml, loadReportAssets } = await import('../render/reportHtml.js');
+      const html = renderReportHtml(loaded.summary, loaded.recordings, { dataDir: loaded.dataDir, assets: loadReportAssets() });
+      progress.update({ phase: 'writing' });
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(out, html, { mode: FILE_MODE });
+      if (v.json !== undefined) {
+        const jsonPath = resolve(String(v.json));
+        mkdirSync(dirname(jsonPath), { recursive: true });
+        writeFileSync(jsonPath, JSON.stringify(loaded.summary, null, 2) + '\n', { mode: FILE_MODE });
+      }
+    }
+  } finally {
+    progress.done();
+  }
   if ('error' in loaded) {
     console.error(`leakwatch: ${loaded.error}`);
     return 2;
-  }
-  const { renderReportHtml, loadReportAssets } = await import('../render/reportHtml.js');
-  const out = resolve(String(v.out ?? 'reports/index.html'));
-  const html = renderReportHtml(loaded.summary, loaded.recordings, { dataDir: loaded.dataDir, assets: loadReportAssets() });
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, html, { mode: FILE_MODE });
-  if (v.json !== undefined) {
-    const jsonPath = resolve(String(v.json));
-    mkdirSync(dirname(jsonPath), { recursive: true });
-    writeFileSync(jsonPath, JSON.stringify(loaded.summary, null, 2) + '\n', { mode: FILE_MODE });
   }
   for (const t of loaded.summary.targets) console.log(`${t.name}: ${t.verdict}: ${t.headline}`);
   if (loaded.summary.targets.length === 0) console.log(`no recordings in ${loaded.dataDir} yet: run "leakwatch record" first`);
@@ -81,7 +153,13 @@ export async function runReport(args: string[]): Promise<number> {
 
 export async function runCheck(args: string[]): Promise<number> {
   const v = parseCommandArgs(args, OPTIONS);
-  const loaded = load(v);
+  const progress = createProgress(process.stderr);
+  let loaded: Loaded | { error: string };
+  try {
+    loaded = load(v, progress);
+  } finally {
+    progress.done();
+  }
   if ('error' in loaded) {
     console.error(`leakwatch: ${loaded.error}`);
     return 2;

@@ -34,8 +34,8 @@ export type SampleStatus =
   | 'pid-reused' // the configured pid now belongs to another program
   | 'pprof-unreachable' // connection refused / DNS / reset
   | 'pprof-timeout'
-  | 'pprof-http-error' // non-2xx status, redirect, HTML login page
-  | 'pprof-bad-profile' // not gzip, truncated, not a goroutine profile
+  | 'pprof-http-error' // non-2xx status (401/403 login required, 404, 5xx), a redirect
+  | 'pprof-bad-profile' // not gzip, truncated, not a goroutine profile, an HTML page served with 200
   | 'pprof-too-large'
   | 'error'; // anything else (message says what)
 
@@ -155,10 +155,92 @@ export interface Suspect {
   share: number;
   score: number;
   firstSeenTsSeconds: number;
-  /** Runtime-confirmed by /debug/pprof/goroutineleak (issue 6); false when not served. */
+  /**
+   * The Go runtime proved these goroutines leaked: this stack (frames + labels, same key) is in the latest
+   * /debug/pprof/goroutineleak profile of the current lifetime (Go 1.26+ with GOEXPERIMENT=goroutineleakprofile).
+   * False when it is not, or when no leak profile was recorded.
+   */
   confirmed: boolean;
   /** Source lines around the blocking frame when the file is readable ("list"). */
   source?: { file: string; line: number; startLine: number; lines: string[] } | null;
+  /**
+   * From the latest debug=2 dump of the current lifetime (null without one, or when no goroutine of the dump
+   * has this stack): the function that started these goroutines (`created by …`), most common first ...
+   */
+  createdBy?: string | null;
+  /** ... and where (file:line of the `go` statement). */
+  createdAt?: string | null;
+  /** ... the wait reason as Go prints it (`chan send`, `sync.Mutex.Lock`, `sleep`, …), most common first ... */
+  waitReason?: string | null;
+  /** ... and how long they have been blocked (approximate: Go stamps wait times at GC cycles). */
+  blockedMinutes?: BlockedMinutes | null;
+}
+
+/** Wait times of the goroutines on one stack in a debug=2 dump, in whole minutes as Go printed them. */
+export interface BlockedMinutes {
+  /** A goroutine without printed minutes (under a minute, or not yet stamped by a GC) counts as 0. */
+  min: number;
+  median: number;
+  max: number;
+  /** Goroutines of the dump on this stack. */
+  goroutines: number;
+  /** How many of them had minutes printed. */
+  stamped: number;
+  /**
+   * How many the dump marks `(leaked)`: the runtime's leak detector proved them leaked. Go prints no minutes
+   * for those (their status is no longer "waiting"), so they count as 0 here.
+   */
+  leaked: number;
+  /** Bins by lower edge in minutes (0, 1, 5, 15, 60, 240, 1440+); toMinutes null for the open last bin. */
+  histogram: Array<{ label: string; fromMinutes: number; toMinutes: number | null; count: number }>;
+  /**
+   * The dump prints no pprof labels (unless GODEBUG=tracebacklabels=1), so goroutines on the same frames with
+   * other labels are counted here too; true when the profile history has such other stacks.
+   */
+  mergedWithOtherLabels: boolean;
+  /** When the dump was taken, unix seconds. */
+  dumpTsSeconds: number;
+}
+
+/** One stack of the runtime's goroutine leak profile. */
+export interface RuntimeLeakStack {
+  /** The stack's id in stacks.jsonl (same key), null when the dictionary does not have it. */
+  stackId: number | null;
+  leafFunction: string;
+  kind: BlockingKind;
+  frames: Frame[];
+  labels: Record<string, string>;
+  /** Goroutines the runtime found leaked on this stack. */
+  count: number;
+  /** Its rank among the suspects (1-based), null when the stack is not a suspect (e.g. it does not grow). */
+  suspectRank: number | null;
+}
+
+/** The latest /debug/pprof/goroutineleak profile of the current lifetime, decoded. */
+export interface RuntimeLeaks {
+  tsSeconds: number;
+  /** Snapshot path relative to the data dir. */
+  path: string;
+  /** Goroutines the runtime proved leaked at that time. */
+  total: number;
+  /** Largest first. */
+  stacks: RuntimeLeakStack[];
+}
+
+/** How much of the RSS growth (current lifetime) goroutine stacks and the Go heap account for. */
+export interface MemoryExplained {
+  /** RSS now minus RSS at the start of the window (levels: medians of the first and last tenth, >= 3 points). */
+  rssGrowthBytes: number;
+  /** Growth of goroutine stack memory: memstats StackInuse when served, else the estimate below; null when neither. */
+  stackGrowthBytes: number | null;
+  /** `memstats`: StackInuse from /debug/vars; `estimate`: goroutine growth x bytesPerGoroutine (RSS vs goroutines). */
+  stackGrowthSource: 'memstats' | 'estimate' | null;
+  /** Growth of the Go heap in use (pprof heap inuse_space, else memstats HeapInuse); null when not measured. */
+  heapGrowthBytes: number | null;
+  /** Growth of the goroutine count over the same window, null when not measured. */
+  goroutineGrowth: number | null;
+  /** One plain sentence, e.g. "goroutine stacks grew 3.1 MiB of the 6.8 MiB RSS growth". */
+  sentence: string;
 }
 
 export interface TargetSummary {
@@ -170,6 +252,17 @@ export interface TargetSummary {
   lifetimes: number;
   goroutines: SeriesTrend;
   rssBytes: SeriesTrend;
+  /**
+   * Go heap in use over the current lifetime (heap_inuse_bytes, else memstats_heap_inuse_bytes), classified like
+   * RSS. A rising heap with flat goroutines is 'growing': a memory leak that is not a goroutine leak.
+   */
+  heapInuseBytes?: SeriesTrend;
+  /** How much of the RSS growth goroutine stacks and the heap explain; null when RSS was not measured. */
+  memoryExplained?: MemoryExplained | null;
+  /** The runtime's own leak proof (latest goroutineleak profile of the current lifetime); null without one. */
+  runtimeLeaks?: RuntimeLeaks | null;
+  /** The debug=2 dump the suspects' createdBy / waitReason / blockedMinutes come from; null without one. */
+  goroutineDump?: { tsSeconds: number; path: string; goroutines: number; truncated: boolean } | null;
   /** Estimated bytes each extra goroutine costs (RSS vs goroutines), null when it cannot be told. */
   bytesPerGoroutine: number | null;
   suspectsHoldBytes: number | null;

@@ -39,7 +39,18 @@ const DEFAULTS: Required<ReportDataOptions> = {
 export interface ChartData {
   xs: number[];
   goroutines: Series;
+  /**
+   * Goroutines the Go runtime proved leaked (leaked_goroutines_confirmed), on the ticks the goroutineleak profile
+   * was fetched (every leakProfileMinutes); [] when never measured. Drawn on the goroutines chart.
+   */
+  leaked: Series;
   rss: Series;
+  /** Go heap in use from the pprof heap profile (heap_inuse_bytes); [] when never measured. */
+  heap: Series;
+  /** expvar memstats HeapInuse, StackInuse (goroutine stacks) and Sys; [] when not served. */
+  heapMs: Series;
+  stack: Series;
+  sys: Series;
   cpu: Series;
   threads: Series;
   fds: Series;
@@ -275,18 +286,40 @@ function sortedSamples(rows: readonly SampleRow[]): readonly SampleRow[] {
   return rows;
 }
 
+/** A series that was never measured is sent as [] (the page shows nothing for it). */
+function orEmpty(s: Series): Series {
+  return s.some((v) => v !== null) ? s : [];
+}
+
 function buildChart(rows: readonly SampleRow[], maxPoints: number): ChartData {
   const xs = rows.map((r) => r.tsSeconds);
   const cpu = rows.map((r) => (r.cpuPercent === null ? null : Math.round(r.cpuPercent * 10) / 10));
+  const opt = (get: (r: SampleRow) => number | null | undefined) => rows.map((r) => get(r) ?? null);
   const p = prepareChartSeries(
     xs,
-    [rows.map((r) => r.goroutines), rows.map((r) => r.rssBytes), cpu, rows.map((r) => r.threads), rows.map((r) => r.fds)],
+    [
+      rows.map((r) => r.goroutines),
+      rows.map((r) => r.rssBytes),
+      cpu,
+      rows.map((r) => r.threads),
+      rows.map((r) => r.fds),
+      opt((r) => r.leakedConfirmed),
+      opt((r) => r.heapInuseBytes),
+      opt((r) => r.memstatsHeapInuseBytes),
+      opt((r) => r.memstatsStackInuseBytes),
+      opt((r) => r.memstatsSysBytes),
+    ],
     maxPoints,
   );
   return {
     xs: p.xs,
     goroutines: p.series[0],
+    leaked: orEmpty(p.series[5]),
     rss: p.series[1],
+    heap: orEmpty(p.series[6]),
+    heapMs: orEmpty(p.series[7]),
+    stack: orEmpty(p.series[8]),
+    sys: orEmpty(p.series[9]),
     cpu: p.series[2],
     threads: p.series[3],
     fds: p.series[4],
@@ -311,7 +344,7 @@ function emptyTarget(name: string): ReportTargetData {
   return {
     name,
     strings: [],
-    chart: { xs: [], goroutines: [], rss: [], cpu: [], threads: [], fds: [], downsampled: false, rows: 0 },
+    chart: { xs: [], goroutines: [], leaked: [], rss: [], heap: [], heapMs: [], stack: [], sys: [], cpu: [], threads: [], fds: [], downsampled: false, rows: 0 },
     restarts: [],
     samples: encodeSamples([]),
     stacks: [],

@@ -209,6 +209,51 @@ function framesView(frames: Suspect['frames'], blockIndex: number): FrameView[] 
   }));
 }
 
+function minutesText(m: number): string {
+  if (m >= 1440) return `${formatCount(Math.round((m / 1440) * 10) / 10)} days`;
+  if (m >= 120) return `${formatCount(Math.round((m / 60) * 10) / 10)} h`;
+  return `${formatCount(m)} min`;
+}
+
+const HIST_LABELS: Record<string, string> = {
+  '0': 'under 1 min',
+  '1': '1–5 min',
+  '5': '5–15 min',
+  '15': '15–60 min',
+  '60': '1–4 h',
+  '240': '4–24 h',
+  '1440+': '1 day or more',
+};
+
+/** Creator, wait reason and the minutes-blocked distribution of a suspect, from the debug=2 dump. */
+function blockedView(s: Suspect) {
+  const b = s.blockedMinutes;
+  if (!b) return null;
+  const peak = Math.max(1, ...b.histogram.map((h) => h.count));
+  // Leading and trailing empty bins are left out; the ones between stay, so the shape is honest.
+  let lo = b.histogram.findIndex((h) => h.count > 0);
+  let hi = b.histogram.length - 1 - [...b.histogram].reverse().findIndex((h) => h.count > 0);
+  if (lo < 0) lo = hi = 0;
+  return {
+    goroutines: formatCount(b.goroutines),
+    dumpAt: formatTime(b.dumpTsSeconds),
+    min: minutesText(b.min),
+    median: minutesText(b.median),
+    max: minutesText(b.max),
+    stamped: formatCount(b.stamped),
+    allUnstamped: b.stamped === 0,
+    leaked: b.leaked > 0 ? formatCount(b.leaked) : null,
+    allLeaked: b.leaked === b.goroutines,
+    merged: b.mergedWithOtherLabels,
+    bins: b.histogram.slice(lo, hi + 1).map((h) => ({
+      label: HIST_LABELS[h.label] ?? `${h.label} min`,
+      count: formatCount(h.count),
+      // whole percents of the widest bar; inline width is the one style attribute the page uses
+      width: h.count === 0 ? 0 : Math.max(2, Math.round((h.count / peak) * 100)),
+    })),
+  };
+}
+
 function suspectView(s: Suspect, i: number, lastTs: number | null) {
   let bi = s.frames.findIndex((f) => f.function === s.leafFunction);
   if (bi < 0) bi = blockingFrameIndex(s.frames);
@@ -230,6 +275,10 @@ function suspectView(s: Suspect, i: number, lastTs: number | null) {
     consistency: `${Math.round(s.consistency * 100)}%`,
     score: formatCount(Math.round(s.score * 100) / 100),
     confirmed: s.confirmed,
+    createdBy: s.createdBy ?? null,
+    createdAt: s.createdAt ?? null,
+    waitReason: s.waitReason ?? null,
+    blocked: blockedView(s),
     labels,
     labelsText: labelsText(s.labels),
     firstSeen: formatTime(s.firstSeenTsSeconds),
@@ -332,6 +381,48 @@ function pprofView(snapshots: readonly SnapshotFile[], dataDir: string, topLeaf:
   };
 }
 
+/** Stacks of the runtime's leak profile; those that are not suspects are listed as leaked, even if flat. */
+function runtimeLeaksView(t: TargetSummary) {
+  const rl = t.runtimeLeaks;
+  if (!rl) return null;
+  const stacks = rl.stacks.map((st) => {
+    let bi = st.frames.findIndex((f) => f.function === st.leafFunction);
+    if (bi < 0) bi = blockingFrameIndex(st.frames);
+    const f = st.frames[bi];
+    return {
+      leaf: st.leafFunction,
+      at: f ? `${f.file}:${f.line}` : '',
+      kind: st.kind,
+      count: formatCount(st.count),
+      labels: Object.keys(st.labels)
+        .sort()
+        .map((k) => ({ k, v: st.labels[k] })),
+      suspectRank: st.suspectRank,
+      frames: framesView(st.frames, bi),
+    };
+  });
+  const notSuspects = stacks.filter((st) => st.suspectRank === null);
+  const confirmedSuspects = t.suspects.filter((s) => s.confirmed).length;
+  return {
+    at: formatTime(rl.tsSeconds),
+    total: formatCount(rl.total),
+    none: rl.total === 0,
+    stacks,
+    notSuspects,
+    notSuspectsCount: notSuspects.length,
+    confirmedSuspects,
+    suspectsCount: t.suspects.length,
+  };
+}
+
+function memoryView(t: TargetSummary) {
+  const h = t.heapInuseBytes;
+  return {
+    heapText: h && (h.first !== null || h.last !== null) ? trendText(h, (n) => formatBytes(n)) : null,
+    explained: t.memoryExplained ? t.memoryExplained.sentence : null,
+  };
+}
+
 function targetView(t: TargetSummary, rec: TargetRecording | undefined, data: ReportTargetData, idx: number, dataDir: string) {
   const v = verdictInfo(t.verdict);
   const rows = rec?.samples ?? [];
@@ -372,6 +463,7 @@ function targetView(t: TargetSummary, rec: TargetRecording | undefined, data: Re
           last: formatCount(top.last),
           perHour: formatSigned(top.perHour, ' per hour'),
           more: t.suspects.length > 1 ? t.suspects.length - 1 : 0,
+          confirmed: top.confirmed,
         }
       : null,
     holdNow: t.suspectsHoldBytes === null ? null : formatBytes(t.suspectsHoldBytes),
@@ -379,6 +471,16 @@ function targetView(t: TargetSummary, rec: TargetRecording | undefined, data: Re
     bytesPerGoroutine: t.bytesPerGoroutine === null ? null : formatBytes(t.bytesPerGoroutine),
     goroutinesText: trendText(t.goroutines, (n) => formatCount(n)),
     rssText: trendText(t.rssBytes, (n) => formatBytes(n)),
+    memory: memoryView(t),
+    runtimeLeaks: runtimeLeaksView(t),
+    dump: t.goroutineDump
+      ? {
+          at: formatTime(t.goroutineDump.tsSeconds),
+          goroutines: formatCount(t.goroutineDump.goroutines),
+          matched: t.suspects.filter((s) => s.blockedMinutes).length,
+          truncated: t.goroutineDump.truncated,
+        }
+      : null,
     samples: formatCount(rows.length || t.samples),
     lifetimes: formatCount(t.lifetimes),
     restarts: formatCount(data.restarts.length),
@@ -390,7 +492,8 @@ function targetView(t: TargetSummary, rec: TargetRecording | undefined, data: Re
     hasGoroutines,
     downsampled: data.chart.downsampled,
     chartPoints: formatCount(data.chart.xs.length),
-    warnings: [...t.warnings, ...(rec?.warnings ?? [])],
+    // the analysis copies the recording's warnings into its own: show each once
+    warnings: [...new Set([...t.warnings, ...(rec?.warnings ?? [])])],
     problems: problemsView(rows),
     suspects: t.suspects.map((s, i) => suspectView(s, i, lastTs)),
     suspectsCount: t.suspects.length,

@@ -116,6 +116,10 @@ export const SUSPECT_TSV_HEADER = [
   'confirmed',
   'labels',
   'first_seen_utc',
+  'created_by',
+  'wait_reason',
+  'blocked_minutes_median',
+  'blocked_minutes_max',
 ] as const;
 
 /** The file:line where a suspect blocks: the frame of its leaf function, else its first frame. */
@@ -148,6 +152,10 @@ export function suspectsTsv(suspects: readonly Suspect[]): string {
       s.confirmed ? 'yes' : 'no',
       labelsText(s.labels),
       isoSeconds(s.firstSeenTsSeconds),
+      s.createdBy ?? null,
+      s.waitReason ?? null,
+      s.blockedMinutes ? s.blockedMinutes.median : null,
+      s.blockedMinutes ? s.blockedMinutes.max : null,
     ]),
   );
 }
