@@ -6,16 +6,26 @@
   'use strict';
 
   var UTC = 'Etc/UTC';
+  // Each chart: one or more series of the target's chart data (T.chart[key]); series never measured are left out.
   var METRICS = {
-    goroutines: { label: 'Goroutines', color: '#1f5fbf', fill: 'rgba(31,95,191,0.08)', kind: 'count', height: 230 },
-    rss: { label: 'RSS', color: '#7a3fb0', fill: 'rgba(122,63,176,0.07)', kind: 'bytes', height: 160 },
-    cpu: { label: 'CPU', color: '#1e6b3a', fill: 'rgba(30,107,58,0.07)', kind: 'percent', height: 160 },
-    threads: { label: 'Threads', color: '#9a5b00', fill: 'rgba(154,91,0,0.07)', kind: 'count', height: 160 },
-    fds: { label: 'FDs', color: '#0f6f78', fill: 'rgba(15,111,120,0.07)', kind: 'count', height: 160 },
+    goroutines: { kind: 'count', height: 230, series: [
+      { key: 'goroutines', label: 'Goroutines', color: '#1f5fbf', fill: 'rgba(31,95,191,0.08)' },
+      { key: 'leaked', label: 'Confirmed leaked by the Go runtime', color: '#b3261e', dash: [5, 3], points: true, spanGaps: true },
+    ] },
+    memory: { kind: 'bytes', height: 200, series: [
+      { key: 'rss', label: 'RSS', color: '#7a3fb0', fill: 'rgba(122,63,176,0.07)' },
+      { key: 'heap', label: 'Go heap (pprof)', color: '#1e6b3a' },
+      { key: 'heapMs', label: 'HeapInuse', color: '#0f6f78', dash: [6, 3] },
+      { key: 'stack', label: 'Goroutine stacks', color: '#b3261e' },
+      { key: 'sys', label: 'Sys (from the OS)', color: '#5b6570', dash: [2, 3] },
+    ] },
+    cpu: { kind: 'percent', height: 160, series: [{ key: 'cpu', label: 'CPU', color: '#1e6b3a', fill: 'rgba(30,107,58,0.07)' }] },
+    threads: { kind: 'count', height: 160, series: [{ key: 'threads', label: 'Threads', color: '#9a5b00', fill: 'rgba(154,91,0,0.07)' }] },
+    fds: { kind: 'count', height: 160, series: [{ key: 'fds', label: 'FDs', color: '#0f6f78', fill: 'rgba(15,111,120,0.07)' }] },
   };
   var NOT_MEASURED = {
     goroutines: 'No goroutine counts recorded (the pprof endpoint never answered).',
-    rss: 'Memory not measured (no local process was found for this target).',
+    memory: 'Memory not measured (no local process was found for this target, and no heap profile was recorded).',
     cpu: 'CPU not measured (no local process was found for this target).',
     threads: 'Threads not measured (no local process was found for this target).',
     fds: 'Open files not measured (no local process was found, or /proc was not readable).',
@@ -288,9 +298,23 @@
   var chartsByTarget = {};
   var allCharts = [];
 
-  function makeChart(container, xs, ys, m, restarts, group, height) {
+  /** defs: [{label, color, fill?, dash?, points?, spanGaps?}], one per array in ysList (same length as xs). */
+  function makeChart(container, xs, ysList, defs, kind, restarts, group, height) {
     var width = Math.max(200, container.clientWidth || 600);
     var syncing = false;
+    var series = [{ value: function (u, v) { return v === null || v === undefined ? '—' : fmtTime(v); } }];
+    defs.forEach(function (d) {
+      series.push({
+        label: d.label,
+        stroke: d.color,
+        fill: d.fill,
+        dash: d.dash,
+        width: 1.5,
+        spanGaps: !!d.spanGaps,
+        points: d.points ? { show: true, size: 5, fill: d.color } : undefined,
+        value: function (u, v) { return fmtValue(kind, v); },
+      });
+    });
     var opts = {
       width: width,
       height: height,
@@ -312,17 +336,7 @@
           },
         },
       },
-      series: [
-        { value: function (u, v) { return v === null || v === undefined ? '—' : fmtTime(v); } },
-        {
-          label: m.label,
-          stroke: m.color,
-          fill: m.fill,
-          width: 1.5,
-          spanGaps: false,
-          value: function (u, v) { return fmtValue(m.kind, v); },
-        },
-      ],
+      series: series,
       axes: [
         {
           stroke: '#5b6570',
@@ -336,9 +350,9 @@
           stroke: '#5b6570',
           grid: { stroke: '#eef1f4', width: 1 },
           ticks: { stroke: '#dde2e7', width: 1 },
-          size: axisSize(m.kind),
-          incrs: m.kind === 'bytes' ? BYTE_INCRS : undefined,
-          values: function (u, splits) { return splits.map(function (v) { return fmtTick(m.kind, v); }); },
+          size: axisSize(kind),
+          incrs: kind === 'bytes' ? BYTE_INCRS : undefined,
+          values: function (u, splits) { return splits.map(function (v) { return fmtTick(kind, v); }); },
         },
       ],
       plugins: [restartPlugin(restarts)],
@@ -357,12 +371,13 @@
         }],
       },
     };
-    var u = new uPlot(opts, [xs, ys], container);
+    var u = new uPlot(opts, [xs].concat(ysList), container);
     var entry = {
       u: u,
       container: container,
       height: height,
       xs: xs,
+      series: defs.map(function (d) { return d.label; }),
       syncing: function (v) { syncing = v; },
     };
     allCharts.push(entry);
@@ -375,13 +390,20 @@
     $all('.lw-chart[data-target="' + ti + '"][data-metric]').forEach(function (box) {
       var key = box.getAttribute('data-metric');
       var m = METRICS[key];
-      var ys = T.chart[key];
-      if (!m || !ys) return;
-      if (T.chart.xs.length === 0 || allNull(ys)) {
+      if (!m) return;
+      var defs = [], ysList = [];
+      m.series.forEach(function (d) {
+        var ys = T.chart[d.key];
+        if (!ys || ys.length !== T.chart.xs.length || allNull(ys)) return;
+        defs.push(d);
+        ysList.push(ys);
+      });
+      if (T.chart.xs.length === 0 || defs.length === 0) {
         box.appendChild(el('p', 'lw-chart-empty', NOT_MEASURED[key] || 'Not measured.'));
         return;
       }
-      makeChart(box, T.chart.xs, ys, m, T.restarts, group, m.height);
+      box.setAttribute('data-series', defs.map(function (d) { return d.key; }).join(' '));
+      makeChart(box, T.chart.xs, ysList, defs, m.kind, T.restarts, group, m.height);
     });
   }
 
@@ -408,7 +430,7 @@
       box.appendChild(el('p', 'lw-chart-empty', 'No recorded history for this stack.'));
       return;
     }
-    makeChart(box, s.xs, s.c, { label: 'Goroutines on this stack', color: '#b3261e', fill: 'rgba(179,38,30,0.07)', kind: 'count' },
+    makeChart(box, s.xs, [s.c], [{ label: 'Goroutines on this stack', color: '#b3261e', fill: 'rgba(179,38,30,0.07)' }], 'count',
       T.restarts, null, 140);
   }
 
@@ -626,6 +648,9 @@
       samplesTsv: function (ti) { return samplesTsv(DATA.targets[ti]); },
       suspectsTsv: function (ti) { return DATA.targets[ti].suspectsTsv; },
       charts: function () { return allCharts.length; },
+      chartSeries: function (ti) {
+        return (chartsByTarget['lw-t' + ti] || []).map(function (c) { return c.series; });
+      },
       xRanges: function (ti) {
         return (chartsByTarget['lw-t' + ti] || []).map(function (c) { return [c.u.scales.x.min, c.u.scales.x.max]; });
       },
