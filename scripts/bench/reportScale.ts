@@ -19,7 +19,15 @@ the page's own \`lw-charts\` mark (its drawing calls returned) is shown beside i
 two is the browser laying out and painting the whole page after the script. Each load is a fresh browser
 context, with the browser already running. The generated
 recording is synthetic (scripts/generateRecording.ts): its stacks, counts and restarts are realistic, but the
-snapshot files are copies of real fixture profiles, so their contents do not match the history.`;
+snapshot files are copies of real fixture profiles, so their contents do not match the history.
+
+The 10 s goal, profiled and what was done: the first full runs took 10.4–23.8 s wall (8.3–10.8 s CPU) at 30 days
+× 3 targets on a machine at load average 5–7. The CPU profile put 26 % in reading samples.csv (csv-parse for
+129,600 rows), 21 % in garbage collection, 17 % in building the page's data, 12 % in the analysis and 9 % in the
+stack-history replay, which copied a Map on every line. Since then lines without quotes are split directly
+(csv-parse only for quoted lines) and the replay copies a map only when a tick already holds it and a delta
+changes it. What still limits it: the replay keeps one map of counts per tick (43,200 × ~60 entries per target),
+which is most of the remaining allocation and GC; a columnar per-stack series would remove it.`;
 
 interface BrowserTiming {
   firstChartMs: number;
