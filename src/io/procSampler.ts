@@ -3,18 +3,10 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { parseBootTimeSeconds, parseProcStat, parseProcStatus, USER_HZ } from '../core/procStat.js';
 import type { TargetConfig } from '../core/config.js';
+import type { ObservedProcess } from '../core/tickPlan.js';
 
-export interface ProcessSample {
-  pid: number;
-  comm: string;
-  processStartTsSeconds: number | null;
-  rssBytes: number | null;
-  vszBytes: number | null;
-  cpuSecondsTotal: number | null;
-  threads: number | null;
-  fds: number | null;
-  note: string;
-}
+/** What one read of /proc gives: the tick planner's ObservedProcess. */
+export type ProcessSample = ObservedProcess;
 
 export type FindResult =
   | { pid: number }
