@@ -26,6 +26,7 @@ import { formatSampleRow, SAMPLES_HEADER } from '../src/core/samplesCsv.js';
 import { snapshotFileName, snapshotsToDelete, type SnapshotKind } from '../src/core/snapshots.js';
 import { diffCounts, formatHistoryLine, KEYFRAME_EVERY, sortedEntries } from '../src/core/stackHistory.js';
 import { emptyState, lifetimeOf, stackHash } from '../src/core/tickPlan.js';
+import { seededRandom } from './lib/seededRandom.js';
 
 export interface GenerateOptions {
   outDir: string;
@@ -65,17 +66,7 @@ export const DEFAULT_END_TS = Date.UTC(2026, 10, 1) / 1000;
 
 // ---------- deterministic randomness ----------
 
-/** mulberry32: 32-bit state, uniform [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 function poisson(r: () => number, mean: number): number {
   if (mean <= 0) return 0;

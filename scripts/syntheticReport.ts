@@ -2,6 +2,7 @@
 // Deterministic (seeded), no I/O. Lives in scripts/ (not test/) because node --test would run
 // every file under dist/test/ as a test.
 
+import { seededRandom } from './lib/seededRandom.js';
 import type {
   Frame,
   HistoryTick,
@@ -42,16 +43,7 @@ export interface SyntheticOptions {
   targets: SyntheticTargetOptions[];
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const f = (fn: string, file: string, line: number): Frame => ({ function: fn, file, line });
 
