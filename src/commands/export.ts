@@ -12,6 +12,7 @@ import { FILES, targetDir, writeFileAtomic } from '../io/dataStore.js';
 import { listTargets, readRecording } from '../io/readRecording.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import { processIo, type CommandIo } from './diff.js';
+import { displaySafeLine } from '../core/terminalText.js';
 
 export const EXPORT_HELP = `leakwatch export — one table for a spreadsheet: the samples plus the top stacks' goroutine counts
 
@@ -150,7 +151,7 @@ export async function runExport(args: string[], io: CommandIo = processIo): Prom
   }
 
   const rec = readRecording(dataDir, target, { sinceSeconds: since, untilSeconds: until });
-  for (const w of rec.warnings) io.err(`leakwatch: export: ${w}\n`);
+  for (const w of rec.warnings) io.err(`leakwatch: export: ${displaySafeLine(w)}\n`);
   let samplesText = '';
   try {
     samplesText = readFileSync(join(targetDir(dataDir, target), FILES.samples), 'utf8');
@@ -161,7 +162,7 @@ export async function runExport(args: string[], io: CommandIo = processIo): Prom
   try {
     samples = readSamplesTable(samplesText, since, until);
   } catch (e) {
-    io.err(`leakwatch: export: ${target}/${FILES.samples}: ${(e as Error).message.split('\n')[0]}\n`);
+    io.err(`leakwatch: export: ${target}/${FILES.samples}: ${displaySafeLine((e as Error).message.split('\n')[0]!)}\n`);
     return 2;
   }
   const table = buildExportTable(samples, rec.stacks, rec.ticks);

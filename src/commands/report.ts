@@ -1,5 +1,5 @@
 // `leakwatch report` and `leakwatch check`: read the data folder, analyse, then write a page and/or print verdicts.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { analyzeAll, currentLifetimeWindow } from '../analysis/analyze.js';
 import { pickEvidenceSnapshots, type TargetEvidence } from '../analysis/evidence.js';
@@ -9,11 +9,13 @@ import { parseGoroutineDump } from '../core/goroutineDump.js';
 import { parseGoroutineProfile } from '../core/goroutineProfile.js';
 import type { Summary, TargetRecording } from '../core/model.js';
 import { listTargets, readRecording } from '../io/readRecording.js';
-import { FILE_MODE } from '../io/safeAppend.js';
+import { writeFileAtomic } from '../io/dataStore.js';
+import { readFileNoFollow } from '../io/safeOpen.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import { parseConfigText } from '../core/config.js';
 import { DEFAULT_CONFIG } from './record.js';
 import { createProgress, type Progress } from './progress.js';
+import { displaySafeLine } from '../core/terminalText.js';
 
 const OPTIONS = {
   data: { type: 'string' },
@@ -43,7 +45,7 @@ export function readEvidence(dataDir: string, rec: TargetRecording): TargetEvide
   const ev: TargetEvidence = {};
   if (picks.leak) {
     try {
-      const profile = parseGoroutineProfile(readFileSync(join(dataDir, picks.leak.path)), MAX_INFLATED_PROFILE_BYTES, 'goroutineleak');
+      const profile = parseGoroutineProfile(readFileNoFollow(join(dataDir, picks.leak.path)), MAX_INFLATED_PROFILE_BYTES, 'goroutineleak');
       ev.leakProfile = { tsSeconds: picks.leak.tsSeconds, path: picks.leak.path, profile };
     } catch (e) {
       rec.warnings.push(`could not read the leak profile ${picks.leak.path}: ${(e as Error).message}`);
@@ -51,7 +53,7 @@ export function readEvidence(dataDir: string, rec: TargetRecording): TargetEvide
   }
   if (picks.dump) {
     try {
-      const dump = parseGoroutineDump(readFileSync(join(dataDir, picks.dump.path)));
+      const dump = parseGoroutineDump(readFileNoFollow(join(dataDir, picks.dump.path)));
       if (dump.goroutines.length === 0) rec.warnings.push(`the debug=2 dump ${picks.dump.path} holds no goroutines (damaged?)`);
       else ev.dump = { tsSeconds: picks.dump.tsSeconds, path: picks.dump.path, dump };
     } catch (e) {
@@ -131,21 +133,22 @@ export async function runReport(args: string[]): Promise<number> {
       const html = renderReportHtml(loaded.summary, loaded.recordings, { dataDir: loaded.dataDir, assets: loadReportAssets() });
       progress.update({ phase: 'writing' });
       mkdirSync(dirname(out), { recursive: true });
-      writeFileSync(out, html, { mode: FILE_MODE });
+      // Owner-only and atomic whatever was there (a 0644 page, a link): the page holds stacks and labels.
+      writeFileAtomic(out, html);
       if (v.json !== undefined) {
         const jsonPath = resolve(String(v.json));
         mkdirSync(dirname(jsonPath), { recursive: true });
-        writeFileSync(jsonPath, JSON.stringify(loaded.summary, null, 2) + '\n', { mode: FILE_MODE });
+        writeFileAtomic(jsonPath, JSON.stringify(loaded.summary, null, 2) + '\n');
       }
     }
   } finally {
     progress.done();
   }
   if ('error' in loaded) {
-    console.error(`leakwatch: ${loaded.error}`);
+    console.error(`leakwatch: ${displaySafeLine(loaded.error)}`);
     return 2;
   }
-  for (const t of loaded.summary.targets) console.log(`${t.name}: ${t.verdict}: ${t.headline}`);
+  for (const t of loaded.summary.targets) console.log(`${t.name}: ${t.verdict}: ${displaySafeLine(t.headline)}`);
   if (loaded.summary.targets.length === 0) console.log(`no recordings in ${loaded.dataDir} yet: run "leakwatch record" first`);
   console.log(`report: ${out}`);
   return 0;
@@ -161,7 +164,7 @@ export async function runCheck(args: string[]): Promise<number> {
     progress.done();
   }
   if ('error' in loaded) {
-    console.error(`leakwatch: ${loaded.error}`);
+    console.error(`leakwatch: ${displaySafeLine(loaded.error)}`);
     return 2;
   }
   if (loaded.summary.targets.length === 0) {
@@ -170,7 +173,7 @@ export async function runCheck(args: string[]): Promise<number> {
   }
   let leak = false;
   for (const t of loaded.summary.targets) {
-    console.log(`${t.name}: ${t.verdict}: ${t.headline}`);
+    console.log(`${t.name}: ${t.verdict}: ${displaySafeLine(t.headline)}`);
     if (t.verdict === 'leak') leak = true;
   }
   return leak ? 1 : 0;
