@@ -11,6 +11,8 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -145,6 +147,32 @@ test('a link in every position below the data folder is refused with one line na
     assert.equal(r.code, 0, r.stderr);
     assert.equal(readFileSync(join(real, 'api', 'samples.csv'), 'utf8').split('\n').length, 3); // header, row, ''
   }
+});
+
+test('report, check and export refuse a link below the data folder instead of reading through it', async (t) => {
+  const root = tempDir(t);
+  const srv = await startPprof();
+  t.after(() => srv.close());
+  const data = join(root, 'data');
+  assert.equal((await cli(['record', '--data', data, '--name', 'api', '--pprof', srv.url])).code, 0);
+  const v = victim(root);
+  for (const name of ['stacks.jsonl', 'snapshots/goroutine-20200101T000000Z-pid1.pb.gz']) {
+    const link = join(data, 'api', name);
+    const aside = join(root, 'aside');
+    if (existsSync(link)) renameSync(link, aside);
+    symlinkSync(v, link);
+    const out = join(root, 'page.html');
+    for (const args of [['check', '--data', data], ['report', '--data', data, '--out', out], ['export', '--data', data, '--target', 'api']]) {
+      const r = await cli(args);
+      assert.equal(r.code, 2, `${args[0]} ${name}: ${r.stderr}`);
+      assert.equal(linesWith(r.stderr, `${link} is a symbolic link`).length, 1, `${args[0]}: ${r.stderr}`);
+      assert.ok(!(r.stdout + r.stderr).includes('root-only'), args[0]);
+    }
+    assert.equal(existsSync(out), false, 'no page written');
+    rmSync(link);
+    if (existsSync(aside)) renameSync(aside, link);
+  }
+  assert.equal((await cli(['check', '--data', data])).code, 0, 'without the links the folder reads again');
 });
 
 test('a data or target folder owned by another user, or writable by group/others, is refused; root-owned 0755 is fine', async (t) => {

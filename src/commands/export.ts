@@ -8,7 +8,8 @@ import { leafFunction } from '../analysis/frames.js';
 import { parseTimeSeconds } from '../core/duration.js';
 import type { HistoryTick, StackRecord } from '../core/model.js';
 import { SAMPLES_COLUMNS, spreadsheetSafe } from '../core/samplesCsv.js';
-import { FILES, targetDir, writeFileAtomic } from '../io/dataStore.js';
+import { FILES, refuseLinksInTarget, targetDir, writeFileAtomic } from '../io/dataStore.js';
+import { UnsafePathError } from '../io/safeOpen.js';
 import { listTargets, readRecording } from '../io/readRecording.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import { processIo, type CommandIo } from './diff.js';
@@ -150,6 +151,13 @@ export async function runExport(args: string[], io: CommandIo = processIo): Prom
     return 2;
   }
 
+  try {
+    refuseLinksInTarget(targetDir(dataDir, target));
+  } catch (e) {
+    if (!(e instanceof UnsafePathError)) throw e;
+    io.err(`leakwatch: export: ${displaySafeLine(e.message)}\n`);
+    return 2;
+  }
   const rec = readRecording(dataDir, target, { sinceSeconds: since, untilSeconds: until });
   for (const w of rec.warnings) io.err(`leakwatch: export: ${displaySafeLine(w)}\n`);
   let samplesText = '';

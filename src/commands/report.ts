@@ -9,8 +9,8 @@ import { parseGoroutineDump } from '../core/goroutineDump.js';
 import { parseGoroutineProfile } from '../core/goroutineProfile.js';
 import type { Summary, TargetRecording } from '../core/model.js';
 import { listTargets, readRecording } from '../io/readRecording.js';
-import { writeFileAtomic } from '../io/dataStore.js';
-import { readFileNoFollow } from '../io/safeOpen.js';
+import { refuseLinksInTarget, targetDir, writeFileAtomic } from '../io/dataStore.js';
+import { readFileNoFollow, UnsafePathError } from '../io/safeOpen.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import { parseConfigText } from '../core/config.js';
 import { DEFAULT_CONFIG } from './record.js';
@@ -79,6 +79,13 @@ function load(v: Record<string, unknown>, progress: Progress): Loaded | { error:
     return { error: `no recording for target "${v.target}" in ${dataDir}${names.length ? ` (have: ${names.join(', ')})` : ''}` };
   }
   const chosen = v.target !== undefined ? [String(v.target)] : names;
+  // Run as root on a folder someone else could write to, a planted link would put a local file in the page.
+  try {
+    for (const n of chosen) refuseLinksInTarget(targetDir(dataDir, n));
+  } catch (e) {
+    if (e instanceof UnsafePathError) return { error: e.message };
+    throw e;
+  }
   const evidence: Record<string, TargetEvidence> = {};
   const recordings = chosen.map((n, i) => {
     progress.update({ phase: 'reading', target: n, index: i, total: chosen.length });

@@ -13,7 +13,6 @@ import { emptyState, stackHash, type TargetState } from '../core/tickPlan.js';
 import { stackKey } from '../core/goroutineProfile.js';
 import { appendLines, FILE_MODE, readFirstLine } from './safeAppend.js';
 import { CREATE_NEW_FLAGS, ensureOwnDir, openNoFollow, refuseLink, refuseLinksIn } from './safeOpen.js';
-import { randomBytes } from 'node:crypto';
 
 export const FILES = {
   samples: 'samples.csv',
@@ -39,6 +38,12 @@ export function ensureDir(path: string): void {
  */
 export function checkTargetDir(dir: string): void {
   ensureOwnDir(dir);
+  refuseLinksInTarget(dir);
+}
+
+/** The read side (report, check, export): the target folder, its files, snapshots/ and its entries are no links. */
+export function refuseLinksInTarget(dir: string): void {
+  refuseLink(dir);
   for (const name of Object.values(FILES)) refuseLink(join(dir, name));
   refuseLinksIn(join(dir, FILES.snapshots));
 }
@@ -57,7 +62,8 @@ export function fileSize(path: string): number {
  * mode, even a link) without writing through it.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  // Random only to avoid a leftover of an earlier run; O_EXCL makes it safe, so no node:crypto (load time).
+  const tmp = `${path}.tmp-${process.pid}-${Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0')}`;
   const fd = openNoFollow(tmp, CREATE_NEW_FLAGS, FILE_MODE); // fails on anything already there: never ours to remove
   try {
     try {
