@@ -147,7 +147,7 @@ export async function runExport(args: string[], io: CommandIo = processIo): Prom
     throw new UsageError((e as Error).message);
   }
   if (!names.includes(target)) {
-    io.err(`leakwatch: export: no recording for target "${spreadsheetSafe(target, 64)}" in ${dataDir}${names.length ? ` (have: ${names.join(', ')})` : ''}\n`);
+    io.err(`leakwatch: export: ${displaySafeLine(`no recording for target "${spreadsheetSafe(target, 64)}" in ${dataDir}${names.length ? ` (have: ${names.join(', ')})` : ''}`)}\n`);
     return 2;
   }
 
