@@ -17,6 +17,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -135,6 +136,12 @@ test('a link in every position below the data folder is refused with one line na
     assert.ok(lstatSync(link).isSymbolicLink(), 'retention did not delete the link');
     assert.equal(readFileSync(v, 'utf8'), SECRET);
     assert.equal(readFileSync(join(data, 'api', 'samples.csv'), 'utf8'), rowsBefore, 'nothing recorded is lost or added');
+    // Retention deletes only regular files: a FIFO under an old snapshot's name is left alone (and not opened).
+    rmSync(link);
+    execFileSync('mkfifo', [link]);
+    const again = await record(data);
+    assert.equal(again.code, 0, again.stderr);
+    assert.ok(lstatSync(link).isFIFO(), 'retention left the FIFO');
   }
 
   // The --data path itself may be a link the user made.
