@@ -333,20 +333,21 @@ test('readSourceLines: ±5 lines around the blocking line from a real file, clip
     const file = join(dir, 'leaks.go');
     const lines = Array.from({ length: 30 }, (_, i) => `line ${i + 1}`);
     writeFileSync(file, lines.join('\n') + '\n');
-    assert.deepEqual(readSourceLines(file, 12, {}), { file, line: 12, startLine: 7, lines: lines.slice(6, 17) });
-    assert.deepEqual(readSourceLines(file, 2, { context: 3 }), { file, line: 2, startLine: 1, lines: lines.slice(0, 5) });
-    assert.deepEqual(readSourceLines(file, 30, { context: 1 })?.lines, ['line 29', 'line 30']);
-    assert.equal(readSourceLines(file, 31, {}), null); // no such line
-    assert.equal(readSourceLines(file, 0, {}), null);
-    assert.equal(readSourceLines(join(dir, 'missing.go'), 1, {}), null);
-    assert.equal(readSourceLines(dir, 1, {}), null); // a directory
+    const trusted = { trustedRoots: [dir] };
+    assert.deepEqual(readSourceLines(file, 12, trusted), { file, line: 12, startLine: 7, lines: lines.slice(6, 17) });
+    assert.deepEqual(readSourceLines(file, 2, { ...trusted, context: 3 }), { file, line: 2, startLine: 1, lines: lines.slice(0, 5) });
+    assert.deepEqual(readSourceLines(file, 30, { ...trusted, context: 1 })?.lines, ['line 29', 'line 30']);
+    assert.equal(readSourceLines(file, 31, trusted), null); // no such line
+    assert.equal(readSourceLines(file, 0, trusted), null);
+    assert.equal(readSourceLines(join(dir, 'missing.go'), 1, trusted), null);
+    assert.equal(readSourceLines(dir, 1, trusted), null); // a directory
     // --source-root maps the build machine's path to this one
     const mapped = readSourceLines('/build/src/leaks.go', 3, { context: 0, sourceRoots: [{ from: '/build/src', to: dir }] });
     assert.deepEqual(mapped, { file, line: 3, startLine: 3, lines: ['line 3'] });
     // too large a file is not read
     const big = join(dir, 'big.go');
     writeFileSync(big, 'x'.repeat(MAX_SOURCE_BYTES + 1));
-    assert.equal(readSourceLines(big, 1, {}), null);
+    assert.equal(readSourceLines(big, 1, trusted), null);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
