@@ -328,3 +328,37 @@ test('cannot judge: every sample in the window failed, an empty window, an inver
   assert.equal(unreadable.verdictReason, 'unreadable-file');
   assert.match(unreadable.headline, /api\/stack-history\.log/);
 });
+
+test('the first day recorded: a pool filling with the morning traffic is unsure; a stack appearing mid-morning and climbing is a leak', () => {
+  const r = readers(13);
+  const g = gaussian(seededRandom(14));
+  const reader = record(1, [...SEND, user('main.readConn', 20)], {});
+  const pool = record(2, [...SEND, user('main.(*Pool).conn', 44)], {});
+  const leak = record(3, [...SEND, user('main.leakyCallback', 99)], {});
+  const ticks: HistoryTick[] = [];
+  let poolSize = 0;
+  // deploy at 05:00 on the first day ever recorded; load rises until 16:00
+  const start = MIDNIGHT + 5 * HOUR;
+  for (let i = 0; i < 8 * 60; i++) {
+    const ts = start + i * 60;
+    poolSize = Math.min(60, Math.max(poolSize, Math.round(20 * load(ts) + 3 * g()))); // a high-water mark of demand
+    const counts = new Map([[1, Math.max(0, Math.round(r(ts)))], [2, poolSize]]);
+    if (ts >= start + 4 * HOUR) counts.set(3, Math.floor((ts - start - 4 * HOUR) / 120)); // 30/hour from 09:00
+    ticks.push({ tsSeconds: ts, lifetime: 'L', total: 0, counts });
+  }
+  const f = findSuspects([reader, pool, leak], ticks, 'L');
+  assert.deepEqual(f.suspects.map((s) => s.leafFunction), ['main.leakyCallback']);
+  assert.ok(f.unsure >= 2, `unsure ${f.unsure}: the readers and the pool`);
+  // the same service with yesterday recorded (deployed at 05:00 too, the pool full by the evening peak and then
+  // flat): today's pool stays within what it reached yesterday, so it is bounded, not a leak
+  const yesterday: HistoryTick[] = [];
+  let poolBefore = 0;
+  for (let i = 0; i < 22 * 60; i++) {
+    const ts = start - DAY + i * 60;
+    poolBefore = Math.min(60, Math.max(poolBefore, Math.round(20 * load(ts) + 3 * g())));
+    yesterday.push({ tsSeconds: ts, lifetime: 'K', total: 0, counts: new Map([[1, Math.max(0, Math.round(r(ts)))], [2, poolBefore]]) });
+  }
+  const g2 = findSuspects([reader, pool, leak], [...yesterday, ...ticks], 'L');
+  assert.deepEqual(g2.suspects.map((s) => s.leafFunction), ['main.leakyCallback']);
+  assert.ok(g2.boundedBefore >= 1, 'the pool reached this level in the earlier lifetime and stopped there');
+});

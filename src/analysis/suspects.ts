@@ -7,7 +7,7 @@ import type { GoroutineProfile, HistoryTick, StackRecord, Suspect, SuspectGroup 
 import { stackIdentity } from '../core/stackIdentity.js';
 import { blockingKind, isBenignRuntime, leafFunction, matchesIgnore } from '../core/frames.js';
 import { judgeGrowth, type GrowthJudgement, type Points } from './growth.js';
-import { MIN_POINTS } from './trend.js';
+import { classifyTrend, MIN_POINTS } from './trend.js';
 
 export { ticksOfLifetime } from './lifetimes.js';
 
@@ -16,6 +16,13 @@ export { ticksOfLifetime } from './lifetimes.js';
  * resizing or a few slow requests explain it, and the report would drown in noise.
  */
 export const SUSPECT_MIN_INCREASE = 5;
+/** Less history than this (since the first tick ever recorded) is "the first day": no daily cycle seen yet. */
+export const FIRST_DAY_SECONDS = 86400;
+/**
+ * A stack whose goroutines appeared within this long of the lifetime's first tick grew "since the process started"
+ * (pools and connection caches fill from the first requests on); one that appeared later is new.
+ */
+export const WARM_UP_START_SECONDS = 15 * 60;
 /** Label values shown per varying key of a label group. */
 export const GROUP_EXAMPLES = 3;
 
@@ -244,10 +251,29 @@ export function findSuspects(
     else if (j.status === 'bounded-before') findings.boundedBefore++;
   };
 
+  // The first day ever recorded: a stack that has risen since the process started, while the stacks that follow
+  // load rose too, may be a pool filling with the day's first traffic (a high-water mark) as much as a leak. Until
+  // load falls or a whole day is recorded that cannot be told apart: unsure, not a suspect.
+  const judgedStacks = candidates.map((_, k) => judged(k));
+  const firstTs = lives[0]![0]!.tsSeconds;
+  const untilTs = lastTick.tsSeconds;
+  let loadRising = false;
+  if (untilTs - firstTs < FIRST_DAY_SECONDS) {
+    const load = new Float64Array(cur.length);
+    for (const { j, series } of judgedStacks) if (j.elastic) for (let i = 0; i < load.length; i++) load[i]! += series.vs[i]!;
+    loadRising = classifyTrend(tsOf[curIdx]!, load, { minAbsRise: minIncrease }).shape === 'rising';
+  }
+  const warmingUp = (j: GrowthJudgement, series: Points) =>
+    loadRising && j.status === 'leaking' && j.evidence === 'floor-rises' && series.ts[j.startIndex]! - cur[0]!.tsSeconds <= WARM_UP_START_SECONDS;
+
   const suspectIds = new Set<number>();
   for (let k = 0; k < candidates.length; k++) {
     const c = candidates[k]!;
-    const { j, series } = judged(k);
+    const { j, series } = judgedStacks[k]!;
+    if (warmingUp(j, series)) {
+      findings.unsure++;
+      continue;
+    }
     tally(j);
     if (j.status !== 'leaking') continue;
     findings.suspects.push(toSuspect(c, series, j, lastTotal, 0));
@@ -257,6 +283,10 @@ export function findSuspects(
     const c = groupCandidates[g]!;
     if (c.ids.some((id) => suspectIds.has(id))) continue;
     const { j, series } = judged(candidates.length + g);
+    if (warmingUp(j, series)) {
+      findings.unsure++;
+      continue;
+    }
     tally(j);
     if (j.status === 'leaking') findings.suspects.push(toSuspect(c, series, j, lastTotal, 0));
   }
