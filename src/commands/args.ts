@@ -28,7 +28,8 @@ Options:
   --out FILE       the page (default ./reports/index.html)
   --json FILE      also write the machine-readable summary
   --target NAME    only this target
-  --since TIME     from this time: ISO date-time, unix seconds, or "6h ago"
+  --since TIME     from this time: ISO date-time (UTC unless it has a zone,
+                   e.g. "2026-11-29 03:24" or 2026-11-29T03:24+01:00), unix seconds, or "6h ago"
   --until TIME     up to this time
   --source-root FROM=TO   read sources from TO where the build had FROM (repeatable)
   --ignore FUNC    never treat stacks through FUNC as suspects (repeatable; trailing * = prefix)

@@ -26,7 +26,8 @@ goroutine profile). Text cells are made safe for spreadsheets (no formulas, no t
 Options:
   --target NAME   the target to export (a folder under the data dir)
   --data DIR      recorded data (default ./data)
-  --since TIME    from this time: ISO date-time, unix seconds, or "6h ago"
+  --since TIME    from this time: ISO date-time (UTC unless it has a zone,
+                  e.g. "2026-11-29 03:24" or 2026-11-29T03:24+01:00), unix seconds, or "6h ago"
   --until TIME    up to this time
   --tsv           tab-separated instead of CSV: pastes into columns in every spreadsheet
   --excel         start with a UTF-8 byte order mark, so Excel reads non-ASCII text correctly
