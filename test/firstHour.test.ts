@@ -1,8 +1,12 @@
 // The first hour of a new user (issue 12): times, wrong folders, usage errors and help texts, through the real CLI
 // where the user meets them.
 import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import test from 'node:test';
 import { parseTimeSeconds } from '../src/core/duration.js';
+import { cli } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
 
 test('a time without a zone is UTC whatever TZ says, like every time leakwatch prints', () => {
   const savedTz = process.env.TZ;
@@ -25,4 +29,34 @@ test('a time without a zone is UTC whatever TZ says, like every time leakwatch p
     if (savedTz === undefined) delete process.env.TZ;
     else process.env.TZ = savedTz;
   }
+});
+
+test('a wrong --data is one clear line and exit 2, never an empty success', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'samples.csv');
+  writeFileSync(file, 'not a folder\n');
+  const missing = join(dir, 'no-such-folder');
+  for (const cmd of ['report', 'check']) {
+    const out = cmd === 'report' ? ['--out', join(dir, 'r.html')] : [];
+    const asFile = await cli([cmd, '--data', file, ...out]);
+    assert.equal(asFile.code, 2, `${cmd} --data FILE: ${asFile.stdout}${asFile.stderr}`);
+    assert.match(asFile.stderr, new RegExp(`--data ${file} is a file, not a data folder: pass --data DIR`));
+    const gone = await cli([cmd, '--data', missing, ...out]);
+    assert.equal(gone.code, 2, `${cmd} --data MISSING: ${gone.stdout}${gone.stderr}`);
+    assert.match(gone.stderr, new RegExp(`no data folder at ${missing}: pass --data DIR where "leakwatch record" wrote`));
+  }
+  assert.equal(existsSync(join(dir, 'r.html')), false, 'no empty page is written');
+  const exp = await cli(['export', '--target', 'api', '--data', missing]);
+  assert.equal(exp.code, 2);
+  assert.match(exp.stderr, /no data folder at/);
+  const rec = await cli(['record', '--data', file, '--name', 'x', '--pid', String(process.pid)]);
+  assert.equal(rec.code, 2, rec.stderr);
+  assert.match(rec.stderr, new RegExp(`--data ${file} is a file, not a folder: pass --data DIR`));
+  assert.equal(readFileSync(file, 'utf8'), 'not a folder\n', 'the file is untouched');
+  // An existing folder with nothing recorded yet is still fine for report (it says so in words).
+  const empty = join(dir, 'empty');
+  mkdirSync(empty);
+  const ok = await cli(['report', '--data', empty, '--out', join(dir, 'r.html')]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /no recordings in .* yet/);
 });

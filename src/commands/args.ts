@@ -1,4 +1,5 @@
 // Argument parsing shared by the commands, and their --help texts.
+import { statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export const HELP: Record<string, string> = {
@@ -72,3 +73,20 @@ export function parseCommandArgs(args: string[], options: Options): Record<strin
   }
 }
 
+
+/**
+ * One line for a --data that cannot hold recordings (missing, a file, unreadable), or null. The reading commands
+ * check this first: an empty list of targets must mean "nothing recorded yet", never "wrong path".
+ */
+export function dataFolderToReadProblem(dataDir: string): string | null {
+  try {
+    if (statSync(dataDir).isDirectory()) return null;
+    return `--data ${dataDir} is a file, not a data folder: pass --data DIR, the folder "leakwatch record" writes to`;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      return `no data folder at ${dataDir}: pass --data DIR where "leakwatch record" wrote, or record first`;
+    }
+    return `cannot read the data folder ${dataDir} (${code}): fix its permissions or pass --data DIR`;
+  }
+}

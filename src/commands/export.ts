@@ -10,7 +10,7 @@ import type { HistoryTick, StackRecord } from '../core/model.js';
 import { SAMPLES_COLUMNS, spreadsheetSafe } from '../core/samplesCsv.js';
 import { FILES, targetDir, writeFileAtomic } from '../io/dataStore.js';
 import { listTargets, readRecording } from '../io/readRecording.js';
-import { parseCommandArgs, UsageError } from './args.js';
+import { dataFolderToReadProblem, parseCommandArgs, UsageError } from './args.js';
 import { processIo, type CommandIo } from './diff.js';
 
 export const EXPORT_HELP = `leakwatch export — one table for a spreadsheet: the samples plus the top stacks' goroutine counts
@@ -144,6 +144,11 @@ export async function runExport(args: string[], io: CommandIo = processIo): Prom
     if (v.until !== undefined) until = parseTimeSeconds(String(v.until), now, '--until');
   } catch (e) {
     throw new UsageError((e as Error).message);
+  }
+  const folderProblem = dataFolderToReadProblem(dataDir);
+  if (folderProblem) {
+    io.err(`leakwatch: export: ${folderProblem}\n`);
+    return 2;
   }
   if (!names.includes(target)) {
     io.err(`leakwatch: export: no recording for target "${spreadsheetSafe(target, 64)}" in ${dataDir}${names.length ? ` (have: ${names.join(', ')})` : ''}\n`);

@@ -1,5 +1,5 @@
 // `leakwatch record`: argument parsing and the loop; the work is in io/recordTick.ts.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, DEFAULTS, parseConfigText, validateTarget, type Config } from '../core/config.js';
 import { parseDurationSeconds } from '../core/duration.js';
@@ -80,6 +80,11 @@ export async function runRecord(args: string[]): Promise<number> {
   const forSeconds = v.for === undefined ? null : parseDurationOrUsage(String(v.for), '--for');
   if (forSeconds !== null && everySeconds === null) throw new UsageError('--for goes with --every');
   const dataDir = resolve(String(v.data ?? 'data'));
+  // A file where the folder should be is a usage error, not a failed tick: no tick can ever succeed there.
+  if (statSync(dataDir, { throwIfNoEntry: false })?.isDirectory() === false) {
+    console.error(`leakwatch: --data ${dataDir} is a file, not a folder: pass --data DIR (it is created when missing)`);
+    return 2;
+  }
   const opts = { dataDir, config, env: process.env };
   const promDir = v['prom-textfile'] === undefined ? null : resolve(String(v['prom-textfile']));
   const afterTick = async (results: TargetResult[]) => {
@@ -163,6 +168,9 @@ function dataFolderProblem(dataDir: string, e: unknown): string {
   if (code === 'ENOSPC') return `the disk holding ${dataDir} is full (ENOSPC): free space; nothing already recorded was lost`;
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
     return `cannot write to ${dataDir} (${code}): fix its permissions or mount, or pass --data DIR; nothing already recorded was lost`;
+  }
+  if (code === 'ENOTDIR' || code === 'EEXIST') {
+    return `cannot use the data folder ${dataDir} (${code}): part of that path is a file, not a folder; pass --data DIR`;
   }
   return `cannot use the data folder ${dataDir} (${code}); nothing already recorded was lost`;
 }

@@ -10,7 +10,7 @@ import { parseGoroutineProfile } from '../core/goroutineProfile.js';
 import type { Summary, TargetRecording } from '../core/model.js';
 import { listTargets, readRecording } from '../io/readRecording.js';
 import { FILE_MODE } from '../io/safeAppend.js';
-import { parseCommandArgs, UsageError } from './args.js';
+import { dataFolderToReadProblem, parseCommandArgs, UsageError } from './args.js';
 import { parseConfigText } from '../core/config.js';
 import { DEFAULT_CONFIG } from './record.js';
 import { createProgress, type Progress } from './progress.js';
@@ -72,6 +72,8 @@ function load(v: Record<string, unknown>, progress: Progress): Loaded | { error:
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  const folderProblem = dataFolderToReadProblem(dataDir);
+  if (folderProblem) return { error: folderProblem };
   const names = listTargets(dataDir);
   if (v.target !== undefined && !names.includes(String(v.target))) {
     return { error: `no recording for target "${v.target}" in ${dataDir}${names.length ? ` (have: ${names.join(', ')})` : ''}` };
