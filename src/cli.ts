@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // leakwatch's command line. This file is on cron's path every minute, so it imports only what `record`
 // needs; report, check, cron and demo load their modules when asked for.
-import { HELP, UsageError } from './commands/args.js';
+import { closestWord, HELP, UsageError } from './commands/args.js';
 
 const USAGE = `leakwatch — find goroutine and memory leaks in Go services
 
@@ -29,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
   }
   // diff and export print their own help.
   if ((rest.includes('--help') || rest.includes('-h')) && command !== 'diff' && command !== 'export') {
-    if (!HELP[command]) throw new UsageError(`unknown command "${command}"`);
+    if (!HELP[command]) throw new UsageError(unknownCommand(command));
     console.log(HELP[command]);
     return 0;
   }
@@ -49,17 +49,31 @@ async function main(argv: string[]): Promise<number> {
     case 'demo':
       return (await import('../scripts/demo.js')).runDemo(rest);
     default:
-      throw new UsageError(`unknown command "${command}"`);
+      throw new UsageError(unknownCommand(command));
   }
+}
+
+const COMMANDS = ['record', 'report', 'check', 'cron', 'diff', 'export', 'demo'];
+
+function unknownCommand(command: string): string {
+  const guess = closestWord(command, COMMANDS);
+  return `unknown command "${command}"${guess ? `; did you mean "${guess}"?` : ''}`;
+}
+
+/** The command's own help (what a usage error shows), or the general usage for an unknown command. */
+async function helpFor(command: string | undefined): Promise<string> {
+  if (command === 'diff') return (await import('./commands/diff.js')).DIFF_HELP;
+  if (command === 'export') return (await import('./commands/export.js')).EXPORT_HELP;
+  return (command && HELP[command]) || USAGE;
 }
 
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (e: unknown) => {
+  async (e: unknown) => {
     if (e instanceof UsageError) {
-      console.error(`leakwatch: ${e.message}\n\n${USAGE}`);
+      console.error(`leakwatch: ${e.message}\n\n${await helpFor(process.argv[2])}`);
     } else {
       console.error(`leakwatch: ${(e as Error).message ?? e}`);
       if (process.env.LEAKWATCH_DEBUG) console.error(e);

@@ -60,3 +60,41 @@ test('a wrong --data is one clear line and exit 2, never an empty success', asyn
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /no recordings in .* yet/);
 });
+
+test('usage errors: one line that says what is wrong (with a guess for typos), then that command\'s own help', async (t) => {
+  const dir = tempDir(t);
+  const cases: Array<[string[], string, RegExp]> = [
+    [['reprot'], 'unknown command "reprot"; did you mean "report"?', /^leakwatch — find goroutine/],
+    [['report', '--sinse', '2h'], 'unknown option --sinse; did you mean --since?', /^leakwatch report — /],
+    [['check', '--taget', 'api'], 'unknown option --taget; did you mean --target?', /^leakwatch check — /],
+    [['record', '--every', '-5s'], '--every: "-5s" must be more than zero', /^leakwatch record — /],
+    [['record', '--every', '5s', '--for'], '--for needs a value', /^leakwatch record — /],
+    [['record', '--name', 'a', '--pid', '1', '--process', 'x'], 'give only one of --pid, --process, --pidfile (got --pid and --process)', /^leakwatch record — /],
+    [['record', '--name', 'a', '--process', 'bin/api'], '--process: expected a command name as ps/pidstat show it, e.g. "api-server"', /^leakwatch record — /],
+    [['cron', 'instal'], 'cron takes one of: print, install, remove', /^leakwatch cron — /],
+    [['diff', 'only-one.pb.gz'], 'diff needs two profiles, SNAPSHOT_A (older) and SNAPSHOT_B (newer); got 1', /^leakwatch diff — /],
+  ];
+  for (const [args, line, help] of cases) {
+    const r = await cli(args, { cwd: dir });
+    assert.equal(r.code, 2, args.join(' '));
+    const [first, blank, ...rest] = r.stderr.split('\n');
+    assert.equal(first, `leakwatch: ${line}`, args.join(' '));
+    assert.equal(blank, '');
+    assert.match(rest.join('\n'), help, args.join(' '));
+    assert.doesNotMatch(r.stderr, /ambiguous|XYZ|ERR_|at .*\.js:\d+/, args.join(' '));
+  }
+  // A far-off word gets no wild guess.
+  assert.match((await cli(['frobnicate'])).stderr, /^leakwatch: unknown command "frobnicate"\n/);
+});
+
+test('a report that cannot be written is one line naming the path and the flag', async (t) => {
+  const dir = tempDir(t);
+  const data = join(dir, 'data');
+  mkdirSync(data);
+  const r = await cli(['report', '--data', data, '--out', '/proc/r.html']);
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr, 'leakwatch: cannot write /proc/r.html (ENOENT): pass --out FILE in a folder you can write to\n');
+  const j = await cli(['report', '--data', data, '--out', join(dir, 'r.html'), '--json', '/proc/s.json']);
+  assert.equal(j.code, 2);
+  assert.equal(j.stderr, 'leakwatch: cannot write /proc/s.json (ENOENT): pass --json FILE in a folder you can write to\n');
+});

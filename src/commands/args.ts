@@ -64,15 +64,66 @@ export class UsageError extends Error {}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-export function parseCommandArgs(args: string[], options: Options): Record<string, string | string[] | boolean | undefined> {
-  try {
-    const { values, positionals } = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-    return { ...values, _: positionals as unknown as string[] } as Record<string, string | string[] | boolean | undefined>;
-  } catch (e) {
-    throw new UsageError((e as Error).message.replace(/\. To specify.*$/, ''));
+/** Levenshtein distance, for "did you mean" (words are short: the O(n*m) table is nothing). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
   }
+  return prev[b.length];
 }
 
+/**
+ * The candidate a typo most likely meant, or null. At most 2 edits and fewer than half the word: "reprot" ->
+ * "report", "sinse" -> "since", but "x" suggests nothing.
+ */
+export function closestWord(word: string, candidates: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  return bestDistance <= 2 && bestDistance * 2 < word.length ? best : null;
+}
+
+/** The string options whose value may start with "-" (a negative number) are rewritten to --opt=value first. */
+function joinDashValues(args: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i].startsWith('--') ? args[i].slice(2) : null;
+    // "--every -5s": Node's parseArgs calls that ambiguous; it is a (bad) value, and the parser of the value
+    // says what is wrong with it.
+    if (name !== null && options[name]?.type === 'string' && /^-\d/.test(args[i + 1] ?? '')) {
+      out.push(`--${name}=${args[++i]}`);
+    } else {
+      out.push(args[i]);
+    }
+  }
+  return out;
+}
+
+export function parseCommandArgs(args: string[], options: Options): Record<string, string | string[] | boolean | undefined> {
+  const all: Options = { ...options, help: { type: 'boolean', short: 'h' } };
+  try {
+    const { values, positionals } = parseArgs({ args: joinDashValues(args, all), options: all, allowPositionals: true, strict: true });
+    return { ...values, _: positionals as unknown as string[] } as Record<string, string | string[] | boolean | undefined>;
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    const unknown = /^Unknown option '(--?)([^']*)'/.exec(err.message);
+    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
+      const guess = closestWord(unknown[2], Object.keys(all));
+      throw new UsageError(`unknown option ${unknown[1]}${unknown[2]}${guess ? `; did you mean --${guess}?` : ''}`);
+    }
+    const missing = /^Option '(?:-\w, )?--([\w-]+) <value>' argument missing/.exec(err.message);
+    if (missing) throw new UsageError(`--${missing[1]} needs a value`);
+    const ambiguous = /^Option '(?:-\w, )?--([\w-]+)' argument is ambiguous/.exec(err.message);
+    if (ambiguous) throw new UsageError(`--${ambiguous[1]} needs a value (the next word starts with "-"); write --${ambiguous[1]}=VALUE if the value starts with "-"`);
+    throw new UsageError(err.message.split('\n')[0].replace(/\. To specify.*$/, ''));
+  }
+}
 
 /**
  * One line for a --data that cannot hold recordings (missing, a file, unreadable), or null. The reading commands

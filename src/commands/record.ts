@@ -23,7 +23,7 @@ export function loadConfig(v: Record<string, unknown>): Config {
     try {
       return { targets: [validateTarget(raw, 'ad-hoc target')], ...DEFAULTS, ignore: [] };
     } catch (e) {
-      throw new UsageError((e as Error).message);
+      throw new UsageError(adHocMessage((e as Error).message));
     }
   }
   const path = resolve(String(v.config ?? DEFAULT_CONFIG));
@@ -33,6 +33,18 @@ export function loadConfig(v: Record<string, unknown>): Config {
     );
   }
   return parseConfigText(readFileSync(path, 'utf8'), path);
+}
+
+/**
+ * The config validator names keys by their path ("ad-hoc target.process: …"); on the command line they are
+ * flags ("--process: …").
+ */
+function adHocMessage(message: string): string {
+  return message
+    .replace(/^ad-hoc target\.(\w+)/, '--$1')
+    .replace(/^ad-hoc target: give only one of pid, process, pidfile \(got (.*)\)$/, (_, got: string) =>
+      `give only one of --pid, --process, --pidfile (got ${got.split(' and ').map((k) => `--${k}`).join(' and ')})`)
+    .replace(/^ad-hoc target: /, '');
 }
 
 function stamp(): string {
@@ -68,6 +80,9 @@ export async function runRecord(args: string[]): Promise<number> {
     'prom-textfile': { type: 'string' },
   });
   if ((v._ as unknown as string[]).length) throw new UsageError(`record takes no arguments (got "${(v._ as unknown as string[])[0]}")`);
+  const everySeconds = v.every === undefined ? null : parseDurationOrUsage(String(v.every), '--every');
+  const forSeconds = v.for === undefined ? null : parseDurationOrUsage(String(v.for), '--for');
+  if (forSeconds !== null && everySeconds === null) throw new UsageError('--for goes with --every');
   let config: Config;
   try {
     config = loadConfig(v);
@@ -76,9 +91,6 @@ export async function runRecord(args: string[]): Promise<number> {
     console.error(`leakwatch: ${(e as Error).message}`);
     return 2;
   }
-  const everySeconds = v.every === undefined ? null : parseDurationOrUsage(String(v.every), '--every');
-  const forSeconds = v.for === undefined ? null : parseDurationOrUsage(String(v.for), '--for');
-  if (forSeconds !== null && everySeconds === null) throw new UsageError('--for goes with --every');
   const dataDir = resolve(String(v.data ?? 'data'));
   // A file where the folder should be is a usage error, not a failed tick: no tick can ever succeed there.
   if (statSync(dataDir, { throwIfNoEntry: false })?.isDirectory() === false) {

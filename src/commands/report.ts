@@ -119,6 +119,18 @@ function load(v: Record<string, unknown>, progress: Progress): Loaded | { error:
   return { dataDir, recordings, summary };
 }
 
+/** Writes the page or the JSON; a path that cannot be written is one line naming the flag, not a stack trace. */
+function writeOutput(path: string, flag: string, text: string): { error: string } | null {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text, { mode: FILE_MODE });
+    return null;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    return { error: `cannot write ${path} (${code}): pass ${flag} FILE in a folder you can write to` };
+  }
+}
+
 export async function runReport(args: string[]): Promise<number> {
   const v = parseCommandArgs(args, { ...OPTIONS, out: { type: 'string' }, json: { type: 'string' } });
   // A status line on a terminal only; cleared before anything else is printed.
@@ -132,12 +144,9 @@ export async function runReport(args: string[]): Promise<number> {
       const { renderReportHtml, loadReportAssets } = await import('../render/reportHtml.js');
       const html = renderReportHtml(loaded.summary, loaded.recordings, { dataDir: loaded.dataDir, assets: loadReportAssets() });
       progress.update({ phase: 'writing' });
-      mkdirSync(dirname(out), { recursive: true });
-      writeFileSync(out, html, { mode: FILE_MODE });
-      if (v.json !== undefined) {
-        const jsonPath = resolve(String(v.json));
-        mkdirSync(dirname(jsonPath), { recursive: true });
-        writeFileSync(jsonPath, JSON.stringify(loaded.summary, null, 2) + '\n', { mode: FILE_MODE });
+      loaded = writeOutput(out, '--out', html) ?? loaded;
+      if (v.json !== undefined && !('error' in loaded)) {
+        loaded = writeOutput(resolve(String(v.json)), '--json', JSON.stringify(loaded.summary, null, 2) + '\n') ?? loaded;
       }
     }
   } finally {

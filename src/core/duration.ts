@@ -5,6 +5,7 @@ const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, 
 /** Parses a duration to seconds; throws with the accepted forms on anything else. */
 export function parseDurationSeconds(text: string, what = 'duration'): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
+  if (/^\s*-\s*\d/.test(text)) throw new Error(`${what}: "${text}" must be more than zero`);
   if (!m) throw new Error(`${what}: "${text}" is not a duration; use e.g. 5s, 30m, 2h, 14d`);
   const seconds = Number(m[1]) * UNIT_SECONDS[m[2] ?? 's'];
   if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`${what}: "${text}" must be more than zero`);
