@@ -74,3 +74,14 @@ test('diff on a debug=2 dump, a heap profile, or two services\' snapshots says s
   copyFileSync(join(FIXTURES, 'leaky-t2.pb.gz'), same);
   assert.equal((await cli(['diff', a, same])).stderr, '');
 });
+
+test('a stack without frames is named for what it is in the diff table', async () => {
+  const { diffProfiles, formatDiffTable } = await import('../src/core/profileDiff.js');
+  const { NO_FRAMES_NAME } = await import('../src/core/model.js');
+  const empty = { key: 'empty', frames: [], labels: {}, count: 7 };
+  const a = { total: 0, stacks: [], timeSeconds: 0 };
+  const b = { total: 7, stacks: [empty], timeSeconds: 0 };
+  const lines = formatDiffTable(diffProfiles(a, b), { top: 5 });
+  assert.match(lines[1]!, /^ *\+7 +0 +7 +\(goroutines not started yet: no frames\)$/);
+  assert.equal(NO_FRAMES_NAME, '(goroutines not started yet: no frames)');
+});
