@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { $ } from 'zx';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs, UsageError } from '../src/commands/args.js';
 import { parseDurationSeconds } from '../src/core/duration.js';
 import { buildDemoService, findGo, findRepoRoot, GO_MISSING_MESSAGE, startDemoService } from './lib/demoService.js';
 
@@ -15,25 +15,30 @@ async function goMinor(go: string): Promise<number> {
   return m ? Number(m[1]) : 0;
 }
 
+export const DEMO_OPTIONS = {
+  for: { type: 'string', default: '80s' },
+  every: { type: 'string', default: '2s' },
+  rate: { type: 'string', default: '2' },
+  data: { type: 'string' },
+  out: { type: 'string' },
+} as const;
+
 export async function runDemo(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      for: { type: 'string', default: '80s' },
-      every: { type: 'string', default: '2s' },
-      rate: { type: 'string', default: '2' },
-      data: { type: 'string' },
-      out: { type: 'string' },
-    },
-    strict: true,
-  });
+  const v = parseCommandArgs(args, DEMO_OPTIONS);
+  const values = { for: String(v.for), every: String(v.every), rate: String(v.rate), data: v.data as string | undefined, out: v.out as string | undefined };
+  if ((v._ as unknown as string[]).length) throw new UsageError(`demo takes no arguments (got "${(v._ as unknown as string[])[0]}")`);
   const root = await findRepoRoot();
   const go = await findGo();
   if (!go) {
     console.error(`leakwatch demo: ${GO_MISSING_MESSAGE}`);
     return 2;
   }
-  const forSeconds = parseDurationSeconds(values.for!, '--for');
+  let forSeconds: number;
+  try {
+    forSeconds = parseDurationSeconds(values.for, '--for');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   $.verbose = false;
   $.cwd = root;
   const dataDir = resolve(values.data ?? join(root, 'data', 'demo'));

@@ -3,24 +3,30 @@
 // needs; report, check, cron and demo load their modules when asked for.
 import { closestWord, HELP, UsageError } from './commands/args.js';
 
-const USAGE = `leakwatch — find goroutine and memory leaks in Go services
+/** The "Usage:" lines of a command's help. */
+function usageLines(help: string): string[] {
+  const lines = help.split('\n');
+  const from = lines.indexOf('Usage:') + 1;
+  const to = lines.indexOf('', from);
+  return from > 0 ? lines.slice(from, to < 0 ? undefined : to) : [];
+}
+
+/** The general usage: every command's own "Usage:" lines (diff and export from their modules, when asked). */
+async function usage(): Promise<string> {
+  const [{ DIFF_HELP }, { EXPORT_HELP }] = await Promise.all([import('./commands/diff.js'), import('./commands/export.js')]);
+  const all = [HELP.record, HELP.report, HELP.check, HELP.cron, DIFF_HELP, EXPORT_HELP, HELP.demo].flatMap(usageLines);
+  return `leakwatch — find goroutine and memory leaks in Go services
 
 Usage:
-  leakwatch record [--config FILE] [--data DIR] [--every DURATION [--for DURATION]]
-                   [--name NAME (--pid PID | --process COMM | --pidfile FILE) [--pprof URL]]
-  leakwatch report [--data DIR] [--out FILE] [--json FILE] [--target NAME] [--since TIME] [--until TIME]
-  leakwatch check  [--data DIR] [--target NAME] [--since TIME] [--until TIME]
-  leakwatch cron print|install|remove [--config FILE] [--data DIR] [--systemd]
-  leakwatch diff SNAPSHOT_A SNAPSHOT_B [--top N]
-  leakwatch export --target NAME [--data DIR] [--since TIME] [--until TIME] [--tsv] [--excel] [--out FILE]
-  leakwatch demo
+${all.join('\n')}
 
-Run "leakwatch COMMAND --help" for a command's options and examples.`;
+A TIME without a zone is UTC. Run "leakwatch COMMAND --help" for a command's options and examples.`;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
-    console.log(USAGE);
+    console.log(await usage());
     return command ? 0 : 2;
   }
   if (command === '--version') {
@@ -64,7 +70,7 @@ function unknownCommand(command: string): string {
 async function helpFor(command: string | undefined): Promise<string> {
   if (command === 'diff') return (await import('./commands/diff.js')).DIFF_HELP;
   if (command === 'export') return (await import('./commands/export.js')).EXPORT_HELP;
-  return (command && HELP[command]) || USAGE;
+  return (command && HELP[command]) || usage();
 }
 
 main(process.argv.slice(2)).then(

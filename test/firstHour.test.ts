@@ -98,3 +98,22 @@ test('a report that cannot be written is one line naming the path and the flag',
   assert.equal(j.code, 2);
   assert.equal(j.stderr, 'leakwatch: cannot write /proc/s.json (ENOENT): pass --json FILE in a folder you can write to\n');
 });
+
+test('cron print --systemd --out DIR writes the two unit files the instructions say to copy', async (t) => {
+  const dir = tempDir(t);
+  const config = join(dir, 'leakwatch.config.json');
+  writeFileSync(config, JSON.stringify({ targets: [{ name: 'self', pid: process.pid }] }));
+  const units = join(dir, 'units');
+  const r = await cli(['cron', 'print', '--systemd', '--out', units, '--config', config, '--data', join(dir, 'data')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `wrote ${join(units, 'leakwatch-record.service')} and ${join(units, 'leakwatch-record.timer')}; install them as their comments say\n`);
+  const service = readFileSync(join(units, 'leakwatch-record.service'), 'utf8');
+  const timer = readFileSync(join(units, 'leakwatch-record.timer'), 'utf8');
+  assert.match(service, /^\[Service\]$/m);
+  assert.match(timer, /^\[Timer\]$/m);
+  assert.doesNotMatch(service, /\[Timer\]/);
+  // Printed, the two are still there, each under a line saying it is its own file, and stderr says how to split them.
+  const printed = await cli(['cron', 'print', '--systemd', '--config', config, '--data', join(dir, 'data')]);
+  assert.equal(printed.stdout, `# --- leakwatch-record.service (save as its own file) ---\n${service}\n# --- leakwatch-record.timer (save as its own file) ---\n${timer}\n`);
+  assert.match(printed.stderr, /--out DIR" writes them as DIR\/leakwatch-record\.service and DIR\/leakwatch-record\.timer/);
+});

@@ -1,7 +1,7 @@
 // `leakwatch cron print|install|remove`: edits this user's crontab through the crontab command.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cronLine, installedDataDirs, updateCrontab, type CronLineInput } from '../core/cronLine.js';
 import { SYSTEMD_SERVICE_NAME, SYSTEMD_TIMER_NAME, systemdUnits } from '../core/systemdUnits.js';
@@ -35,8 +35,10 @@ export function buildCronLine(v: Record<string, unknown>): { line: string; dataD
   return { line: cronLine(input), dataDir: input.dataDir };
 }
 
+export const CRON_OPTIONS = { config: { type: 'string' }, data: { type: 'string' }, systemd: { type: 'boolean' }, out: { type: 'string' } } as const;
+
 export async function runCron(args: string[]): Promise<number> {
-  const v = parseCommandArgs(args, { config: { type: 'string' }, data: { type: 'string' }, systemd: { type: 'boolean' } });
+  const v = parseCommandArgs(args, CRON_OPTIONS);
   const [action, ...extra] = v._ as unknown as string[];
   if (!['print', 'install', 'remove'].includes(action ?? '') || extra.length) {
     throw new UsageError('cron takes one of: print, install, remove');
@@ -44,9 +46,25 @@ export async function runCron(args: string[]): Promise<number> {
   if (v.systemd) {
     if (action !== 'print') throw new UsageError('--systemd goes with "cron print": install the printed units with systemctl (see their comments)');
     const { service, timer } = systemdUnits(lineInput(v));
-    console.log(`# --- ${SYSTEMD_SERVICE_NAME} ---\n${service}\n# --- ${SYSTEMD_TIMER_NAME} ---\n${timer}`);
+    if (v.out === undefined) {
+      console.log(`# --- ${SYSTEMD_SERVICE_NAME} (save as its own file) ---\n${service}\n# --- ${SYSTEMD_TIMER_NAME} (save as its own file) ---\n${timer}`);
+      console.error(`leakwatch: that is two files; "cron print --systemd --out DIR" writes them as DIR/${SYSTEMD_SERVICE_NAME} and DIR/${SYSTEMD_TIMER_NAME}`);
+      return 0;
+    }
+    // The units' own comments say to copy both files: write them as files. 0644 like any unit under /etc/systemd.
+    const dir = resolve(String(v.out));
+    try {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, SYSTEMD_SERVICE_NAME), service, { mode: 0o644 });
+      writeFileSync(join(dir, SYSTEMD_TIMER_NAME), timer, { mode: 0o644 });
+    } catch (e) {
+      console.error(`leakwatch: cannot write the units to ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): pass --out DIR you can write to`);
+      return 2;
+    }
+    console.log(`wrote ${join(dir, SYSTEMD_SERVICE_NAME)} and ${join(dir, SYSTEMD_TIMER_NAME)}; install them as their comments say`);
     return 0;
   }
+  if (v.out !== undefined) throw new UsageError('--out goes with "cron print --systemd" (it writes the two unit files)');
   if (action === 'print') {
     console.log(buildCronLine(v).line);
     return 0;

@@ -94,8 +94,10 @@ function utc(ts: number): string {
   return ts > 0 ? new Date(ts * 1000).toISOString().slice(0, 19).replace('T', ' ') + ' UTC' : 'time unknown';
 }
 
+export const DIFF_OPTIONS = { top: { type: 'string' } } as const;
+
 export async function runDiff(args: string[], io: CommandIo = processIo): Promise<number> {
-  const v = parseCommandArgs(args, { top: { type: 'string' } });
+  const v = parseCommandArgs(args, DIFF_OPTIONS);
   if (v.help) {
     io.out(DIFF_HELP + '\n');
     return 0;

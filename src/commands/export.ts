@@ -128,16 +128,18 @@ export function formatExportTable(table: Pick<ExportTable, 'header' | 'rows'>, f
   return (excel ? '\ufeff' : '') + body;
 }
 
+export const EXPORT_OPTIONS = {
+  target: { type: 'string' },
+  data: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  tsv: { type: 'boolean' },
+  excel: { type: 'boolean' },
+  out: { type: 'string' },
+} as const;
+
 export async function runExport(args: string[], io: CommandIo = processIo): Promise<number> {
-  const v = parseCommandArgs(args, {
-    target: { type: 'string' },
-    data: { type: 'string' },
-    since: { type: 'string' },
-    until: { type: 'string' },
-    tsv: { type: 'boolean' },
-    excel: { type: 'boolean' },
-    out: { type: 'string' },
-  });
+  const v = parseCommandArgs(args, EXPORT_OPTIONS);
   if (v.help) {
     io.out(EXPORT_HELP + '\n');
     return 0;

@@ -65,20 +65,22 @@ function report(results: TargetResult[], verbose: boolean): boolean {
   return allOk;
 }
 
+export const RECORD_OPTIONS = {
+  config: { type: 'string' },
+  data: { type: 'string' },
+  every: { type: 'string' },
+  for: { type: 'string' },
+  name: { type: 'string' },
+  pid: { type: 'string' },
+  process: { type: 'string' },
+  pidfile: { type: 'string' },
+  pprof: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+  'prom-textfile': { type: 'string' },
+} as const;
+
 export async function runRecord(args: string[]): Promise<number> {
-  const v = parseCommandArgs(args, {
-    config: { type: 'string' },
-    data: { type: 'string' },
-    every: { type: 'string' },
-    for: { type: 'string' },
-    name: { type: 'string' },
-    pid: { type: 'string' },
-    process: { type: 'string' },
-    pidfile: { type: 'string' },
-    pprof: { type: 'string' },
-    quiet: { type: 'boolean', short: 'q' },
-    'prom-textfile': { type: 'string' },
-  });
+  const v = parseCommandArgs(args, RECORD_OPTIONS);
   if ((v._ as unknown as string[]).length) throw new UsageError(`record takes no arguments (got "${(v._ as unknown as string[])[0]}")`);
   const everySeconds = v.every === undefined ? null : parseDurationOrUsage(String(v.every), '--every');
   const forSeconds = v.for === undefined ? null : parseDurationOrUsage(String(v.for), '--for');

@@ -15,7 +15,7 @@ import { parseConfigText } from '../core/config.js';
 import { DEFAULT_CONFIG } from './record.js';
 import { createProgress, type Progress } from './progress.js';
 
-const OPTIONS = {
+export const CHECK_OPTIONS = {
   data: { type: 'string' },
   config: { type: 'string' },
   target: { type: 'string' },
@@ -24,6 +24,8 @@ const OPTIONS = {
   ignore: { type: 'string', multiple: true },
   'source-root': { type: 'string', multiple: true },
 } as const;
+
+export const REPORT_OPTIONS = { ...CHECK_OPTIONS, out: { type: 'string' }, json: { type: 'string' } } as const;
 
 interface Loaded {
   dataDir: string;
@@ -132,7 +134,7 @@ function writeOutput(path: string, flag: string, text: string): { error: string 
 }
 
 export async function runReport(args: string[]): Promise<number> {
-  const v = parseCommandArgs(args, { ...OPTIONS, out: { type: 'string' }, json: { type: 'string' } });
+  const v = parseCommandArgs(args, REPORT_OPTIONS);
   // A status line on a terminal only; cleared before anything else is printed.
   const progress = createProgress(process.stderr);
   let loaded: Loaded | { error: string };
@@ -163,7 +165,7 @@ export async function runReport(args: string[]): Promise<number> {
 }
 
 export async function runCheck(args: string[]): Promise<number> {
-  const v = parseCommandArgs(args, OPTIONS);
+  const v = parseCommandArgs(args, CHECK_OPTIONS);
   const progress = createProgress(process.stderr);
   let loaded: Loaded | { error: string };
   try {
