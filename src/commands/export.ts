@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { leafFrame, leafFunction } from '../analysis/frames.js';
+import { leafFrame, leafFunction } from '../core/frames.js';
 import { parseTimeSeconds } from '../core/duration.js';
 import type { HistoryTick, StackRecord } from '../core/model.js';
 import { SAMPLES_COLUMNS, spreadsheetSafe } from '../core/samplesCsv.js';

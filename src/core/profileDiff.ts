@@ -1,7 +1,7 @@
 // Compares two goroutine profiles stack by stack: which stacks (frames + labels) gained or lost
 // goroutines from A to B. `go tool pprof -top -diff_base A B` answers the same question per function;
 // per stack, with the labels, is what tells one leaking handler from its healthy siblings.
-import { leafFrame } from '../analysis/frames.js';
+import { leafFrame } from './frames.js';
 import { NO_FRAMES_NAME, type Frame, type GoroutineProfile } from './model.js';
 
 export interface StackDelta {
@@ -12,7 +12,7 @@ export interface StackDelta {
   b: number;
   /** b - a */
   delta: number;
-  /** The innermost frame outside the runtime and standard library (see analysis/frames.ts leafFrame). */
+  /** The innermost frame outside the runtime and standard library (see core/frames.ts leafFrame). */
   blocking: Frame | null;
 }
 
