@@ -1,27 +1,33 @@
 #!/usr/bin/env node
 // leakwatch's command line. This file is on cron's path every minute, so it imports only what `record`
 // needs; report, check, cron and demo load their modules when asked for.
-import { HELP, UsageError } from './commands/args.js';
+import { closestWord, HELP, UsageError } from './commands/args.js';
 import { displaySafeLine } from './core/terminalText.js';
 
-const USAGE = `leakwatch — find goroutine and memory leaks in Go services
+/** The "Usage:" lines of a command's help. */
+function usageLines(help: string): string[] {
+  const lines = help.split('\n');
+  const from = lines.indexOf('Usage:') + 1;
+  const to = lines.indexOf('', from);
+  return from > 0 ? lines.slice(from, to < 0 ? undefined : to) : [];
+}
+
+/** The general usage: every command's own "Usage:" lines (diff and export from their modules, when asked). */
+async function usage(): Promise<string> {
+  const [{ DIFF_HELP }, { EXPORT_HELP }] = await Promise.all([import('./commands/diff.js'), import('./commands/export.js')]);
+  const all = [HELP.record, HELP.report, HELP.check, HELP.cron, DIFF_HELP, EXPORT_HELP, HELP.demo].flatMap(usageLines);
+  return `leakwatch — find goroutine and memory leaks in Go services
 
 Usage:
-  leakwatch record [--config FILE] [--data DIR] [--every DURATION [--for DURATION]]
-                   [--name NAME (--pid PID | --process COMM | --pidfile FILE) [--pprof URL]]
-  leakwatch report [--data DIR] [--out FILE] [--json FILE] [--target NAME] [--since TIME] [--until TIME]
-  leakwatch check  [--data DIR] [--target NAME] [--since TIME] [--until TIME]
-  leakwatch cron print|install|remove [--config FILE] [--data DIR] [--systemd]
-  leakwatch diff SNAPSHOT_A SNAPSHOT_B [--top N]
-  leakwatch export --target NAME [--data DIR] [--since TIME] [--until TIME] [--tsv] [--excel] [--out FILE]
-  leakwatch demo
+${all.join('\n')}
 
-Run "leakwatch COMMAND --help" for a command's options and examples.`;
+A TIME without a zone is UTC. Run "leakwatch COMMAND --help" for a command's options and examples.`;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
-    console.log(USAGE);
+    console.log(await usage());
     return command ? 0 : 2;
   }
   if (command === '--version') {
@@ -30,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
   }
   // diff and export print their own help.
   if ((rest.includes('--help') || rest.includes('-h')) && command !== 'diff' && command !== 'export') {
-    if (!HELP[command]) throw new UsageError(`unknown command "${command}"`);
+    if (!HELP[command]) throw new UsageError(unknownCommand(command));
     console.log(HELP[command]);
     return 0;
   }
@@ -50,17 +56,31 @@ async function main(argv: string[]): Promise<number> {
     case 'demo':
       return (await import('../scripts/demo.js')).runDemo(rest);
     default:
-      throw new UsageError(`unknown command "${command}"`);
+      throw new UsageError(unknownCommand(command));
   }
+}
+
+const COMMANDS = ['record', 'report', 'check', 'cron', 'diff', 'export', 'demo'];
+
+function unknownCommand(command: string): string {
+  const guess = closestWord(command, COMMANDS);
+  return `unknown command "${command}"${guess ? `; did you mean "${guess}"?` : ''}`;
+}
+
+/** The command's own help (what a usage error shows), or the general usage for an unknown command. */
+async function helpFor(command: string | undefined): Promise<string> {
+  if (command === 'diff') return (await import('./commands/diff.js')).DIFF_HELP;
+  if (command === 'export') return (await import('./commands/export.js')).EXPORT_HELP;
+  return (command && HELP[command]) || usage();
 }
 
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (e: unknown) => {
+  async (e: unknown) => {
     if (e instanceof UsageError) {
-      console.error(`leakwatch: ${e.message}\n\n${USAGE}`);
+      console.error(`leakwatch: ${e.message}\n\n${await helpFor(process.argv[2])}`);
     } else {
       console.error(`leakwatch: ${displaySafeLine(String((e as Error).message ?? e))}`);
       if (process.env.LEAKWATCH_DEBUG) console.error(e);

@@ -12,12 +12,12 @@
       { key: 'goroutines', label: 'Goroutines', color: '#1f5fbf', fill: 'rgba(31,95,191,0.08)' },
       { key: 'leaked', label: 'Confirmed leaked by the Go runtime', color: '#b3261e', dash: [5, 3], points: true, spanGaps: true },
     ] },
-    memory: { kind: 'bytes', height: 200, series: [
+    memory: { kind: 'bytes', height: 200, caption: 'Memory', series: [
       { key: 'rss', label: 'RSS', color: '#7a3fb0', fill: 'rgba(122,63,176,0.07)' },
-      { key: 'heap', label: 'Go heap (pprof)', color: '#1e6b3a' },
+      { key: 'heap', label: 'Go heap (pprof)', short: 'Go heap', color: '#1e6b3a' },
       { key: 'heapMs', label: 'HeapInuse', color: '#0f6f78', dash: [6, 3] },
-      { key: 'stack', label: 'Goroutine stacks', color: '#b3261e' },
-      { key: 'sys', label: 'Sys (from the OS)', color: '#5b6570', dash: [2, 3] },
+      { key: 'stack', label: 'Goroutine stacks', short: 'goroutine stacks', color: '#b3261e' },
+      { key: 'sys', label: 'Sys (from the OS)', short: 'Sys', color: '#5b6570', dash: [2, 3] },
     ] },
     cpu: { kind: 'percent', height: 160, series: [{ key: 'cpu', label: 'CPU', color: '#1e6b3a', fill: 'rgba(30,107,58,0.07)' }] },
     threads: { kind: 'count', height: 160, series: [{ key: 'threads', label: 'Threads', color: '#9a5b00', fill: 'rgba(154,91,0,0.07)' }] },
@@ -86,6 +86,7 @@
       pad2(d.getUTCHours()) + ':' + pad2(d.getUTCMinutes()) + ' UTC';
   }
   function fmtTimeSec(ts) {
+    if (ts === null || ts === undefined || !isFinite(ts)) return '—';
     var d = new Date(Math.floor(ts) * 1000);
     return fmtTime(ts).replace(' UTC', ':' + pad2(d.getUTCSeconds()) + ' UTC');
   }
@@ -259,6 +260,16 @@
     };
   }
 
+  function restartsIn(restarts, u) {
+    if (!restarts || restarts.length === 0) return false;
+    var xs = u.data && u.data[0];
+    if (!xs || xs.length === 0) return true;
+    var lo = u.scales.x.min, hi = u.scales.x.max;
+    if (lo === null || lo === undefined || hi === null || hi === undefined) { lo = xs[0]; hi = xs[xs.length - 1]; }
+    for (var i = 0; i < restarts.length; i++) if (restarts[i] >= lo && restarts[i] <= hi) return true;
+    return false;
+  }
+
   var MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
   /** Time axis labels in UTC, 24-hour clock; the date under the first tick and wherever the day changes. */
   function timeAxisValues(u, splits, axisIdx, foundSpace, foundIncr) {
@@ -278,6 +289,13 @@
     for (var k = 0; k < 5; k++) {
       [1, 2, 4, 8, 16, 32, 64, 128, 256, 512].forEach(function (m) { out.push(m * Math.pow(1024, k)); });
     }
+    return out;
+  })();
+
+  // Counts (goroutines, threads, fds) are whole numbers: ticks at 1, 2, 5 x 10^k, never 2.5 or 7.5.
+  var COUNT_INCRS = (function () {
+    var out = [];
+    for (var k = 0; k < 10; k++) [1, 2, 5].forEach(function (m) { out.push(m * Math.pow(10, k)); });
     return out;
   })();
 
@@ -302,7 +320,8 @@
   function makeChart(container, xs, ysList, defs, kind, restarts, group, height) {
     var width = Math.max(200, container.clientWidth || 600);
     var syncing = false;
-    var series = [{ value: function (u, v) { return v === null || v === undefined ? '—' : fmtTime(v); } }];
+    // Seconds in the hover time: samples can be 2 s apart, and a zoom into 20 s would otherwise show one time.
+    var series = [{ value: function (u, v) { return v === null || v === undefined ? '—' : fmtTimeSec(v); } }];
     defs.forEach(function (d) {
       series.push({
         label: d.label,
@@ -330,7 +349,8 @@
           range: function (u, min, max) {
             if (min === null || max === null) return [0, 1];
             var lo = min >= 0 ? 0 : min * 1.05;
-            var hi = max <= 0 ? 1 : max * 1.08;
+            // With restart markers in view, a fifth more headroom keeps their labels (drawn at the top) off the data.
+            var hi = max <= 0 ? 1 : max * (restartsIn(restarts, u) ? 1.25 : 1.08);
             if (hi === lo) hi = lo + 1;
             return [lo, hi];
           },
@@ -351,7 +371,7 @@
           grid: { stroke: '#eef1f4', width: 1 },
           ticks: { stroke: '#dde2e7', width: 1 },
           size: axisSize(kind),
-          incrs: kind === 'bytes' ? BYTE_INCRS : undefined,
+          incrs: kind === 'bytes' ? BYTE_INCRS : kind === 'count' ? COUNT_INCRS : undefined,
           values: function (u, splits) { return splits.map(function (v) { return fmtTick(kind, v); }); },
         },
       ],
@@ -403,6 +423,9 @@
         return;
       }
       box.setAttribute('data-series', defs.map(function (d) { return d.key; }).join(' '));
+      // The caption names only the lines this target really has (no "goroutine stacks" without StackInuse).
+      var cap = box.parentNode && $('figcaption', box.parentNode);
+      if (cap && m.caption) cap.textContent = m.caption + ': ' + defs.map(function (d) { return d.short || d.label; }).join(', ');
       makeChart(box, T.chart.xs, ysList, defs, m.kind, T.restarts, group, m.height);
     });
   }
@@ -434,7 +457,20 @@
       T.restarts, null, 140);
   }
 
+  /** Marks tables wider than their box, so a sentence above them says they scroll sideways. */
+  function markScrollers() {
+    $all('.lw-scroll').forEach(function (box) {
+      var hint = box.previousElementSibling;
+      if (!hint || !hint.classList.contains('lw-scroll-hint')) {
+        hint = el('p', 'lw-scroll-hint', 'Wider than the window: scroll the table sideways for more columns →');
+        box.parentNode.insertBefore(hint, box);
+      }
+      hint.hidden = box.scrollWidth <= box.clientWidth + 1;
+    });
+  }
+
   function resizeAll() {
+    markScrollers();
     allCharts.forEach(function (c) {
       var w = c.container.clientWidth;
       if (w > 0 && Math.abs(w - c.u.width) > 1) c.u.setSize({ width: w, height: c.height });
@@ -603,7 +639,7 @@
     performance.mark('lw-compare');
 
     $all('details.lw-suspect').forEach(function (d) {
-      d.addEventListener('toggle', function () { if (d.open) drawSuspectChart(d); });
+      d.addEventListener('toggle', function () { if (d.open) drawSuspectChart(d); markScrollers(); });
       if (d.open) drawSuspectChart(d);
     });
 
@@ -651,10 +687,18 @@
       chartSeries: function (ti) {
         return (chartsByTarget['lw-t' + ti] || []).map(function (c) { return c.series; });
       },
+      yTicks: function (ti) {
+        return (chartsByTarget['lw-t' + ti] || []).map(function (c) {
+          var dataMax = -Infinity;
+          for (var k = 1; k < c.u.data.length; k++) for (var j = 0; j < c.u.data[k].length; j++) if (c.u.data[k][j] !== null && c.u.data[k][j] > dataMax) dataMax = c.u.data[k][j];
+          return { series: c.series, splits: c.u.axes[1]._splits || [], yMax: c.u.scales.y.max, dataMax: dataMax };
+        });
+      },
       xRanges: function (ti) {
         return (chartsByTarget['lw-t' + ti] || []).map(function (c) { return [c.u.scales.x.min, c.u.scales.x.max]; });
       },
     };
+    markScrollers();
     document.documentElement.setAttribute('data-lw-ready', '1');
   }
 

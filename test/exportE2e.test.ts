@@ -55,13 +55,13 @@ test('export: a real recording as CSV, TSV and Excel CSV, read back', { timeout:
   assert.deepEqual(header.slice(0, SAMPLES_COLUMNS.length), [...SAMPLES_COLUMNS]);
   const stackCols = header.slice(samplesHeader.length);
   assert.ok(stackCols.length >= 5 && stackCols.length <= EXPORT_TOP_STACKS, stackCols.join(' | '));
-  assert.ok(stackCols.every((c) => /^[^#]+#\d+$/.test(c)), 'function#id');
+  assert.ok(stackCols.every((c) => /^[^#]+ \([^()]+\.go:\d+\)#\d+$/.test(c)), 'function (file:line)#id');
   // Sample cells are the file's own, row for row.
   const fileRows = (parse(readFileSync(join(data, 'svc', 'samples.csv'), 'utf8')) as string[][]).slice(1);
   assert.deepEqual(rows.map((r) => r.slice(0, samplesHeader.length)), fileRows);
   // Each leak has a column, and its count grows over the ticks; it equals the stack history at that tick.
   for (const fn of LEAK_FUNCTIONS) {
-    const col = stackCols.findIndex((c) => c.startsWith(`${fn}#`));
+    const col = stackCols.findIndex((c) => c.startsWith(`${fn} (leaks.go:`));
     assert.ok(col >= 0, `${fn} column in ${stackCols.join(' | ')}`);
     const id = Number(stackCols[col]!.split('#')[1]);
     const values = rows.map((r) => Number(r[samplesHeader.length + col]));
@@ -110,7 +110,7 @@ test('export: a real recording as CSV, TSV and Excel CSV, read back', { timeout:
     assert.equal(cells.length, n + 2);
     assert.ok(cells.every((r) => r.length === cells[0]!.length));
     assert.ok(cells.flat().every((c) => !FORMULA_START.test(c) && !/[\t\r\n]/.test(c)), 'no formula starts, no tabs or line breaks');
-    assert.ok(cells[0]!.includes("'@SUM(A1:A9)#9999"), 'the hostile stack got a column, defused');
+    assert.ok(cells[0]!.includes("'@SUM(A1:A9) (x.go:1)#9999"), 'the hostile stack got a column, defused');
     assert.ok(cells[n + 1]!.some((c) => c.startsWith(`'=HYPERLINK("http://evil","x") and a newline`)));
   }
 });
@@ -140,9 +140,13 @@ test('export table: top stacks by highest count, empty cells for ticks without a
   const header = ['time_utc', 'ts_seconds', 'status'];
   const table = buildExportTable({ header, rows: [['a', '100.5', 'ok'], ['b', '130', 'pprof-timeout'], ['c', '160.123', 'ok']] }, stacks, ticks);
   // Stack 1 peaks at 50; then 12, 11, ... 4 (ten columns).
-  assert.deepEqual(table.header.slice(3), ['main.f1#1', 'main.f12#12', 'main.f11#11', 'main.f10#10', 'main.f9#9', 'main.f8#8', 'main.f7#7', 'main.f6#6', 'main.f5#5', 'main.f4#4']);
+  assert.deepEqual(table.header.slice(3), [1, 12, 11, 10, 9, 8, 7, 6, 5, 4].map((i) => `main.f${i} (m.go:${i})#${i}`));
   assert.deepEqual(table.rows[0]!.slice(3, 5), ['1', '12']);
   assert.deepEqual(table.rows[1]!.slice(3), Array(10).fill(''), 'no profile that tick');
   assert.deepEqual(table.rows[2]!.slice(3, 5), ['50', '0'], 'gone from the profile: 0, not empty');
   assert.equal(formatExportTable({ header: ['a'], rows: [['x\ty']] }, 'tsv', false), 'a\nx y\n');
+  // A stack without frames (goroutines not started yet) gets no column, however many it holds.
+  const empty: StackRecord = { id: 99, key: '99', frames: [], labels: {}, firstSeenTsSeconds: 0 };
+  const withEmpty = buildExportTable({ header, rows: [['a', '100.5', 'ok']] }, [...stacks, empty], [{ ...ticks[0]!, counts: new Map([...ticks[0]!.counts, [99, 1000]]) }]);
+  assert.ok(!withEmpty.header.some((h) => h.includes('#99')), withEmpty.header.join(' | '));
 });

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import type { SampleRow } from '../src/core/model.js';
 import { readRecording } from '../src/io/readRecording.js';
 import { findRepoRoot, startDemoService, type DemoService } from '../scripts/lib/demoService.js';
+import { needTool } from './helpers/systemTools.js';
 import { tempDir } from './helpers/tmp.js';
 
 const exec = promisify(execFile);
@@ -146,8 +147,7 @@ test('two recorders at once on one data folder never interleave a row', { timeou
 });
 
 test('the clock jumping back and forward (NTP) keeps the series ordered and the report says so', { timeout: 60_000 }, async (t) => {
-  const faketime = spawnSync('sh', ['-c', 'command -v faketime']);
-  assert.equal(faketime.status, 0, 'this test needs faketime: apt-get install faketime');
+  if (!needTool(t, 'faketime', 'faketime')) return;
   const dir = tempDir(t);
   const data = join(dir, 'data');
   const first = await cli(['record', ...target(), '--data', data]);

@@ -229,3 +229,22 @@ test('deeper evidence in the static HTML: confirmed badges, runtime-leaked stack
   assert.equal(json.targets[0].runtimeLeaks.stacks.length, 3);
   assert.equal(json.targets[0].memoryExplained.stackGrowthSource, 'memstats');
 });
+
+test('a write lock queued on an RWMutex\'s inner mutex: the page explains Go\'s "sync.Mutex.Lock" beside the rwmutex kind', () => {
+  const { summary, recordings } = smallScenario();
+  const t0 = summary.targets[0]!;
+  const s0 = t0.suspects[0]!;
+  const frames = [
+    { function: 'runtime.gopark', file: '/go/src/runtime/proc.go', line: 435 },
+    { function: 'sync.runtime_SemacquireMutex', file: '/go/src/runtime/sema.go', line: 95 },
+    { function: 'sync.(*Mutex).Lock', file: '/go/src/sync/mutex.go', line: 90 },
+    { function: 'sync.(*RWMutex).Lock', file: '/go/src/sync/rwmutex.go', line: 150 },
+    { function: 'main.(*Cache).Put', file: '/src/cache.go', line: 42 },
+  ];
+  const writer = { ...s0, kind: 'rwmutex' as const, waitReason: 'sync.Mutex.Lock', frames, leafFunction: 'main.(*Cache).Put' };
+  const html = renderReportHtml({ ...summary, targets: [{ ...t0, suspects: [writer] }] }, recordings, { dataDir: 'data' });
+  assert.match(html, /<code>\[sync\.Mutex\.Lock\]<\/code> <span class="lw-wait-note">a write lock \(RWMutex\.Lock\) queued behind another writer: it waits on the RWMutex&#x27;s inner sync\.Mutex<\/span>/);
+  // A plain mutex wait gets no note.
+  const plain = renderReportHtml({ ...summary, targets: [{ ...t0, suspects: [{ ...writer, kind: 'mutex' as const }] }] }, recordings, { dataDir: 'data' });
+  assert.doesNotMatch(plain, /lw-wait-note">/);
+});

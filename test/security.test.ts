@@ -243,8 +243,12 @@ test('TLS: a wrong CA or no caFile gives a clear trust message; an unreadable ca
   t.after(() => svc.stop());
   const tls = await startAuthProxy(svc.baseUrl, () => true, { key: certs.key, cert: certs.cert });
   t.after(() => tls.close());
+  // Any file that is not PEM (here a JSON file): Node would ignore it and the TLS error would blame the server.
+  const config0 = join(dir, 'c0.json');
+  writeFileSync(config0, '{}');
   const cases: Array<[string, object, string, RegExp]> = [
-    ['wrong-ca', { caFile: certs.wrongCa }, 'pprof-unreachable', /^TLS certificate of 127\.0\.0\.1:\d+ not trusted \([A-Z_]+\): give the CA with "caFile"$/],
+    ['wrong-ca', { caFile: certs.wrongCa }, 'pprof-unreachable', /^TLS certificate of 127\.0\.0\.1:\d+ not trusted \([A-Z_]+\): the CA in "caFile" did not sign it; give the CA that did$/],
+    ['not-a-cert', { caFile: config0 }, 'error', /^caFile .*c0\.json holds no PEM certificate \("-----BEGIN CERTIFICATE-----"\): give the CA certificate in PEM$/],
     ['no-cafile', {}, 'pprof-unreachable', /^TLS certificate of 127\.0\.0\.1:\d+ not trusted \([A-Z_]+\): give the CA with "caFile"$/],
     ['missing-cafile', { caFile: join(dir, 'nope.pem') }, 'error', /^cannot read caFile .*nope\.pem \(ENOENT\); fix the path or its permissions$/],
   ];

@@ -1,6 +1,7 @@
 // `leakwatch diff SNAPSHOT_A SNAPSHOT_B [--top N]`: the stacks whose goroutine counts changed most between
 // two goroutine profiles (snapshots under data/<target>/snapshots/, or any /debug/pprof/goroutine body).
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { formatDuration } from '../core/duration.js';
 import { parseGoroutineProfile, ProfileError } from '../core/goroutineProfile.js';
 import type { GoroutineProfile } from '../core/model.js';
@@ -53,17 +54,51 @@ function load(path: string): GoroutineProfile | { error: string } {
   try {
     return parseGoroutineProfile(body, MAX_PROFILE_BYTES);
   } catch (e) {
-    const why = e instanceof ProfileError ? e.message : `could not be read (${(e as Error).message})`;
+    const why = e instanceof ProfileError ? forDiff(e.message) : `could not be read (${(e as Error).message})`;
     return { error: `${path}: ${why.split('\n')[0]}` };
   }
+}
+
+/** The decoder's messages are written for the recorder ("point pprof at…"); diff is given files. */
+function forDiff(message: string): string {
+  const want = 'leakwatch diff compares goroutine profiles (data/<target>/snapshots/goroutine-*.pb.gz)';
+  if (/text dump/.test(message)) return `a text dump of goroutines (debug=1/2), not a binary profile: ${want}; read a dump with zcat or less`;
+  const other = /^not a goroutine profile \(sample types: ([^)]*)\)/.exec(message);
+  if (other) return `not a goroutine profile (sample types: ${other[1]}): ${want}`;
+  return message;
+}
+
+/** The snapshot's target folder when the path is data/<target>/snapshots/<file>. */
+function targetOf(path: string): string | null {
+  return /(?:^|\/)([^/]+)\/snapshots\/[^/]+$/.exec(resolve(path))?.[1] ?? null;
+}
+
+/**
+ * A warning when A and B look like two different programs: snapshots of two targets, or no function of
+ * package main in common. Their diff is every stack of one minus every stack of the other, which reads as a
+ * huge change.
+ */
+function differentPrograms(a: GoroutineProfile, b: GoroutineProfile, pathA: string, pathB: string): string | null {
+  const [ta, tb] = [targetOf(pathA), targetOf(pathB)];
+  if (ta !== null && tb !== null && ta !== tb) {
+    return `warning: A is a snapshot of target "${ta}" and B of "${tb}": the diff compares two different services`;
+  }
+  const mains = (p: GoroutineProfile) => new Set(p.stacks.flatMap((s) => s.frames.map((f) => f.function)).filter((f) => f.startsWith('main.')));
+  const [ma, mb] = [mains(a), mains(b)];
+  if (ma.size > 0 && mb.size > 0 && ![...ma].some((f) => mb.has(f))) {
+    return 'warning: A and B share no function of package main: they look like two different programs';
+  }
+  return null;
 }
 
 function utc(ts: number): string {
   return ts > 0 ? new Date(ts * 1000).toISOString().slice(0, 19).replace('T', ' ') + ' UTC' : 'time unknown';
 }
 
+export const DIFF_OPTIONS = { top: { type: 'string' } } as const;
+
 export async function runDiff(args: string[], io: CommandIo = processIo): Promise<number> {
-  const v = parseCommandArgs(args, { top: { type: 'string' } });
+  const v = parseCommandArgs(args, DIFF_OPTIONS);
   if (v.help) {
     io.out(DIFF_HELP + '\n');
     return 0;
@@ -87,6 +122,8 @@ export async function runDiff(args: string[], io: CommandIo = processIo): Promis
     io.err(`leakwatch: diff: ${displaySafe(b.error, 400)}\n`);
     return 2;
   }
+  const different = differentPrograms(a, b, pathA, pathB);
+  if (different) io.err(`leakwatch: diff: ${displaySafe(different, 400)}\n`);
   const d = diffProfiles(a, b);
   let between: string;
   if (d.secondsBetween === null) between = 'time between unknown (a profile has no timestamp)';

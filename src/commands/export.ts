@@ -4,14 +4,14 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { leafFunction } from '../core/frames.js';
+import { leafFrame, leafFunction } from '../core/frames.js';
 import { parseTimeSeconds } from '../core/duration.js';
 import type { HistoryTick, StackRecord } from '../core/model.js';
 import { SAMPLES_COLUMNS, spreadsheetSafe } from '../core/samplesCsv.js';
 import { FILES, refuseLinksInTarget, targetDir, writeFileAtomic } from '../io/dataStore.js';
 import { UnsafePathError } from '../io/safeOpen.js';
 import { listTargets, readRecording } from '../io/readRecording.js';
-import { parseCommandArgs, UsageError } from './args.js';
+import { dataFolderToReadProblem, parseCommandArgs, UsageError } from './args.js';
 import { processIo, type CommandIo } from './diff.js';
 import { displaySafeLine } from '../core/terminalText.js';
 
@@ -21,14 +21,16 @@ Usage:
   leakwatch export --target NAME [--data DIR] [--since TIME] [--until TIME] [--tsv] [--excel] [--out FILE]
 
 Every samples.csv column, then one column per top stack (the 10 stacks with the highest goroutine count in
-the range, headed by the innermost function outside the Go runtime and standard library and the stack id,
-e.g. main.leakUnbufferedSend#3), holding that stack's count at the same tick (empty when the tick has no
+the range, headed by the innermost function outside the Go runtime and standard library, the file:line it
+blocks at and the stack id, e.g. main.leakUnbufferedSend (leaks.go:140)#3; stacks without frames, goroutines not
+started yet, get none), holding that stack's count at the same tick (empty when the tick has no
 goroutine profile). Text cells are made safe for spreadsheets (no formulas, no tabs or line breaks).
 
 Options:
   --target NAME   the target to export (a folder under the data dir)
   --data DIR      recorded data (default ./data)
-  --since TIME    from this time: ISO date-time, unix seconds, or "6h ago"
+  --since TIME    from this time: ISO date-time (UTC unless it has a zone,
+                  e.g. "2026-11-29 03:24" or 2026-11-29T03:24+01:00), unix seconds, or "6h ago"
   --until TIME    up to this time
   --tsv           tab-separated instead of CSV: pastes into columns in every spreadsheet
   --excel         start with a UTF-8 byte order mark, so Excel reads non-ASCII text correctly
@@ -50,12 +52,25 @@ export interface ExportTable {
   stacks: Array<{ id: number; column: string; maxCount: number }>;
 }
 
-/** The stacks with the highest maximum count over the ticks, biggest first (ties: lower id first). */
+/**
+ * A stack's column: its leaf function, the file:line it blocks at (two closures of one function, "func1#1" and
+ * "func1#8", differ only there) and the stack id, e.g. "main.fetchQuote.func1 (quotes.go:42)#1".
+ */
+export function stackColumnName(stack: StackRecord): string {
+  const leaf = leafFrame(stack.frames);
+  const at = leaf ? ` (${leaf.file.slice(leaf.file.lastIndexOf('/') + 1)}:${leaf.line})` : '';
+  return `${leafFunction(stack.frames)}${at}#${stack.id}`;
+}
+
+/**
+ * The stacks with the highest maximum count over the ticks, biggest first (ties: lower id first). Stacks without
+ * frames (goroutines created but not started yet) get no column: they are never a leak and name no code.
+ */
 export function topStacks(stacks: StackRecord[], ticks: HistoryTick[], n = EXPORT_TOP_STACKS): Array<{ stack: StackRecord; maxCount: number }> {
   const max = new Map<number, number>();
   for (const t of ticks) for (const [id, c] of t.counts) if (c > (max.get(id) ?? 0)) max.set(id, c);
   return stacks
-    .filter((s) => (max.get(s.id) ?? 0) > 0)
+    .filter((s) => (max.get(s.id) ?? 0) > 0 && s.frames.length > 0)
     .map((s) => ({ stack: s, maxCount: max.get(s.id)! }))
     .sort((a, b) => b.maxCount - a.maxCount || a.stack.id - b.stack.id)
     .slice(0, n);
@@ -91,7 +106,7 @@ export function buildExportTable(
   ticks: HistoryTick[],
 ): ExportTable {
   const top = topStacks(stacks, ticks);
-  const columns = top.map(({ stack, maxCount }) => ({ id: stack.id, column: spreadsheetSafe(`${leafFunction(stack.frames)}#${stack.id}`, 200), maxCount }));
+  const columns = top.map(({ stack, maxCount }) => ({ id: stack.id, column: spreadsheetSafe(stackColumnName(stack), 200), maxCount }));
   const byTs = new Map<number, HistoryTick>();
   for (const t of ticks) byTs.set(msKey(t.tsSeconds), t);
   const tsIdx = samples.header.indexOf('ts_seconds');
@@ -115,16 +130,18 @@ export function formatExportTable(table: Pick<ExportTable, 'header' | 'rows'>, f
   return (excel ? '\ufeff' : '') + body;
 }
 
+export const EXPORT_OPTIONS = {
+  target: { type: 'string' },
+  data: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  tsv: { type: 'boolean' },
+  excel: { type: 'boolean' },
+  out: { type: 'string' },
+} as const;
+
 export async function runExport(args: string[], io: CommandIo = processIo): Promise<number> {
-  const v = parseCommandArgs(args, {
-    target: { type: 'string' },
-    data: { type: 'string' },
-    since: { type: 'string' },
-    until: { type: 'string' },
-    tsv: { type: 'boolean' },
-    excel: { type: 'boolean' },
-    out: { type: 'string' },
-  });
+  const v = parseCommandArgs(args, EXPORT_OPTIONS);
   if (v.help) {
     io.out(EXPORT_HELP + '\n');
     return 0;
@@ -145,6 +162,11 @@ export async function runExport(args: string[], io: CommandIo = processIo): Prom
     if (v.until !== undefined) until = parseTimeSeconds(String(v.until), now, '--until');
   } catch (e) {
     throw new UsageError((e as Error).message);
+  }
+  const folderProblem = dataFolderToReadProblem(dataDir);
+  if (folderProblem) {
+    io.err(`leakwatch: export: ${folderProblem}\n`);
+    return 2;
   }
   if (!names.includes(target)) {
     io.err(`leakwatch: export: ${displaySafeLine(`no recording for target "${spreadsheetSafe(target, 64)}" in ${dataDir}${names.length ? ` (have: ${names.join(', ')})` : ''}`)}\n`);

@@ -1,5 +1,5 @@
 // `leakwatch record`: argument parsing and the loop; the work is in io/recordTick.ts.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, DEFAULTS, parseConfigText, validateTarget, type Config } from '../core/config.js';
 import { parseDurationSeconds } from '../core/duration.js';
@@ -24,7 +24,7 @@ export function loadConfig(v: Record<string, unknown>): Config {
     try {
       return { targets: [validateTarget(raw, 'ad-hoc target')], ...DEFAULTS, ignore: [] };
     } catch (e) {
-      throw new UsageError((e as Error).message);
+      throw new UsageError(adHocMessage((e as Error).message));
     }
   }
   const path = resolve(String(v.config ?? DEFAULT_CONFIG));
@@ -34,6 +34,18 @@ export function loadConfig(v: Record<string, unknown>): Config {
     );
   }
   return parseConfigText(readFileSync(path, 'utf8'), path);
+}
+
+/**
+ * The config validator names keys by their path ("ad-hoc target.process: …"); on the command line they are
+ * flags ("--process: …").
+ */
+function adHocMessage(message: string): string {
+  return message
+    .replace(/^ad-hoc target\.(\w+)/, '--$1')
+    .replace(/^ad-hoc target: give only one of pid, process, pidfile \(got (.*)\)$/, (_, got: string) =>
+      `give only one of --pid, --process, --pidfile (got ${got.split(' and ').map((k) => `--${k}`).join(' and ')})`)
+    .replace(/^ad-hoc target: /, '');
 }
 
 function stamp(): string {
@@ -54,21 +66,26 @@ function report(results: TargetResult[], verbose: boolean): boolean {
   return allOk;
 }
 
+export const RECORD_OPTIONS = {
+  config: { type: 'string' },
+  data: { type: 'string' },
+  every: { type: 'string' },
+  for: { type: 'string' },
+  name: { type: 'string' },
+  pid: { type: 'string' },
+  process: { type: 'string' },
+  pidfile: { type: 'string' },
+  pprof: { type: 'string' },
+  quiet: { type: 'boolean', short: 'q' },
+  'prom-textfile': { type: 'string' },
+} as const;
+
 export async function runRecord(args: string[]): Promise<number> {
-  const v = parseCommandArgs(args, {
-    config: { type: 'string' },
-    data: { type: 'string' },
-    every: { type: 'string' },
-    for: { type: 'string' },
-    name: { type: 'string' },
-    pid: { type: 'string' },
-    process: { type: 'string' },
-    pidfile: { type: 'string' },
-    pprof: { type: 'string' },
-    quiet: { type: 'boolean', short: 'q' },
-    'prom-textfile': { type: 'string' },
-  });
+  const v = parseCommandArgs(args, RECORD_OPTIONS);
   if ((v._ as unknown as string[]).length) throw new UsageError(`record takes no arguments (got "${(v._ as unknown as string[])[0]}")`);
+  const everySeconds = v.every === undefined ? null : parseDurationOrUsage(String(v.every), '--every');
+  const forSeconds = v.for === undefined ? null : parseDurationOrUsage(String(v.for), '--for');
+  if (forSeconds !== null && everySeconds === null) throw new UsageError('--for goes with --every');
   let config: Config;
   try {
     config = loadConfig(v);
@@ -77,10 +94,12 @@ export async function runRecord(args: string[]): Promise<number> {
     console.error(`leakwatch: ${(e as Error).message}`);
     return 2;
   }
-  const everySeconds = v.every === undefined ? null : parseDurationOrUsage(String(v.every), '--every');
-  const forSeconds = v.for === undefined ? null : parseDurationOrUsage(String(v.for), '--for');
-  if (forSeconds !== null && everySeconds === null) throw new UsageError('--for goes with --every');
   const dataDir = resolve(String(v.data ?? 'data'));
+  // A file where the folder should be is a usage error, not a failed tick: no tick can ever succeed there.
+  if (statSync(dataDir, { throwIfNoEntry: false })?.isDirectory() === false) {
+    console.error(`leakwatch: --data ${dataDir} is a file, not a folder: pass --data DIR (it is created when missing)`);
+    return 2;
+  }
   const opts = { dataDir, config, env: process.env };
   const promDir = v['prom-textfile'] === undefined ? null : resolve(String(v['prom-textfile']));
   const afterTick = async (results: TargetResult[]) => {
@@ -165,6 +184,9 @@ function dataFolderProblem(dataDir: string, e: unknown): string {
   if (code === 'ENOSPC') return `the disk holding ${dataDir} is full (ENOSPC): free space; nothing already recorded was lost`;
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
     return `cannot write to ${dataDir} (${code}): fix its permissions or mount, or pass --data DIR; nothing already recorded was lost`;
+  }
+  if (code === 'ENOTDIR' || code === 'EEXIST') {
+    return `cannot use the data folder ${dataDir} (${code}): part of that path is a file, not a folder; pass --data DIR`;
   }
   return `cannot use the data folder ${dataDir} (${code}); nothing already recorded was lost`;
 }

@@ -13,13 +13,13 @@ import type { Summary, TargetRecording } from '../core/model.js';
 import { listTargets, readRecording } from '../io/readRecording.js';
 import { refuseLinksInTarget, targetDir, writeFileAtomic } from '../io/dataStore.js';
 import { readFileNoFollow, UnsafePathError } from '../io/safeOpen.js';
-import { parseCommandArgs, UsageError } from './args.js';
+import { dataFolderToReadProblem, parseCommandArgs, UsageError } from './args.js';
 import { parseConfigText } from '../core/config.js';
 import { DEFAULT_CONFIG } from './record.js';
 import { createProgress, type Progress } from './progress.js';
 import { displaySafeLine } from '../core/terminalText.js';
 
-const OPTIONS = {
+export const CHECK_OPTIONS = {
   data: { type: 'string' },
   config: { type: 'string' },
   target: { type: 'string' },
@@ -28,6 +28,8 @@ const OPTIONS = {
   ignore: { type: 'string', multiple: true },
   'source-root': { type: 'string', multiple: true },
 } as const;
+
+export const REPORT_OPTIONS = { ...CHECK_OPTIONS, out: { type: 'string' }, json: { type: 'string' } } as const;
 
 interface Loaded {
   dataDir: string;
@@ -79,6 +81,8 @@ function load(v: Record<string, unknown>, progress: Progress): Loaded | { error:
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  const folderProblem = dataFolderToReadProblem(dataDir);
+  if (folderProblem) return { error: folderProblem };
   const names = listTargets(dataDir);
   if (v.target !== undefined && !names.includes(String(v.target))) {
     return { error: `no recording for target "${v.target}" in ${dataDir}${names.length ? ` (have: ${names.join(', ')})` : ''}` };
@@ -134,8 +138,21 @@ function load(v: Record<string, unknown>, progress: Progress): Loaded | { error:
   return { dataDir, recordings: recordings.map((r) => recordingWithin(r, sinceSeconds, untilSeconds)), summary };
 }
 
+/** Writes the page or the JSON; a path that cannot be written is one line naming the flag, not a stack trace. */
+function writeOutput(path: string, flag: string, text: string): { error: string } | null {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    // Owner-only and atomic whatever was there (a 0644 page, a link): the page holds stacks and labels.
+    writeFileAtomic(path, text);
+    return null;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    return { error: `cannot write ${path} (${code}): pass ${flag} FILE in a folder you can write to` };
+  }
+}
+
 export async function runReport(args: string[]): Promise<number> {
-  const v = parseCommandArgs(args, { ...OPTIONS, out: { type: 'string' }, json: { type: 'string' } });
+  const v = parseCommandArgs(args, REPORT_OPTIONS);
   // A status line on a terminal only; cleared before anything else is printed.
   const progress = createProgress(process.stderr);
   let loaded: Loaded | { error: string };
@@ -147,13 +164,9 @@ export async function runReport(args: string[]): Promise<number> {
       const { renderReportHtml, loadReportAssets } = await import('../render/reportHtml.js');
       const html = renderReportHtml(loaded.summary, loaded.recordings, { dataDir: loaded.dataDir, assets: loadReportAssets() });
       progress.update({ phase: 'writing' });
-      mkdirSync(dirname(out), { recursive: true });
-      // Owner-only and atomic whatever was there (a 0644 page, a link): the page holds stacks and labels.
-      writeFileAtomic(out, html);
-      if (v.json !== undefined) {
-        const jsonPath = resolve(String(v.json));
-        mkdirSync(dirname(jsonPath), { recursive: true });
-        writeFileAtomic(jsonPath, JSON.stringify(loaded.summary, null, 2) + '\n');
+      loaded = writeOutput(out, '--out', html) ?? loaded;
+      if (v.json !== undefined && !('error' in loaded)) {
+        loaded = writeOutput(resolve(String(v.json)), '--json', JSON.stringify(loaded.summary, null, 2) + '\n') ?? loaded;
       }
     }
   } finally {
@@ -170,7 +183,7 @@ export async function runReport(args: string[]): Promise<number> {
 }
 
 export async function runCheck(args: string[]): Promise<number> {
-  const v = parseCommandArgs(args, OPTIONS);
+  const v = parseCommandArgs(args, CHECK_OPTIONS);
   const progress = createProgress(process.stderr);
   let loaded: Loaded | { error: string };
   try {

@@ -36,3 +36,14 @@ export function updateCrontab(current: string, dataDir: string, line: string | n
   if (line) kept.push(line);
   return kept.length ? kept.join('\n') + '\n' : '';
 }
+
+/** The data dirs named by the leakwatch lines' markers in a crontab, in order ("cron remove" without --data). */
+export function installedDataDirs(crontab: string): string[] {
+  const prefix = `${CRON_MARKER} `;
+  const dirs: string[] = [];
+  for (const l of crontab.split('\n')) {
+    const at = l.lastIndexOf(prefix);
+    if (at >= 0) dirs.push(l.slice(at + prefix.length));
+  }
+  return dirs;
+}

@@ -39,8 +39,9 @@ export function inflateProfile(body: Uint8Array, maxBytes: number): Uint8Array {
     }
     return body; // maybe an uncompressed profile.proto; decoding will tell
   }
+  let inflated: Uint8Array;
   try {
-    return gunzipSync(body, { maxOutputLength: maxBytes });
+    inflated = gunzipSync(body, { maxOutputLength: maxBytes });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ERR_BUFFER_TOO_LARGE' || /too large|maxOutputLength/i.test((e as Error).message)) {
@@ -49,6 +50,12 @@ export function inflateProfile(body: Uint8Array, maxBytes: number): Uint8Array {
     if (code === 'Z_BUF_ERROR') throw new ProfileError('truncated gzip (the body ended early)');
     throw new ProfileError(`not valid gzip (${(e as Error).message})`);
   }
+  // A gzipped text dump (the recorder's goroutine-debug2-*.txt.gz): protobuf decoding would only say
+  // "Unrecognized value type".
+  if (/^goroutine (profile:|\d+ \[)/.test(Buffer.from(inflated.subarray(0, 64)).toString('latin1'))) {
+    throw new ProfileError('holds a text dump (debug=1/2), expected the binary profile (debug=0)');
+  }
+  return inflated;
 }
 
 /** The identity of a stack: every frame's function, file and line, then the sorted labels. */

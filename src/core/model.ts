@@ -329,3 +329,9 @@ export interface Summary {
   generatedAt: string;
   targets: TargetSummary[];
 }
+
+/**
+ * What tables call a stack without frames: Go reports goroutines that were created but have not run yet with
+ * no frames at all. Many of them at once is a burst of new goroutines, never a place where code waits.
+ */
+export const NO_FRAMES_NAME = '(goroutines not started yet: no frames)';

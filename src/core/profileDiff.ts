@@ -3,7 +3,7 @@
 // per stack, with the labels, is what tells one leaking handler from its healthy siblings.
 import { displaySafe } from './terminalText.js';
 import { leafFrame } from './frames.js';
-import type { Frame, GoroutineProfile } from './model.js';
+import { NO_FRAMES_NAME, type Frame, type GoroutineProfile } from './model.js';
 
 export interface StackDelta {
   key: string;
@@ -79,7 +79,7 @@ export interface DiffTableOptions {
 /** The table lines (no header): delta, A, B, blocking frame, labels; aligned columns. */
 export function formatDiffTable(diff: ProfileDiff, opts: DiffTableOptions): string[] {
   const rows = diff.changed.slice(0, opts.top).map((d) => {
-    const frame = d.blocking ? `${displaySafe(d.blocking.function, 120)} (${displaySafe(baseName(d.blocking.file), 60)}:${d.blocking.line})` : '(no frames)';
+    const frame = d.blocking ? `${displaySafe(d.blocking.function, 120)} (${displaySafe(baseName(d.blocking.file), 60)}:${d.blocking.line})` : NO_FRAMES_NAME;
     return [signed(d.delta), String(d.a), String(d.b), frame, formatLabels(d.labels)];
   });
   const head = ['delta', 'A', 'B', 'blocking frame', 'labels'];

@@ -32,7 +32,7 @@ function droppedMessage(where: string): string {
   return `connection to ${where} dropped mid-response: did the service restart or crash, or a proxy cut it off? check its logs`;
 }
 
-function describeNetworkError(e: NodeJS.ErrnoException, url: URL): string {
+function describeNetworkError(e: NodeJS.ErrnoException, url: URL, hasCa: boolean): string {
   const where = url.host;
   switch (e.code) {
     case 'ECONNREFUSED':
@@ -51,7 +51,10 @@ function describeNetworkError(e: NodeJS.ErrnoException, url: URL): string {
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'CERT_HAS_EXPIRED':
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      return `TLS certificate of ${where} not trusted (${e.code}): give the CA with "caFile"`;
+      // With a caFile given, "give the CA" pointed the wrong way: the one given did not sign this certificate.
+      return hasCa
+        ? `TLS certificate of ${where} not trusted (${e.code}): the CA in "caFile" did not sign it; give the CA that did`
+        : `TLS certificate of ${where} not trusted (${e.code}): give the CA with "caFile"`;
     // Two common misconfigurations that used to read "request to X failed (CODE)" with no fix
     // (test/faultsEndpoint.test.ts): https:// against a plain HTTP port, and a port that does not speak HTTP.
     case 'EPROTO':
@@ -61,6 +64,11 @@ function describeNetworkError(e: NodeJS.ErrnoException, url: URL): string {
       if (e.code?.startsWith('HPE_')) return `${where} did not answer HTTP (${e.code}): check the port in the pprof URL is the service's pprof HTTP port`;
       return `request to ${where} failed (${e.code ?? e.message})`;
   }
+}
+
+function badRequest(url: URL, body: string): FetchResult {
+  const fix = /HTTP request to an HTTPS server/i.test(body) ? 'the endpoint speaks HTTPS: use https:// in the pprof URL' : 'check the pprof URL';
+  return { ok: false, status: 'pprof-http-error', message: `HTTP 400 from ${url.host}${url.pathname}: ${fix}` };
 }
 
 export function httpGet(urlText: string, opts: FetchOptions): Promise<FetchResult> {
@@ -98,7 +106,19 @@ export function httpGet(urlText: string, opts: FetchOptions): Promise<FetchResul
           return;
         }
         if (code === 404) {
-          finish({ ok: false, status: 'pprof-http-error', message: `HTTP 404 at ${url.pathname}: no pprof handler there; import _ "net/http/pprof" and check the pprof base URL` });
+          // A bare http://host:port is the commonest slip: net/http/pprof serves under /debug/pprof.
+          const fix = url.pathname.includes('/debug/pprof')
+            ? 'import _ "net/http/pprof" and check the pprof base URL'
+            : `net/http/pprof serves under /debug/pprof: try ${url.origin}/debug/pprof as the pprof URL`;
+          finish({ ok: false, status: 'pprof-http-error', message: `HTTP 404 at ${url.pathname}: no pprof handler there; ${fix}` });
+          return;
+        }
+        if (code === 400 && url.protocol === 'http:') {
+          // Go's TLS server answers plain HTTP with 400 "Client sent an HTTP request to an HTTPS server."
+          const head: Buffer[] = [];
+          res.on('data', (c: Buffer) => void (head.length < 4 && head.push(c)));
+          res.on('end', () => finish(badRequest(url, Buffer.concat(head).toString('latin1'))));
+          res.on('error', () => finish(badRequest(url, '')));
           return;
         }
         if (code < 200 || code >= 300) {
@@ -129,10 +149,10 @@ export function httpGet(urlText: string, opts: FetchOptions): Promise<FetchResul
           finish({ ok: true, body: Buffer.concat(chunks), contentType, elapsedMs: performance.now() - started });
         });
         res.on('aborted', () => finish({ ok: false, status: 'pprof-unreachable', message: droppedMessage(url.host) }));
-        res.on('error', (e: NodeJS.ErrnoException) => finish({ ok: false, status: 'pprof-unreachable', message: describeNetworkError(e, url) }));
+        res.on('error', (e: NodeJS.ErrnoException) => finish({ ok: false, status: 'pprof-unreachable', message: describeNetworkError(e, url, opts.ca !== undefined) }));
       },
     );
-    req.on('error', (e: NodeJS.ErrnoException) => finish({ ok: false, status: 'pprof-unreachable', message: describeNetworkError(e, url) }));
+    req.on('error', (e: NodeJS.ErrnoException) => finish({ ok: false, status: 'pprof-unreachable', message: describeNetworkError(e, url, opts.ca !== undefined) }));
     const deadline = setTimeout(() => {
       finish({ ok: false, status: 'pprof-timeout', message: `no complete answer from ${url.host} within ${opts.timeoutMs / 1000} s; is the service overloaded? raise "timeoutSeconds" if it is just slow` });
     }, opts.timeoutMs);

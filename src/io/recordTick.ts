@@ -66,6 +66,10 @@ export function requestAuth(t: TargetConfig, env: Record<string, string | undefi
     } catch (e) {
       return { error: `cannot read caFile ${t.caFile} (${(e as NodeJS.ErrnoException).code}); fix the path or its permissions` };
     }
+    // Node ignores a CA file without a PEM certificate, and the TLS error would then blame the server.
+    if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
+      return { error: `caFile ${t.caFile} holds no PEM certificate ("-----BEGIN CERTIFICATE-----"): give the CA certificate in PEM` };
+    }
   }
   return { headers, ca };
 }
@@ -210,7 +214,8 @@ export async function recordTarget(t: TargetConfig, opts: TickOptions): Promise<
         }
         // pprof endpoints expose stacks, labels and command lines: warn once when one is open beyond loopback.
         const host = new URL(t.pprof).hostname;
-        if (!isLoopbackHost(host) && Object.keys(auth.headers).length === 0 && !state.warned.includes('exposed')) {
+        // Only once it really answered: an unresolvable or closed host exposes nothing.
+        if (outcome?.ok && !isLoopbackHost(host) && Object.keys(auth.headers).length === 0 && !state.warned.includes('exposed')) {
           say(`warning: pprof is served on ${host} without auth; anyone who can reach it can read your stacks (the Go docs advise against exposing it): bind it to 127.0.0.1 or put auth in front`);
           state.warned = [...state.warned, 'exposed'];
         }

@@ -7,7 +7,7 @@
 // (≤ chartPoints per series), the compare matrix keeps ≤ compareTimes times × ≤ compareStacks
 // stacks, and raw samples for the TSV export are delta/run-length encoded (gzip does the rest).
 
-import type { BlockingKind, Frame, HistoryTick, SampleRow, Summary, TargetRecording, TargetSummary } from '../core/model.js';
+import { NO_FRAMES_NAME, type BlockingKind, type Frame, type HistoryTick, type SampleRow, type Summary, type TargetRecording, type TargetSummary } from '../core/model.js';
 import { downsampleMinMax, insertGaps, medianStep, prepareChartSeries, thinIndices, type Series } from './downsample.js';
 import { suspectsTsv } from './tsv.js';
 import { blockingKind, leafFrame } from '../core/frames.js';
@@ -383,7 +383,7 @@ export function buildTargetData(
       f,
       labels,
       kind: fallback?.kind ?? blockingKindOf(frames),
-      leaf: strings.id(bf ? bf.function : '(no frames)'),
+      leaf: strings.id(bf ? bf.function : NO_FRAMES_NAME),
       at: bf ? `${bf.file}:${bf.line}` : '',
       firstSeen: r?.firstSeenTsSeconds ?? fallback?.firstSeen ?? 0,
     });
@@ -419,7 +419,7 @@ export function buildTargetData(
         const r = records.get(id);
         const frames = r?.frames ?? [];
         const bf = frames[blockingFrameIndex(frames)];
-        const leaf = bf ? bf.function : r ? '(no frames)' : `(stack ${id}: missing from stacks.jsonl)`;
+        const leaf = bf ? bf.function : r ? NO_FRAMES_NAME : `(stack ${id}: missing from stacks.jsonl)`;
         let g = groups.get(leaf);
         if (!g) groups.set(leaf, (g = { count: 0, stacks: [], kinds: new Set() }));
         g.count += count;

@@ -181,6 +181,16 @@ const HIST_LABELS: Record<string, string> = {
   '1440+': '1 day or more',
 };
 
+/**
+ * Why Go's wait reason can differ from the kind: RWMutex.Lock first takes the RWMutex's inner sync.Mutex, so a
+ * writer queued behind another writer waits on "sync.Mutex.Lock" while its stack (and kind) is the RWMutex's.
+ */
+function waitNote(s: Suspect): string | null {
+  if (s.kind !== 'rwmutex' || s.waitReason !== 'sync.Mutex.Lock') return null;
+  if (!s.frames.some((f) => f.function === 'sync.(*RWMutex).Lock')) return null;
+  return "a write lock (RWMutex.Lock) queued behind another writer: it waits on the RWMutex's inner sync.Mutex";
+}
+
 /** Creator, wait reason and the minutes-blocked distribution of a suspect, from the debug=2 dump. */
 function blockedView(s: Suspect) {
   const b = s.blockedMinutes;
@@ -250,6 +260,7 @@ function suspectView(s: Suspect, i: number, lastTs: number | null) {
     createdBy: s.createdBy ?? null,
     createdAt: s.createdAt ?? null,
     waitReason: s.waitReason ?? null,
+    waitNote: waitNote(s),
     blocked: blockedView(s),
     labels,
     labelsText: labelsText(s.labels),
