@@ -362,3 +362,18 @@ test('the first day recorded: a pool filling with the morning traffic is unsure;
   assert.deepEqual(g2.suspects.map((s) => s.leafFunction), ['main.leakyCallback']);
   assert.ok(g2.boundedBefore >= 1, 'the pool reached this level in the earlier lifetime and stopped there');
 });
+
+test('cannot judge: many ticks over a span just under a minute is too short, not "stable"', () => {
+  const stack = record(1, [...SEND, user('main.leak', 3)], {});
+  const samples: SampleRow[] = [];
+  const ticks: HistoryTick[] = [];
+  for (let i = 0; i < 30; i++) {
+    const ts = MIDNIGHT + i * 2.0686; // 29 intervals: 59.99 s
+    samples.push(row(ts, 7, 100 + i));
+    ticks.push({ tsSeconds: ts, lifetime: `7@${MIDNIGHT - 60}`, total: 100 + i, counts: new Map([[1, i]]) });
+  }
+  const s = analyzeTarget({ name: 'api', samples, stacks: [stack], ticks, snapshots: [], warnings: [] }, {});
+  assert.equal(s.verdict, 'insufficient-data');
+  assert.equal(s.verdictReason, 'too-few-samples');
+  assert.match(s.headline, /^not enough data yet: 30 samples over 60 s \(need 8 over 60 s\)$/);
+});

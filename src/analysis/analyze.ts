@@ -27,7 +27,7 @@ import {
   type Series,
 } from './memory.js';
 import { findSuspects, SUSPECT_MIN_INCREASE } from './suspects.js';
-import { classifyTrend, MIN_POINTS, type TrendResult } from './trend.js';
+import { classifyTrend, MIN_POINTS, MIN_SPAN_SECONDS, type TrendResult } from './trend.js';
 import { decideVerdict, STRONG_RISE_Z } from './verdict.js';
 
 export { currentLifetimeWindow, lifetimeOfRow } from './lifetimes.js';
@@ -164,7 +164,9 @@ export function analyzeTarget(recording: TargetRecording, opts: AnalyzeOptions =
   const heapJ = judge(mem.heap, earlierMem.map((m) => m.heap), HEAP_MIN_RISE_BYTES);
   const rssJ = judge(mem.rss, earlierMem.map((m) => m.rss), RSS_MIN_RISE_BYTES);
   const otherGrowth = unexplainedRssGrowth(mem, memoryExplained);
-  const hasStackHistory = lifeTicks.length >= MIN_POINTS;
+  // enough per-stack history to judge: as many points and as long a span as any trend needs
+  const hasStackHistory =
+    lifeTicks.length >= MIN_POINTS && lifeTicks[lifeTicks.length - 1]!.tsSeconds - lifeTicks[0]!.tsSeconds >= MIN_SPAN_SECONDS;
   // the total is a sum: bursts of one stack come and go above the floor a leaking stack lifts
   const gJ = judge(goroutines, earlierMem.map((m) => m.goroutines), GOROUTINES_MIN_RISE, true);
 
