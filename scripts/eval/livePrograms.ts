@@ -17,6 +17,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { parseDurationSeconds } from '../../src/core/duration.js';
+import { MIN_SPAN_SECONDS } from '../../src/analysis/trend.js';
+import { readRecording } from '../../src/io/readRecording.js';
 import { buildDemoService, findGo, findRepoRoot, startDemoService, type DemoService } from '../lib/demoService.js';
 
 const run = promisify(execFile);
@@ -53,6 +55,13 @@ export interface LiveResult extends LiveProgram {
   runtimeLeaked: number | null;
   /** Samples recorded. */
   samples: number;
+  /**
+   * Seconds from the first recorded sample to the first `check --until T` (T stepping by opts.checkStep) that
+   * exited 1; null when none did (or the scan was off). For a leak: how soon it is found.
+   */
+  firstLeakExitSeconds: number | null;
+  /** Benign programs: how many of the `check --until` cutoffs exited non-zero (false alarms) of how many. */
+  falseAlarms: { nonZero: number; checks: number } | null;
   /** Wall time of this program: start, record, check, report. */
   seconds: number;
   /** Expected verdict, exit code and exactly the expected suspects. */
@@ -68,6 +77,11 @@ export interface LiveOptions {
   recordEvery?: string;
   /** record --for (default 4m). */
   recordFor?: string;
+  /**
+   * Also run `check --until T` for T = first sample + 60 s (the analysis' shortest span), then every checkStep
+   * (default 30s; '0' turns the scan off): the first leak exit of a leak, the false alarms of a benign control.
+   */
+  checkStep?: string;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
 }
@@ -184,6 +198,35 @@ function recordLoop(root: string, args: string[], children: Set<ChildProcess>, t
   });
 }
 
+/** The first and last sample times of the recording (unix seconds). */
+function sampleSpan(data: string, name: string): { first: number; last: number } | null {
+  const samples = readRecording(data, name).samples;
+  return samples.length > 0 ? { first: samples[0]!.tsSeconds, last: samples[samples.length - 1]!.tsSeconds } : null;
+}
+
+/**
+ * `check --until` at cutoffs from the first sample + MIN_SPAN_SECONDS on, every stepSeconds, up to the last
+ * sample: a leak stops at the first exit 1, a benign control counts its non-zero exits.
+ */
+async function scanCutoffs(root: string, data: string, r: LiveResult, stepSeconds: number): Promise<void> {
+  const span = sampleSpan(data, r.id);
+  if (span === null) return;
+  const { first, last } = span;
+  const alarms = { nonZero: 0, checks: 0 };
+  for (let offset = MIN_SPAN_SECONDS; ; offset += stepSeconds) {
+    const until = Math.ceil(first + offset);
+    if (until > last) break;
+    const c = await cli(root, ['check', '--data', data, '--until', String(until)], 120_000);
+    alarms.checks++;
+    if (c.code !== 0) alarms.nonZero++;
+    if (r.expected === 'leak' && c.code === 1) {
+      r.firstLeakExitSeconds = offset;
+      return;
+    }
+  }
+  if (r.expected === 'stable') r.falseAlarms = alarms;
+}
+
 interface JsonSuspect {
   leafFunction: string;
   confirmed?: boolean;
@@ -216,7 +259,8 @@ export async function runLivePrograms(opts: LiveOptions = {}): Promise<LiveResul
   const recordEvery = opts.recordEvery ?? '2s';
   const recordFor = opts.recordFor ?? '4m';
   const log = opts.log ?? (() => {});
-  const recordForMs = parseDurationSeconds(recordFor, "--for") * 1000;
+  const recordForMs = parseDurationSeconds(recordFor, '--for') * 1000;
+  const checkStepSeconds = opts.checkStep === '0' ? 0 : parseDurationSeconds(opts.checkStep ?? '30s', 'checkStep');
   const root = await findRepoRoot();
   const ids = new Set(programs.map((p) => p.id));
   if (ids.size !== programs.length) throw new Error('live program ids must be unique');
@@ -235,6 +279,8 @@ export async function runLivePrograms(opts: LiveOptions = {}): Promise<LiveResul
     suspectsExact: false,
     confirmed: false,
     runtimeLeaked: null,
+    firstLeakExitSeconds: null,
+    falseAlarms: null,
     samples: 0,
     seconds: 0,
     pass: false,
@@ -292,6 +338,7 @@ export async function runLivePrograms(opts: LiveOptions = {}): Promise<LiveResul
         r.suspectsExact = r.expectedLeaf === null ? r.suspects.length === 0 : r.suspects.length > 0 && r.suspects.every((l) => l === r.expectedLeaf);
         r.confirmed = t.suspects.some((s) => s.confirmed === true && s.leafFunction === r.expectedLeaf);
         r.runtimeLeaked = t.runtimeLeaks ? t.runtimeLeaks.total : null;
+        if (checkStepSeconds > 0) await scanCutoffs(root, data, r, checkStepSeconds);
         r.pass = r.suspectsExact && (r.expected === 'leak' ? r.verdict === 'leak' && r.exitCode === 1 : r.verdict === 'stable' && r.exitCode === 0);
       } catch (err) {
         fail(r, err);
@@ -326,12 +373,14 @@ export function renderLiveSection(results: LiveResult[]): string {
     'some beside 1,000 or 5,000 idle goroutines), recorded by the real `leakwatch record --every` and judged by the real',
     '`check` and `report --json`. "Exact" means the suspects are the leaking function and nothing else (no suspect at all',
     'for the benign controls). "Runtime" is whether the Go runtime\'s goroutineleak profile confirmed the suspect',
-    '(locks on package-level mutexes stay reachable, so the GC cannot prove those).',
+    '(locks on package-level mutexes stay reachable, so the GC cannot prove those). "First leak exit" is the earliest',
+    '`check --until T` that exited 1, T stepping by 30 s from the first sample + 60 s; for the benign controls the',
+    'same cutoffs count the non-zero exits (false alarms).',
     '',
     `**Goal: every program ends as expected: ${passed === results.length ? 'met' : 'missed'}** (${passed} of ${results.length}; runtime-confirmed leaks: ${provable} of ${leaks.length}).`,
     '',
-    '| program | pattern | every | idle | expected | verdict | exit | suspects | exact | runtime | samples | seconds |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| program | pattern | every | idle | expected | verdict | exit | suspects | exact | runtime | first leak exit / false alarms | samples | seconds |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
     const counts = new Map<string, number>();
@@ -343,8 +392,16 @@ export function renderLiveSection(results: LiveResult[]): string {
     const runtime =
       r.runtimeLeaked === null ? 'no leak profile' : r.expected === 'stable' ? proven : `${r.confirmed ? 'confirmed' : 'not confirmed'} (${proven})`;
     const verdict = r.error ? `error: ${r.error}` : (r.verdict ?? '—');
+    const scan =
+      r.expected === 'leak'
+        ? r.firstLeakExitSeconds !== null
+          ? `after ${r.firstLeakExitSeconds} s`
+          : 'never'
+        : r.falseAlarms
+          ? `${r.falseAlarms.nonZero} of ${r.falseAlarms.checks}`
+          : '—';
     lines.push(
-      `| ${cell(r.id)} | ${cell(r.pattern)} | ${r.every} | ${r.idle} | ${cell(expected)} | ${cell(verdict)} | ${r.exitCode ?? '—'} | ${cell(suspects)} | ${r.suspectsExact ? 'yes' : 'no'} | ${runtime} | ${r.samples} | ${r.seconds.toFixed(0)} |`,
+      `| ${cell(r.id)} | ${cell(r.pattern)} | ${r.every} | ${r.idle} | ${cell(expected)} | ${cell(verdict)} | ${r.exitCode ?? '—'} | ${cell(suspects)} | ${r.suspectsExact ? 'yes' : 'no'} | ${runtime} | ${scan} | ${r.samples} | ${r.seconds.toFixed(0)} |`,
     );
   }
   return lines.join('\n') + '\n';
