@@ -27,7 +27,6 @@ import (
 	_ "net/http/pprof" // registers /debug/pprof/* on http.DefaultServeMux
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"strconv"
@@ -146,15 +145,16 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if *pidfile != "" {
-		if err := writeFileAtomic(*pidfile, strconv.Itoa(os.Getpid())+"\n"); err != nil {
+	// The pid and port files, for whoever started us; removed again at a clean exit.
+	var written []string
+	for _, f := range [][2]string{{*pidfile, strconv.Itoa(os.Getpid()) + "\n"}, {*portfile, ln.Addr().String()}} {
+		if f[0] == "" {
+			continue
+		}
+		if err := writeFileAtomic(f[0], f[1]); err != nil {
 			log.Fatal(err)
 		}
-	}
-	if *portfile != "" {
-		if err := writeFileAtomic(*portfile, ln.Addr().String()); err != nil {
-			log.Fatal(err)
-		}
+		written = append(written, f[0])
 	}
 	srv := &http.Server{Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
@@ -166,15 +166,10 @@ func main() {
 	select {
 	case err := <-serveErr:
 		log.Fatal(err)
-	case <-ctx.Done():
+	case <-ctx.Done(): // no graceful shutdown: the leaked goroutines die with the process anyway
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(shutdownCtx)
-	for _, f := range []string{*portfile, *pidfile} {
-		if f != "" {
-			_ = os.Remove(f)
-		}
+	for _, f := range written {
+		_ = os.Remove(f)
 	}
 }
 
@@ -493,20 +488,11 @@ func openPooledConnection() {
 
 func keepConnectionOpen(done <-chan struct{}) { <-done }
 
-// writeFileAtomic writes to a temp file in the same directory and renames it over path.
+// writeFileAtomic writes path.tmp and renames it over path, so a poller never reads half a port. (demo-service
+// has the same helper; the two are separate Go modules, demo-service pinned to Go 1.19, so it is not shared.)
 func writeFileAtomic(path, content string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
+	if err := os.WriteFile(path+".tmp", []byte(content), 0o600); err != nil {
 		return err
 	}
-	if _, err := tmp.WriteString(content); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return os.Rename(path+".tmp", path)
 }
