@@ -12,6 +12,7 @@ test('a slow leak beside 1,000 idle goroutines exits 1 naming only its function;
     recordEvery: '1s',
     recordFor: '62s',
     checkStep: '0', // only the final check counts here
+    leakProfileMinutes: null, // the ad-hoc flags, as a soak test would
     programs: [
       { id: 'slow-leak-idle1000', pattern: 'timeout-send', every: '700ms', idle: 1000 },
       { id: 'pool-bursts-idle1000', pattern: 'pool,bursts', every: '200ms', idle: 1000 },

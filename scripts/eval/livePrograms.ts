@@ -11,7 +11,7 @@
 // on failure, and the data lives in one temp dir removed afterwards.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -53,6 +53,8 @@ export interface LiveResult extends LiveProgram {
   confirmed: boolean;
   /** Goroutines the runtime proved leaked in the latest goroutineleak profile; null without one. */
   runtimeLeaked: number | null;
+  /** How often the recorder asked for the goroutineleak profile; null: the recorder's default (ad-hoc flags). */
+  leakProfileMinutes: number | null;
   /** Samples recorded. */
   samples: number;
   /**
@@ -77,6 +79,12 @@ export interface LiveOptions {
   recordEvery?: string;
   /** record --for (default 4m). */
   recordFor?: string;
+  /**
+   * How often the recorder asks for the goroutineleak profile (the config's targets[].leakProfileMinutes; default
+   * 1, so a few-minute run has several), through a one-target config file; null records with the ad-hoc flags
+   * `--name --pid --pprof` instead (the recorder's default 10 minutes: one leak profile in a short run).
+   */
+  leakProfileMinutes?: number | null;
   /**
    * Also run `check --until T` for T = first sample + 60 s (the analysis' shortest span), then every checkStep
    * (default 30s; '0' turns the scan off): the first leak exit of a leak, the false alarms of a benign control.
@@ -215,7 +223,7 @@ async function scanCutoffs(root: string, data: string, r: LiveResult, stepSecond
   const alarms = { nonZero: 0, checks: 0 };
   for (let offset = MIN_SPAN_SECONDS; ; offset += stepSeconds) {
     const until = Math.ceil(first + offset);
-    if (until > last) break;
+    if (until >= last) break;
     const c = await cli(root, ['check', '--data', data, '--until', String(until)], 120_000);
     alarms.checks++;
     if (c.code !== 0) alarms.nonZero++;
@@ -224,6 +232,10 @@ async function scanCutoffs(root: string, data: string, r: LiveResult, stepSecond
       return;
     }
   }
+  // the whole recording's check (already run) is the last cutoff
+  alarms.checks++;
+  if (r.exitCode !== 0) alarms.nonZero++;
+  if (r.expected === 'leak' && r.exitCode === 1) r.firstLeakExitSeconds = Math.round(last - first);
   if (r.expected === 'stable') r.falseAlarms = alarms;
 }
 
@@ -259,6 +271,7 @@ export async function runLivePrograms(opts: LiveOptions = {}): Promise<LiveResul
   const recordEvery = opts.recordEvery ?? '2s';
   const recordFor = opts.recordFor ?? '4m';
   const log = opts.log ?? (() => {});
+  const leakProfileMinutes = opts.leakProfileMinutes === undefined ? 1 : opts.leakProfileMinutes;
   const recordForMs = parseDurationSeconds(recordFor, '--for') * 1000;
   const checkStepSeconds = opts.checkStep === '0' ? 0 : parseDurationSeconds(opts.checkStep ?? '30s', 'checkStep');
   const root = await findRepoRoot();
@@ -281,6 +294,7 @@ export async function runLivePrograms(opts: LiveOptions = {}): Promise<LiveResul
     runtimeLeaked: null,
     firstLeakExitSeconds: null,
     falseAlarms: null,
+    leakProfileMinutes,
     samples: 0,
     seconds: 0,
     pass: false,
@@ -302,9 +316,16 @@ export async function runLivePrograms(opts: LiveOptions = {}): Promise<LiveResul
           timeoutMs: 30_000,
         });
         services.push(svc);
+        let target = ['--name', r.id, '--pid', String(svc.pid), '--pprof', svc.pprofUrl];
+        if (leakProfileMinutes !== null) {
+          const config = join(work, `${r.id}.config.json`);
+          const t = { name: r.id, pid: svc.pid, pprof: svc.pprofUrl, leakProfileMinutes };
+          await writeFile(config, JSON.stringify({ targets: [t] }) + '\n', { flag: 'wx' });
+          target = ['--config', config];
+        }
         const rec = await recordLoop(
           root,
-          ['--name', r.id, '--pid', String(svc.pid), '--pprof', svc.pprofUrl, '--data', join(work, r.id), '--every', recordEvery, '--for', recordFor],
+          [...target, '--data', join(work, r.id), '--every', recordEvery, '--for', recordFor],
           children,
           recordForMs + 120_000,
         );
@@ -373,14 +394,15 @@ export function renderLiveSection(results: LiveResult[]): string {
     'some beside 1,000 or 5,000 idle goroutines), recorded by the real `leakwatch record --every` and judged by the real',
     '`check` and `report --json`. "Exact" means the suspects are the leaking function and nothing else (no suspect at all',
     'for the benign controls). "Runtime" is whether the Go runtime\'s goroutineleak profile confirmed the suspect',
-    '(locks on package-level mutexes stay reachable, so the GC cannot prove those). "First leak exit" is the earliest',
-    '`check --until T` that exited 1, T stepping by 30 s from the first sample + 60 s; for the benign controls the',
-    'same cutoffs count the non-zero exits (false alarms).',
+    '(locks on package-level mutexes stay reachable, so the GC cannot prove those; "leak profile every" is the',
+    'recorder\'s `leakProfileMinutes`). "First leak exit" is the earliest',
+    '`check --until T` that exited 1, T stepping by 30 s from the first sample + 60 s to the last sample; for the benign',
+    'controls the same cutoffs count the non-zero exits (false alarms).',
     '',
     `**Goal: every program ends as expected: ${passed === results.length ? 'met' : 'missed'}** (${passed} of ${results.length}; runtime-confirmed leaks: ${provable} of ${leaks.length}).`,
     '',
-    '| program | pattern | every | idle | expected | verdict | exit | suspects | exact | runtime | first leak exit / false alarms | samples | seconds |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| program | pattern | every | idle | expected | verdict | exit | suspects | exact | runtime | first leak exit / false alarms | leak profile every | samples | seconds |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
     const counts = new Map<string, number>();
@@ -401,7 +423,7 @@ export function renderLiveSection(results: LiveResult[]): string {
           ? `${r.falseAlarms.nonZero} of ${r.falseAlarms.checks}`
           : '—';
     lines.push(
-      `| ${cell(r.id)} | ${cell(r.pattern)} | ${r.every} | ${r.idle} | ${cell(expected)} | ${cell(verdict)} | ${r.exitCode ?? '—'} | ${cell(suspects)} | ${r.suspectsExact ? 'yes' : 'no'} | ${runtime} | ${scan} | ${r.samples} | ${r.seconds.toFixed(0)} |`,
+      `| ${cell(r.id)} | ${cell(r.pattern)} | ${r.every} | ${r.idle} | ${cell(expected)} | ${cell(verdict)} | ${r.exitCode ?? '—'} | ${cell(suspects)} | ${r.suspectsExact ? 'yes' : 'no'} | ${runtime} | ${scan} | ${r.leakProfileMinutes === null ? 'default' : `${r.leakProfileMinutes} min`} | ${r.samples} | ${r.seconds.toFixed(0)} |`,
     );
   }
   return lines.join('\n') + '\n';
