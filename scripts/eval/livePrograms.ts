@@ -41,6 +41,9 @@ export interface LiveResult extends LiveProgram {
   expectedLeaf: string | null;
   /** From report --json; null when the run failed before. */
   verdict: string | null;
+  /** report --json's verdictReason (`suspects`, `runtime-proven`, `no-growth`, ...) and confidence, when given. */
+  verdictReason: string | null;
+  confidence: string | null;
   /** check's exit code; null when check did not run. */
   exitCode: number | null;
   /** check's line for this target. */
@@ -62,6 +65,8 @@ export interface LiveResult extends LiveProgram {
    * exited 1; null when none did (or the scan was off). For a leak: how soon it is found.
    */
   firstLeakExitSeconds: number | null;
+  /** Every `check --until` of the scan: seconds after the first sample, and its exit code. */
+  cutoffExits: { atSeconds: number; exitCode: number }[];
   /** Benign programs: how many of the `check --until` cutoffs exited non-zero (false alarms) of how many. */
   falseAlarms: { nonZero: number; checks: number } | null;
   /** Wall time of this program: start, record, check, report. */
@@ -226,6 +231,7 @@ async function scanCutoffs(root: string, data: string, r: LiveResult, stepSecond
     if (until >= last) break;
     const c = await cli(root, ['check', '--data', data, '--until', String(until)], 120_000);
     alarms.checks++;
+    r.cutoffExits.push({ atSeconds: offset, exitCode: c.code });
     if (c.code !== 0) alarms.nonZero++;
     if (r.expected === 'leak' && c.code === 1) {
       r.firstLeakExitSeconds = offset;
@@ -234,6 +240,7 @@ async function scanCutoffs(root: string, data: string, r: LiveResult, stepSecond
   }
   // the whole recording's check (already run) is the last cutoff
   alarms.checks++;
+  if (r.exitCode !== null) r.cutoffExits.push({ atSeconds: Math.round(last - first), exitCode: r.exitCode });
   if (r.exitCode !== 0) alarms.nonZero++;
   if (r.expected === 'leak' && r.exitCode === 1) r.firstLeakExitSeconds = Math.round(last - first);
   if (r.expected === 'stable') r.falseAlarms = alarms;
@@ -246,6 +253,8 @@ interface JsonSuspect {
 interface JsonTarget {
   name: string;
   verdict: string;
+  verdictReason?: string;
+  confidence?: string;
   samples: number;
   suspects: JsonSuspect[];
   runtimeLeaks?: { total: number } | null;
@@ -286,6 +295,8 @@ export async function runLivePrograms(opts: LiveOptions = {}): Promise<LiveResul
     ...p,
     ...expectation(p.pattern, build.leafOf),
     verdict: null,
+    verdictReason: null,
+    confidence: null,
     exitCode: null,
     checkLine: '',
     suspects: [],
@@ -294,6 +305,7 @@ export async function runLivePrograms(opts: LiveOptions = {}): Promise<LiveResul
     runtimeLeaked: null,
     firstLeakExitSeconds: null,
     falseAlarms: null,
+    cutoffExits: [],
     leakProfileMinutes,
     samples: 0,
     seconds: 0,
@@ -354,6 +366,8 @@ export async function runLivePrograms(opts: LiveOptions = {}): Promise<LiveResul
         const t = summary.targets.find((x) => x.name === r.id);
         if (!t) throw new Error(`report --json has no target ${r.id}`);
         r.verdict = t.verdict;
+        r.verdictReason = t.verdictReason ?? null;
+        r.confidence = t.confidence ?? null;
         r.samples = t.samples;
         r.suspects = t.suspects.map((s) => s.leafFunction);
         r.suspectsExact = r.expectedLeaf === null ? r.suspects.length === 0 : r.suspects.length > 0 && r.suspects.every((l) => l === r.expectedLeaf);
@@ -413,7 +427,8 @@ export function renderLiveSection(results: LiveResult[]): string {
     const proven = `${r.runtimeLeaked} proven in the latest leak profile`;
     const runtime =
       r.runtimeLeaked === null ? 'no leak profile' : r.expected === 'stable' ? proven : `${r.confirmed ? 'confirmed' : 'not confirmed'} (${proven})`;
-    const verdict = r.error ? `error: ${r.error}` : (r.verdict ?? '—');
+    const why = [r.verdictReason, r.confidence].filter((x) => x !== null).join(', ');
+    const verdict = r.error ? `error: ${r.error}` : r.verdict === null ? '—' : why ? `${r.verdict} (${why})` : r.verdict;
     const scan =
       r.expected === 'leak'
         ? r.firstLeakExitSeconds !== null
