@@ -11,9 +11,10 @@
 // on failure, and the data lives in one temp dir removed afterwards.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { parseDurationSeconds } from '../../src/core/duration.js';
@@ -311,6 +312,16 @@ export async function runLivePrograms(opts: LiveOptions = {}): Promise<LiveResul
     seconds: 0,
     pass: false,
   }));
+  // On an early exit (a signal, see below): kill the record loops still running (the services have
+  // startDemoService's own hook) and remove our temp dirs, synchronously as 'exit' requires.
+  const killRecorders = () => {
+    for (const child of children) child.kill('SIGKILL');
+  };
+  const onExit = () => {
+    killRecorders();
+    for (const dir of [work, build.dir, ...services.map((svc) => dirname(svc.portfile))]) rmSync(dir, { recursive: true, force: true });
+  };
+  process.on('exit', onExit);
   const started = new Map<string, number>();
   const fail = (r: LiveResult, err: unknown) => {
     r.error ??= firstLine(err instanceof Error ? err.message : String(err));
@@ -382,7 +393,8 @@ export async function runLivePrograms(opts: LiveOptions = {}): Promise<LiveResul
       log(`  ${r.id}: ${r.verdict ?? 'error'} (exit ${r.exitCode ?? '-'}) ${r.pass ? 'as expected' : `NOT as expected${r.error ? `: ${r.error}` : ''}`}`);
     });
   } finally {
-    for (const child of children) child.kill('SIGKILL');
+    process.removeListener('exit', onExit);
+    killRecorders();
     await Promise.all(services.map((s) => s.stop()));
     await rm(work, { recursive: true, force: true });
     await rm(build.dir, { recursive: true, force: true });
@@ -448,6 +460,8 @@ export function renderLiveSection(results: LiveResult[]): string {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const forIdx = process.argv.indexOf('--for');
   const recordFor = forIdx > 0 ? process.argv[forIdx + 1] : undefined;
+  // Ctrl-C or a kill: exit through process.exit, so the 'exit' hooks kill every program and record loop.
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) process.once(signal, () => process.exit(code));
   runLivePrograms({ recordFor, log: (line) => process.stderr.write(line + '\n') }).then(
     (results) => process.stdout.write(renderLiveSection(results)),
     (err) => {
