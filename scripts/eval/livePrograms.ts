@@ -20,7 +20,7 @@ import { promisify } from 'node:util';
 import { parseDurationSeconds } from '../../src/core/duration.js';
 import { MIN_SPAN_SECONDS } from '../../src/analysis/trend.js';
 import { readRecording } from '../../src/io/readRecording.js';
-import { buildDemoService, findGo, findRepoRoot, startDemoService, type DemoService } from '../lib/demoService.js';
+import { buildDemoService, findGo, GO_MISSING_MESSAGE, findRepoRoot, startDemoService, type DemoService } from '../lib/demoService.js';
 
 const run = promisify(execFile);
 
@@ -129,7 +129,7 @@ export const DEFAULT_PROGRAMS: LiveProgram[] = [
  */
 export async function buildLeakPatterns(): Promise<{ binary: string; dir: string; leafOf: Map<string, string | null>; leakProfile: boolean }> {
   const go = await findGo();
-  if (!go) throw new Error('Go is not installed: apt-get install golang-go (or see https://go.dev/dl)');
+  if (!go) throw new Error(GO_MISSING_MESSAGE);
   const { stdout } = await run(go, ['env', 'GOVERSION']);
   const minor = Number(/^go1\.(\d+)/.exec(stdout.trim())?.[1] ?? 0);
   const leakProfile = minor >= 26;
@@ -289,12 +289,19 @@ export async function runLivePrograms(opts: LiveOptions = {}): Promise<LiveResul
   if (ids.size !== programs.length) throw new Error('live program ids must be unique');
 
   const build = await buildLeakPatterns();
+  let expectations: ReturnType<typeof expectation>[];
+  try {
+    expectations = programs.map((p) => expectation(p.pattern, build.leafOf));
+  } catch (err) {
+    await rm(build.dir, { recursive: true, force: true });
+    throw err;
+  }
   const work = await mkdtemp(join(tmpdir(), 'leakwatch-live-'));
   const services: DemoService[] = [];
   const children = new Set<ChildProcess>();
-  const results: LiveResult[] = programs.map((p) => ({
+  const results: LiveResult[] = programs.map((p, i) => ({
     ...p,
-    ...expectation(p.pattern, build.leafOf),
+    ...expectations[i]!,
     verdict: null,
     verdictReason: null,
     confidence: null,
