@@ -103,8 +103,12 @@ export function largestMaterialFall(vs: ArrayLike<number>, minAbs: number): numb
   return best;
 }
 
+function tail(a: ArrayLike<number>, from: number): ArrayLike<number> {
+  return a instanceof Float64Array ? a.subarray(from) : (Array.prototype.slice.call(a, from) as number[]);
+}
+
 function slice(p: Points, from: number): Points {
-  return { ts: Array.prototype.slice.call(p.ts, from) as number[], vs: Array.prototype.slice.call(p.vs, from) as number[] };
+  return { ts: tail(p.ts, from), vs: tail(p.vs, from) };
 }
 
 function firstNonZero(vs: ArrayLike<number>): number {
@@ -135,7 +139,7 @@ export function judgeGrowth(input: GrowthInput): GrowthJudgement {
 
   if (largestFall === null) {
     if (trend.shape !== 'rising') return { ...base, status: 'not-rising', reason: `${trend.shape}: ${trend.details.reason}` };
-    const lastLevel = median(Array.prototype.slice.call(own.vs, Math.max(0, own.vs.length - 5)) as number[]);
+    const lastLevel = median(tail(own.vs, Math.max(0, own.vs.length - 5)));
     const seenBefore = earlier.filter((p) => maxOf(p.vs) > 0);
     for (const p of seenBefore) {
       const s = input.fromFirstNonZero ? firstNonZero(p.vs) : 0;

@@ -5,7 +5,7 @@
 
 import type { GoroutineProfile, HistoryTick, StackRecord, Suspect, SuspectGroup } from '../core/model.js';
 import { stackIdentity } from '../core/stackIdentity.js';
-import { blockingKind, isBenignRuntime, leafFunction, matchesIgnore } from './frames.js';
+import { blockingKind, isBenignRuntime, leafFunction, matchesIgnore } from '../core/frames.js';
 import { judgeGrowth, type GrowthJudgement, type Points } from './growth.js';
 import { MIN_POINTS } from './trend.js';
 
@@ -196,9 +196,46 @@ export function findSuspects(
   let lastTotal = lastTick.total;
   if (!(lastTotal > 0)) for (const c of lastTick.counts.values()) lastTotal += c > 0 ? c : 0;
 
-  const judged = (c: Candidate): { j: GrowthJudgement; series: Points } => {
-    const series = seriesOf(c.ids, cur);
-    const earlier = earlierLives.map((lt) => seriesOf(c.ids, lt)).filter((p) => p.vs.some((v) => v > 0));
+  // Every candidate's series in every lifetime, in one pass over the history: stack id -> the candidates it adds to.
+  const groupCandidates: Candidate[] = [];
+  for (const members of groups.values()) {
+    if (members.length < 2) continue;
+    // the representative: the member with the most goroutines now
+    const rep = members.reduce((a, b) => ((lastTick.counts.get(b.id) ?? 0) > (lastTick.counts.get(a.id) ?? 0) ? b : a));
+    groupCandidates.push({ ids: members.map((m) => m.id), rep, group: groupOf(members) });
+  }
+  const all = [...candidates, ...groupCandidates];
+  const addsTo = new Map<number, number[]>();
+  all.forEach((c, k) => {
+    for (const id of c.ids) {
+      const list = addsTo.get(id);
+      if (list) list.push(k);
+      else addsTo.set(id, [k]);
+    }
+  });
+  const lives = [...earlierLives, cur];
+  const tsOf = lives.map((l) => Float64Array.from(l, (t) => t.tsSeconds));
+  // values[lifetime][candidate], allocated when the candidate has goroutines in that lifetime
+  const values: (Float64Array | undefined)[][] = lives.map(() => new Array<Float64Array | undefined>(all.length));
+  lives.forEach((l, li) => {
+    const row = values[li]!;
+    l.forEach((t, i) => {
+      for (const [id, n] of t.counts) {
+        if (!(n > 0)) continue;
+        const ks = addsTo.get(id);
+        if (!ks) continue;
+        for (const k of ks) (row[k] ??= new Float64Array(l.length))[i]! += n;
+      }
+    });
+  });
+  const curIdx = lives.length - 1;
+  const judged = (k: number): { j: GrowthJudgement; series: Points } => {
+    const series = { ts: tsOf[curIdx]!, vs: values[curIdx]![k] ?? new Float64Array(cur.length) };
+    const earlier: Points[] = [];
+    for (let li = 0; li < curIdx; li++) {
+      const vs = values[li]![k];
+      if (vs) earlier.push({ ts: tsOf[li]!, vs });
+    }
     return { j: judgeGrowth({ current: series, earlier, minAbsRise: minIncrease, fromFirstNonZero: true }), series };
   };
   const tally = (j: GrowthJudgement) => {
@@ -208,19 +245,18 @@ export function findSuspects(
   };
 
   const suspectIds = new Set<number>();
-  for (const c of candidates) {
-    const { j, series } = judged(c);
+  for (let k = 0; k < candidates.length; k++) {
+    const c = candidates[k]!;
+    const { j, series } = judged(k);
     tally(j);
     if (j.status !== 'leaking') continue;
     findings.suspects.push(toSuspect(c, series, j, lastTotal, 0));
     suspectIds.add(c.ids[0]!);
   }
-  for (const members of groups.values()) {
-    if (members.length < 2 || members.some((m) => suspectIds.has(m.id))) continue;
-    // the representative: the member with the most goroutines now
-    const rep = members.reduce((a, b) => ((lastTick.counts.get(b.id) ?? 0) > (lastTick.counts.get(a.id) ?? 0) ? b : a));
-    const c: Candidate = { ids: members.map((m) => m.id), rep, group: groupOf(members) };
-    const { j, series } = judged(c);
+  for (let g = 0; g < groupCandidates.length; g++) {
+    const c = groupCandidates[g]!;
+    if (c.ids.some((id) => suspectIds.has(id))) continue;
+    const { j, series } = judged(candidates.length + g);
     tally(j);
     if (j.status === 'leaking') findings.suspects.push(toSuspect(c, series, j, lastTotal, 0));
   }

@@ -210,6 +210,20 @@ function blockedView(s: Suspect) {
   };
 }
 
+/** Why a stack is a suspect, in the words of suspects.ts / growth.ts. */
+const EVIDENCE_TEXT: Record<NonNullable<Suspect['evidence']>, string> = {
+  'floor-rises': 'it never gave goroutines back in the recorded history, and keeps rising',
+  'known-leaker': 'it rose through an earlier process lifetime too, and rises again in this one',
+  'above-daily-range': 'it follows load, but its last hours stand above the highest it ever was at these hours',
+  'daily-floor-rises': 'it follows load, and its daily floor rises day over day',
+  'runtime-proven': 'the Go runtime proved these goroutines leaked, and their count grew between two leak profiles',
+};
+
+function groupText(g: NonNullable<Suspect['group']>): string {
+  const keys = g.labelKeys.map((k) => `${k.key} (${formatCount(k.distinctValues)} values, e.g. ${k.examples.join(', ')})`).join('; ');
+  return `${formatCount(g.stackIds.length)} stacks with the same frames whose labels differ only in ${keys || 'values'}, counted together`;
+}
+
 function suspectView(s: Suspect, i: number, lastTs: number | null) {
   let bi = s.frames.findIndex((f) => f.function === s.leafFunction);
   if (bi < 0) bi = blockingFrameIndex(s.frames);
@@ -231,6 +245,8 @@ function suspectView(s: Suspect, i: number, lastTs: number | null) {
     consistency: `${Math.round(s.consistency * 100)}%`,
     score: formatCount(Math.round(s.score * 100) / 100),
     confirmed: s.confirmed,
+    evidence: s.evidence ? EVIDENCE_TEXT[s.evidence] : null,
+    group: s.group ? groupText(s.group) : null,
     createdBy: s.createdBy ?? null,
     createdAt: s.createdAt ?? null,
     waitReason: s.waitReason ?? null,
