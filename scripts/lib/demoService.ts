@@ -112,11 +112,14 @@ async function newestSourceMtimeMs(dir: string): Promise<number> {
 
 /**
  * Builds demo-service into demo-service/leaky-demo (or opts.outPath) and returns the binary's path.
- * Skips the build when the binary is newer than every .go file (and go.mod).
+ * opts.srcDir builds another stdlib-only Go main package instead (e.g. scripts/eval/leakpatterns; then give
+ * outPath too). Skips the build when the binary is newer than every .go file (and go.mod).
  * Throws GO_MISSING_MESSAGE when Go is not installed.
  */
-export async function buildDemoService(opts: { outPath?: string; env?: Record<string, string> } = {}): Promise<string> {
-  const srcDir = await demoServiceDir();
+export async function buildDemoService(
+  opts: { outPath?: string; env?: Record<string, string>; srcDir?: string } = {},
+): Promise<string> {
+  const srcDir = opts.srcDir ?? (await demoServiceDir());
   const outPath = resolve(opts.outPath ?? join(srcDir, 'leaky-demo'));
   const sourceMtime = await newestSourceMtimeMs(srcDir);
   try {

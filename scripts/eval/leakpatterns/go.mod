@@ -1,0 +1,3 @@
+module leakpatterns
+
+go 1.22
