@@ -5,8 +5,7 @@
 //
 // Each scenario (scripts/eval/scenarios.ts) is written once in the real on-disk format and read once with
 // readRecording; "check at time T with --since S" is then the same recording clipped in memory to what the
-// analysis may see at T (the analysis contract: everything recorded up to --until; before the verdict rewrite,
-// only [since, until]), analysed with the library. A few (scenario, window) pairs also run the real CLI `check`,
+// analysis may see at T (everything recorded up to --until; --since only a view), analysed with the library. A few (scenario, window) pairs also run the real CLI `check`,
 // and EVAL.md prints whether both paths agree.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
-import { analyzeTarget, type AnalyzeOptions } from '../src/analysis/analyze.js';
+import { analyzeTarget } from '../src/analysis/analyze.js';
+import { exitCodeForVerdicts } from '../src/analysis/verdict.js';
 import type { Suspect, TargetRecording, TargetSummary, Verdict } from '../src/core/model.js';
 import { readRecording } from '../src/io/readRecording.js';
 import { describeMachine, repoRoot, table } from './bench/common.js';
@@ -31,25 +31,7 @@ const WINDOWS: Array<{ label: string; seconds: number | null }> = [
 ];
 const EXPECTED_EXIT: Record<string, number> = { stable: 0, leak: 1, growing: 3 };
 
-// ---------- the analysis contract, old or new ----------
-
-interface Contract {
-  /** True once the verdict rewrite is on the branch: history before --since is context, exit codes 0/1/3/4. */
-  windowIsView: boolean;
-  exitCode(verdicts: Verdict[]): number;
-}
-
-async function loadContract(): Promise<Contract> {
-  // A computed specifier so this compiles before src/analysis/verdict.ts exists.
-  const spec = '../src/analysis/verdict.js';
-  try {
-    const m = (await import(spec)) as { exitCodeForVerdicts?: (v: Verdict[]) => number };
-    if (typeof m.exitCodeForVerdicts === 'function') return { windowIsView: true, exitCode: m.exitCodeForVerdicts };
-  } catch {
-    // not there yet: the old check (1 for a leak, else 0; the window clips the data)
-  }
-  return { windowIsView: false, exitCode: (v) => (v.includes('leak') ? 1 : 0) };
-}
+// ---------- the analysis as `check` runs it ----------
 
 /** Index of the first element with ts > until (arrays sorted by time). */
 function upperBound<T>(xs: readonly T[], until: number, ts: (x: T) => number): number {
@@ -63,20 +45,17 @@ function upperBound<T>(xs: readonly T[], until: number, ts: (x: T) => number): n
   return lo;
 }
 
-/** What `readRecording(dir, name, window)` would return, cut from a recording read once. */
-function clip(rec: TargetRecording, untilSeconds: number, sinceSeconds: number | undefined, c: Contract): TargetRecording {
-  const from = c.windowIsView || sinceSeconds === undefined ? -Infinity : sinceSeconds;
-  const inRange = (ts: number) => ts >= from && ts <= untilSeconds;
-  const slice = <T>(xs: T[], ts: (x: T) => number) => {
-    const end = upperBound(xs, untilSeconds, ts);
-    const start = from === -Infinity ? 0 : upperBound(xs, from - 1e-9, ts);
-    return xs.slice(start, end);
-  };
+/**
+ * What `readRecording(dir, name, { untilSeconds })` would return, cut from a recording read once: `check` reads
+ * everything up to --until (history before --since is context) and passes the window to the analysis.
+ */
+function clip(rec: TargetRecording, untilSeconds: number): TargetRecording {
+  const slice = <T>(xs: T[], ts: (x: T) => number) => xs.slice(0, upperBound(xs, untilSeconds, ts));
   return {
     ...rec,
     samples: slice(rec.samples, (r) => r.tsSeconds),
     ticks: slice(rec.ticks, (t) => t.tsSeconds),
-    snapshots: rec.snapshots.filter((s) => inRange(s.tsSeconds)),
+    snapshots: rec.snapshots.filter((s) => s.tsSeconds <= untilSeconds),
   };
 }
 
@@ -88,11 +67,10 @@ interface Judged {
   summary: TargetSummary;
 }
 
-function judge(rec: TargetRecording, c: Contract, untilSeconds: number, sinceSeconds?: number): Judged {
-  const opts = { nowSeconds: untilSeconds, window: { sinceSeconds, untilSeconds } } as AnalyzeOptions;
-  const summary = analyzeTarget(clip(rec, untilSeconds, sinceSeconds, c), opts);
-  const reason = (summary as TargetSummary & { verdictReason?: string }).verdictReason ?? summary.headline;
-  return { verdict: summary.verdict, exit: c.exitCode([summary.verdict]), reason, suspects: summary.suspects, summary };
+function judge(rec: TargetRecording, untilSeconds: number, sinceSeconds?: number): Judged {
+  const summary = analyzeTarget(clip(rec, untilSeconds), { nowSeconds: untilSeconds, window: { sinceSeconds, untilSeconds } });
+  const reason = `${summary.verdictReason ?? '?'}: ${summary.headline}`;
+  return { verdict: summary.verdict, exit: exitCodeForVerdicts([summary.verdict]), reason, suspects: summary.suspects, summary };
 }
 
 // ---------- ground truth ----------
@@ -135,26 +113,37 @@ function checkSuspects(suspects: Suspect[], truth: GeneratedScenario): SuspectCh
 
 interface Detection {
   window: string;
-  /** Seconds from onset to the first non-zero exit, null when never within the scan. */
+  /** Seconds from onset to the first right alarm, null when none within the scan. */
   afterSeconds: number | null;
   exit: number | null;
   verdict: Verdict | null;
   scannedHours: number;
+  /** Non-zero exits before it that were wrong: another exit code, or a leak blamed on benign stacks only. */
+  wrongAlarms: number;
 }
 
-/** Checks at onset + 10 min, every 10 min for 12 h, then every 30 min, up to 48 h or the recording's end. */
-function detectionTimes(rec: TargetRecording, truth: GeneratedScenario, c: Contract): Detection[] {
+/**
+ * Checks at onset + 10 min, every 10 min for 12 h, then every 30 min, up to 48 h or the recording's end. A right
+ * alarm has the expected exit code and, for a leak, names at least one leaking stack among its suspects: an alarm
+ * raised by the daily curve before the leak is visible is a false alarm that happens to come after onset.
+ */
+function detectionTimes(rec: TargetRecording, truth: GeneratedScenario): Detection[] {
   const onset = truth.onsetTsSeconds ?? truth.firstTsSeconds;
   const end = Math.min(truth.lastTsSeconds, onset + 48 * HOUR);
   const offsets: number[] = [];
   for (let o = 600; onset + o <= end; o += o < 12 * HOUR ? 600 : 1800) offsets.push(o);
+  const want = EXPECTED_EXIT[truth.expected];
   return WINDOWS.map((w) => {
+    let wrongAlarms = 0;
     for (const o of offsets) {
       const until = onset + o;
-      const j = judge(rec, c, until, w.seconds === null ? undefined : until - w.seconds);
-      if (j.exit !== 0) return { window: w.label, afterSeconds: o, exit: j.exit, verdict: j.verdict, scannedHours: (end - onset) / HOUR };
+      const j = judge(rec, until, w.seconds === null ? undefined : until - w.seconds);
+      if (j.exit === 0) continue;
+      const right = j.exit === want && (truth.expected !== 'leak' || j.suspects.some((s) => leakOf(s, truth) !== null));
+      if (right) return { window: w.label, afterSeconds: o, exit: j.exit, verdict: j.verdict, scannedHours: (end - onset) / HOUR, wrongAlarms };
+      wrongAlarms++;
     }
-    return { window: w.label, afterSeconds: null, exit: null, verdict: null, scannedHours: (end - onset) / HOUR };
+    return { window: w.label, afterSeconds: null, exit: null, verdict: null, scannedHours: (end - onset) / HOUR, wrongAlarms };
   });
 }
 
@@ -168,12 +157,12 @@ interface Sliding {
 }
 
 /** `check --since until-W --until until` with `until` on every full hour from first + W to the end. */
-function slidingFalseAlarms(rec: TargetRecording, truth: GeneratedScenario, c: Contract): Sliding[] {
+function slidingFalseAlarms(rec: TargetRecording, truth: GeneratedScenario): Sliding[] {
   return WINDOWS.map((w) => {
     const res: Sliding = { window: w.label === WINDOWS[0].label ? 'whole lifetime (no --since)' : w.label, windows: 0, alarms: 0, exits: new Map(), blamed: new Map(), firstAlarms: [] };
     const firstUntil = Math.ceil((truth.firstTsSeconds + (w.seconds ?? HOUR)) / HOUR) * HOUR;
     for (let until = firstUntil; until <= truth.lastTsSeconds; until += HOUR) {
-      const j = judge(rec, c, until, w.seconds === null ? undefined : until - w.seconds);
+      const j = judge(rec, until, w.seconds === null ? undefined : until - w.seconds);
       res.windows++;
       res.exits.set(j.exit, (res.exits.get(j.exit) ?? 0) + 1);
       if (j.exit === 0) continue;
@@ -195,7 +184,7 @@ interface CliComparison {
   agree: boolean;
 }
 
-async function compareWithCli(dataDir: string, truth: GeneratedScenario, rec: TargetRecording, c: Contract, untilSeconds: number, sinceSeconds: number | undefined, root: string, cwd: string): Promise<CliComparison> {
+async function compareWithCli(dataDir: string, truth: GeneratedScenario, rec: TargetRecording, untilSeconds: number, sinceSeconds: number | undefined, root: string, cwd: string): Promise<CliComparison> {
   const iso = (s: number) => new Date(s * 1000).toISOString();
   const args = ['check', '--data', dataDir, '--target', truth.name, '--until', iso(untilSeconds), ...(sinceSeconds !== undefined ? ['--since', iso(sinceSeconds)] : [])];
   let code = 0;
@@ -209,7 +198,7 @@ async function compareWithCli(dataDir: string, truth: GeneratedScenario, rec: Ta
   }
   // `<target>: <verdict>: <headline>`
   const m = new RegExp(`^${truth.name}: ([a-z-]+)`, 'm').exec(stdout);
-  const lib = judge(rec, c, untilSeconds, sinceSeconds);
+  const lib = judge(rec, untilSeconds, sinceSeconds);
   const cliVerdict = m ? m[1] : '(no verdict line)';
   const shown = args.slice(5).map((a) => (a.startsWith('--') ? a : `"${a}"`)).join(' ');
   return { scenario: truth.name, args: shown, cliExit: code, cliVerdict, libExit: lib.exit, libVerdict: lib.verdict, agree: code === lib.exit && cliVerdict === lib.verdict };
@@ -252,7 +241,6 @@ async function main(argv: string[]): Promise<number> {
   const t0 = performance.now();
   const root = await repoRoot();
   const machine = await describeMachine();
-  const c = await loadContract();
   const work = mkdtempSync(join(tmpdir(), 'leakwatch-eval-'));
   const dataDir = values.keep ? resolve(values.keep) : join(work, 'data');
   const only = values.only ? new Set(values.only.split(',')) : null;
@@ -265,23 +253,23 @@ async function main(argv: string[]): Promise<number> {
       const truth = generateScenario(spec, dataDir);
       const rec = readRecording(dataDir, truth.name);
       const endUntil = Math.ceil(truth.lastTsSeconds);
-      const end = judge(rec, c, endUntil);
+      const end = judge(rec, endUntil);
       const suspects = checkSuspects(end.suspects, truth);
-      const detection = truth.expected !== 'stable' ? detectionTimes(rec, truth, c) : null;
-      const sliding = truth.slidingWindows ? slidingFalseAlarms(rec, truth, c) : null;
+      const detection = truth.expected !== 'stable' ? detectionTimes(rec, truth) : null;
+      const sliding = truth.slidingWindows ? slidingFalseAlarms(rec, truth) : null;
       // The real CLI on a few pairs: the end of every scenario, and a 2 h and a 24 h window 30 h in when it is that long.
-      comparisons.push(await compareWithCli(dataDir, truth, rec, c, endUntil, undefined, root, work));
+      comparisons.push(await compareWithCli(dataDir, truth, rec, endUntil, undefined, root, work));
       if (truth.lastTsSeconds - truth.firstTsSeconds > 30 * HOUR) {
         const u = Math.floor((truth.firstTsSeconds + 30 * HOUR) / HOUR) * HOUR;
-        comparisons.push(await compareWithCli(dataDir, truth, rec, c, u, u - 2 * HOUR, root, work));
-        comparisons.push(await compareWithCli(dataDir, truth, rec, c, u, u - 24 * HOUR, root, work));
+        comparisons.push(await compareWithCli(dataDir, truth, rec, u, u - 2 * HOUR, root, work));
+        comparisons.push(await compareWithCli(dataDir, truth, rec, u, u - 24 * HOUR, root, work));
       }
       const seconds = (performance.now() - ts) / 1000;
       outcomes.push({ truth, end, suspects, detection, sliding, seconds });
       console.error(`eval: ${truth.name}: ${end.verdict} (exit ${end.exit}), ${seconds.toFixed(1)} s`);
     }
     const live = await liveSection();
-    writeFileSync(resolve(values.out), render(outcomes, comparisons, live.markdown, machine, c, (performance.now() - t0) / 1000));
+    writeFileSync(resolve(values.out), render(outcomes, comparisons, live.markdown, machine, (performance.now() - t0) / 1000));
     console.error(`eval: wrote ${resolve(values.out)} in ${((performance.now() - t0) / 60000).toFixed(1)} min`);
   } finally {
     if (!values.keep) rmSync(work, { recursive: true, force: true });
@@ -289,7 +277,7 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-function render(outcomes: ScenarioOutcome[], comparisons: CliComparison[], live: string, machine: Awaited<ReturnType<typeof describeMachine>>, c: Contract, seconds: number): string {
+function render(outcomes: ScenarioOutcome[], comparisons: CliComparison[], live: string, machine: Awaited<ReturnType<typeof describeMachine>>, seconds: number): string {
   const benign = outcomes.filter((o) => o.truth.expected === 'stable');
   const leaks = outcomes.filter((o) => o.truth.expected === 'leak');
   const byName = (n: string) => outcomes.find((o) => o.truth.name === n);
@@ -336,7 +324,7 @@ function render(outcomes: ScenarioOutcome[], comparisons: CliComparison[], live:
   md.push(
     `Generated by \`npm run eval\` on ${machine.date.slice(0, 10)} (${machine.date}), ${(seconds / 60).toFixed(1)} min. Rewritten by every run: change ` +
       '`scripts/eval.ts` and `scripts/eval/scenarios.ts`, not this file. An evaluation, not a test: every goal of issue 9 is listed as met or missed, nothing fails. ' +
-      `Analysis contract found: ${c.windowIsView ? '**new** (history before --since is context; exit codes from `exitCodeForVerdicts`)' : '**old** (the window clips the data; `check` exits 1 for a leak, else 0)'}.`,
+      '`check` at time T with `--since S` is the recording clipped in memory to T, analysed by the library with the window [S, T], as the CLI does; the last section shows both agree on a sample of windows.',
   );
   md.push('');
   md.push('## Machine');
@@ -373,7 +361,13 @@ function render(outcomes: ScenarioOutcome[], comparisons: CliComparison[], live:
           ? 'none (right)'
           : o.suspects.exact
             ? `exact: ${o.suspects.found.join('; ')}`
-            : `${o.suspects.found.length ? `found ${o.suspects.found.join('; ')}; ` : ''}${o.suspects.missing.length ? `missing ${o.suspects.missing.join(', ')}; ` : ''}${o.suspects.extra.length ? `extra ${o.suspects.extra.slice(0, 4).join('; ')}${o.suspects.extra.length > 4 ? ` (+${o.suspects.extra.length - 4})` : ''}` : ''}`,
+            : [
+                o.suspects.found.length ? `found ${o.suspects.found.join('; ')}` : '',
+                o.suspects.missing.length ? `missing ${o.suspects.missing.join(', ')}` : '',
+                o.suspects.extra.length ? `extra ${o.suspects.extra.slice(0, 4).join('; ')}${o.suspects.extra.length > 4 ? ` (+${o.suspects.extra.length - 4})` : ''}` : '',
+              ]
+                .filter(Boolean)
+                .join('; '),
       ]),
     ),
   );
@@ -384,10 +378,18 @@ function render(outcomes: ScenarioOutcome[], comparisons: CliComparison[], live:
   md.push('');
   md.push('## Time from onset to the first non-zero `check`');
   md.push('');
-  md.push('Checks at onset + 10 min, then every 10 min for 12 h, then every 30 min, up to 48 h after onset or the end of the recording (resolution: the step). For leaks present from the first sample, onset = the first sample.');
+  md.push('Checks at onset + 10 min, then every 10 min for 12 h, then every 30 min, up to 48 h after onset or the end of the recording (resolution: the step). For leaks present from the first sample, onset = the first sample. The time is that of the first *right* alarm: the expected exit code and, for a leak, a leaking stack among the suspects; non-zero exits before it (a benign stack blamed, a wrong code) are counted as wrong alarms.');
   md.push('');
   const det = outcomes.filter((o) => o.detection);
-  md.push(table(['scenario', ...WINDOWS.map((w) => w.label)], det.map((o) => [o.truth.name, ...o.detection!.map((d) => (d.afterSeconds === null ? fmtAfter(null, d.scannedHours) : `${fmtAfter(d.afterSeconds, d.scannedHours)} (${d.verdict}, exit ${d.exit})`))])));
+  md.push(
+    table(
+      ['scenario', ...WINDOWS.map((w) => w.label)],
+      det.map((o) => [
+        o.truth.name,
+        ...o.detection!.map((d) => `${d.afterSeconds === null ? fmtAfter(null, d.scannedHours) : `${fmtAfter(d.afterSeconds, d.scannedHours)} (exit ${d.exit})`}${d.wrongAlarms ? `; ${d.wrongAlarms} wrong alarm(s) before` : ''}`),
+      ]),
+    ),
+  );
   md.push('');
   md.push('## False alarms over benign weeks');
   md.push('');
