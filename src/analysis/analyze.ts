@@ -201,6 +201,7 @@ export function analyzeTarget(recording: TargetRecording, opts: AnalyzeOptions =
     otherGrowthBytes: otherGrowth,
     runtimeLeaks,
     lifetimeSeconds,
+    lifetimeEndTs: current ? current.endTs : 0,
   });
 
   return {

@@ -23,8 +23,9 @@ export interface HeadlineFacts {
   /** The RSS part neither the heap nor stacks explain (growing/rss-rising). */
   otherGrowthBytes: number | null;
   runtimeLeaks: RuntimeLeaks | null;
-  /** How long the current lifetime has been recorded, seconds. */
+  /** How long the current lifetime has been recorded, seconds, and its last sample's time. */
   lifetimeSeconds: number;
+  lifetimeEndTs: number;
 }
 
 function kindPhrase(s: Suspect): string {
@@ -66,7 +67,7 @@ export function describeSeries(name: string, trend: TrendResult, vs: readonly nu
   }
 }
 
-function suspectPhrase(top: Suspect): string {
+function suspectPhrase(top: Suspect, endTs: number): string {
   const f = leafFrame(top.frames);
   const where = f && f.file ? ` (${f.file.split(/[\\/]/).pop()}:${f.line})` : '';
   let s = `top suspect ${top.leafFunction} ${kindPhrase(top)}${where}`;
@@ -74,7 +75,7 @@ function suspectPhrase(top: Suspect): string {
     const keys = top.group.labelKeys.map((k) => `${k.key} (${formatCount(k.distinctValues)} values)`).join(', ');
     s += ` across ${plural(top.group.stackIds.length, 'stack')} that differ only in ${keys || 'label values'}`;
   }
-  s += `, ${formatSigned(top.perHour, '/hour')}`;
+  s += `, ${formatSigned(top.perHour, '/hour')} for ${formatSpan(Math.max(0, endTs - top.firstSeenTsSeconds))}`;
   if (top.confirmed || top.evidence === 'runtime-proven') s += ', confirmed leaked by the Go runtime';
   return s;
 }
@@ -111,7 +112,7 @@ export function buildHeadline(f: HeadlineFacts): string {
     case 'suspects':
     case 'runtime-proven': {
       const top = f.suspects[0]!;
-      headline = `${suspectPhrase(top)} for ${formatSpan(f.lifetimeSeconds)}`;
+      headline = suspectPhrase(top, f.lifetimeEndTs);
       if (f.suspects.length > 1) headline += `; ${plural(f.suspects.length - 1, 'more suspect')}`;
       headline += `; ${describeSeries('goroutines', g.trend, g.vs, formatCount, false)} overall`;
       break;
