@@ -81,7 +81,7 @@ function leakOf(s: Suspect, truth: GeneratedScenario): string | null {
 }
 
 function suspectName(s: Suspect): string {
-  const g = (s as Suspect & { group?: { stackIds: number[]; labelKeys: { key: string; distinctValues: number }[] } }).group;
+  const g = s.group;
   const labels = Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(',');
   const base = `\`${s.leafFunction}\`${labels && !g ? ` {${labels}}` : ''}`;
   return g ? `${base} (group of ${g.stackIds.length} stacks; ${g.labelKeys.map((k) => `${k.key}: ${k.distinctValues} values`).join(', ')})` : base;

@@ -72,7 +72,7 @@ test('a leak spread over unique request-id labels: check exits 1 and the group o
   assert.equal(r.code, 1, `want exit 1 (leak), got ${r.code}: ${r.stdout}${r.stderr}`);
   const suspects = await suspectsOf(t, data, 'unique');
   assert.equal(suspects.length, 1, `want one suspect (the group), got ${suspects.map((s) => s.leafFunction).join(', ')}`);
-  const s = suspects[0] as Suspect & { group?: { stackIds: number[]; labelKeys: { key: string; distinctValues: number; examples: string[] }[] } };
+  const s = suspects[0];
   assert.ok(hasFrame(s, LEAK_FUNCTIONS.unique), s.leafFunction);
   assert.ok(s.group, 'the suspect is a group of stacks that differ only in label values');
   const key = s.group.labelKeys.find((k) => k.key === 'request_id');
