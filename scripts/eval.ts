@@ -1,7 +1,10 @@
 // `npm run eval`: judges the verdict logic on production-shaped recordings and writes EVAL.md (issue 9 item 8).
 // Like BENCHMARKS.md: generated, dated, every goal listed as met or missed, nothing fails. Not a test.
 //
-//   node dist/scripts/eval.js [--out EVAL.md] [--keep DIR] [--only NAME,NAME]
+//   node dist/scripts/eval.js [--out EVAL.md] [--keep DIR] [--only NAME,NAME] [--no-live]
+//
+// --keep DIR leaves the recordings (a data folder: `leakwatch report --data DIR`) and their ground truth
+// (DIR/ground-truth.json); --no-live skips the live Go programs (a few minutes).
 //
 // Each scenario (scripts/eval/scenarios.ts) is written once in the real on-disk format and read once with
 // readRecording; "check at time T with --since S" is then the same recording clipped in memory to what the
@@ -237,7 +240,7 @@ interface ScenarioOutcome {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { out: { type: 'string', default: 'EVAL.md' }, keep: { type: 'string' }, only: { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, options: { out: { type: 'string', default: 'EVAL.md' }, keep: { type: 'string' }, only: { type: 'string' }, 'no-live': { type: 'boolean' } } });
   const t0 = performance.now();
   const root = await repoRoot();
   const machine = await describeMachine();
@@ -268,11 +271,12 @@ async function main(argv: string[]): Promise<number> {
       outcomes.push({ truth, end, suspects, detection, sliding, seconds });
       console.error(`eval: ${truth.name}: ${end.verdict} (exit ${end.exit}), ${seconds.toFixed(1)} s`);
     }
-    const live = await liveSection();
+    if (values.keep) writeFileSync(join(dataDir, 'ground-truth.json'), JSON.stringify(outcomes.map((o) => o.truth), null, 2) + '\n');
+    const live = values['no-live'] ? { markdown: '## Live Go programs\n\nlive programs: not run (--no-live).\n', ran: false } : await liveSection();
     writeFileSync(resolve(values.out), render(outcomes, comparisons, live.markdown, machine, (performance.now() - t0) / 1000));
     console.error(`eval: wrote ${resolve(values.out)} in ${((performance.now() - t0) / 60000).toFixed(1)} min`);
   } finally {
-    if (!values.keep) rmSync(work, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
   }
   return 0;
 }
