@@ -13,6 +13,7 @@ import type { Frame, GoroutineProfile, HistoryTick, SampleRow, StackRecord, Targ
 import { stackKey } from '../src/core/goroutineProfile.js';
 import { stackIdentity } from '../src/core/stackIdentity.js';
 import { gaussian, seededRandom } from './helpers/seededRandom.js';
+import { SEND, userFrame } from './helpers/goFrames.js';
 
 const DAY = 86400;
 const HOUR = 3600;
@@ -145,9 +146,7 @@ test('judgeGrowth: a gap changes the rate, never erases hours of rise (72 sample
 
 // ---------------------------------------------------------------- suspects: label groups and runtime proof
 
-const PARK: Frame = { function: 'runtime.gopark', file: '/usr/local/go/src/runtime/proc.go', line: 462 };
-const SEND: Frame[] = [PARK, { function: 'runtime.chansend1', file: '', line: 161 }];
-const user = (fn: string, line: number): Frame => ({ function: fn, file: '/src/svc/handlers.go', line });
+const user = (fn: string, line: number): Frame => userFrame(fn, line, '/src/svc/handlers.go');
 
 function record(id: number, frames: Frame[], labels: Record<string, string>): StackRecord {
   return { id, key: stackKey(frames, labels), frames, labels, firstSeenTsSeconds: MIDNIGHT };

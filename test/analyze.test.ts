@@ -10,6 +10,7 @@ import {
 import { formatBytes, formatSpan as formatDuration } from '../src/core/format.js';
 import { mapSourcePath, MAX_SOURCE_BYTES, readSourceLines } from '../src/analysis/source.js';
 import { seededRandom } from './helpers/seededRandom.js';
+import { MUTEX, RECV, SELECT, SEND, SLEEP, userFrame } from './helpers/goFrames.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,21 +19,7 @@ const T0 = 1_790_000_000;
 const MIN = 60;
 const MiB = 1024 * 1024;
 
-const PARK = { function: 'runtime.gopark', file: '/usr/local/go/src/runtime/proc.go', line: 462 };
-const SEND = [PARK, { function: 'runtime.chansend', file: '', line: 283 }, { function: 'runtime.chansend1', file: '', line: 161 }];
-const RECV = [PARK, { function: 'runtime.chanrecv', file: '', line: 667 }, { function: 'runtime.chanrecv1', file: '', line: 509 }];
-const SELECT = [PARK, { function: 'runtime.selectgo', file: '', line: 351 }];
-const SLEEP = [PARK, { function: 'time.Sleep', file: '', line: 363 }];
-const MUTEX = [
-  PARK,
-  { function: 'runtime.goparkunlock', file: '', line: 468 },
-  { function: 'runtime.semacquire1', file: '', line: 192 },
-  { function: 'internal/sync.runtime_SemacquireMutex', file: '', line: 95 },
-  { function: 'internal/sync.(*Mutex).lockSlow', file: '', line: 149 },
-  { function: 'internal/sync.(*Mutex).Lock', file: '', line: 70 },
-  { function: 'sync.(*Mutex).Lock', file: '', line: 46 },
-];
-const user = (fn: string, line: number, file = '/src/demo/demo.go'): Frame => ({ function: fn, file, line });
+const user = (fn: string, line: number, file = '/src/demo/demo.go'): Frame => userFrame(fn, line, file);
 
 interface StackSpec {
   id: number;
@@ -346,20 +333,21 @@ test('readSourceLines: ±5 lines around the blocking line from a real file, clip
     const file = join(dir, 'leaks.go');
     const lines = Array.from({ length: 30 }, (_, i) => `line ${i + 1}`);
     writeFileSync(file, lines.join('\n') + '\n');
-    assert.deepEqual(readSourceLines(file, 12, {}), { file, line: 12, startLine: 7, lines: lines.slice(6, 17) });
-    assert.deepEqual(readSourceLines(file, 2, { context: 3 }), { file, line: 2, startLine: 1, lines: lines.slice(0, 5) });
-    assert.deepEqual(readSourceLines(file, 30, { context: 1 })?.lines, ['line 29', 'line 30']);
-    assert.equal(readSourceLines(file, 31, {}), null); // no such line
-    assert.equal(readSourceLines(file, 0, {}), null);
-    assert.equal(readSourceLines(join(dir, 'missing.go'), 1, {}), null);
-    assert.equal(readSourceLines(dir, 1, {}), null); // a directory
+    const trusted = { trustedRoots: [dir] };
+    assert.deepEqual(readSourceLines(file, 12, trusted), { file, line: 12, startLine: 7, lines: lines.slice(6, 17) });
+    assert.deepEqual(readSourceLines(file, 2, { ...trusted, context: 3 }), { file, line: 2, startLine: 1, lines: lines.slice(0, 5) });
+    assert.deepEqual(readSourceLines(file, 30, { ...trusted, context: 1 })?.lines, ['line 29', 'line 30']);
+    assert.equal(readSourceLines(file, 31, trusted), null); // no such line
+    assert.equal(readSourceLines(file, 0, trusted), null);
+    assert.equal(readSourceLines(join(dir, 'missing.go'), 1, trusted), null);
+    assert.equal(readSourceLines(dir, 1, trusted), null); // a directory
     // --source-root maps the build machine's path to this one
     const mapped = readSourceLines('/build/src/leaks.go', 3, { context: 0, sourceRoots: [{ from: '/build/src', to: dir }] });
     assert.deepEqual(mapped, { file, line: 3, startLine: 3, lines: ['line 3'] });
     // too large a file is not read
     const big = join(dir, 'big.go');
     writeFileSync(big, 'x'.repeat(MAX_SOURCE_BYTES + 1));
-    assert.equal(readSourceLines(big, 1, {}), null);
+    assert.equal(readSourceLines(big, 1, trusted), null);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -23,6 +23,7 @@ import {
   memorySeries,
   RSS_MIN_RISE_BYTES,
   suspectsHold,
+  unexplainedRssGrowth,
   type Series,
 } from './memory.js';
 import { findSuspects, SUSPECT_MIN_INCREASE } from './suspects.js';
@@ -162,7 +163,7 @@ export function analyzeTarget(recording: TargetRecording, opts: AnalyzeOptions =
     nonEmpty(cur) ? judgeGrowth({ current: cur, earlier: earlier.filter(nonEmpty), minAbsRise, fallsOfFloor }) : null;
   const heapJ = judge(mem.heap, earlierMem.map((m) => m.heap), HEAP_MIN_RISE_BYTES);
   const rssJ = judge(mem.rss, earlierMem.map((m) => m.rss), RSS_MIN_RISE_BYTES);
-  const otherGrowth = memoryExplained?.parts ? memoryExplained.parts.otherBytes : memoryExplained ? Math.max(0, memoryExplained.rssGrowthBytes) : null;
+  const otherGrowth = unexplainedRssGrowth(mem, memoryExplained);
   const hasStackHistory = lifeTicks.length >= MIN_POINTS;
   // the total is a sum: bursts of one stack come and go above the floor a leaking stack lifts
   const gJ = judge(goroutines, earlierMem.map((m) => m.goroutines), GOROUTINES_MIN_RISE, true);

@@ -16,7 +16,7 @@
 import type { LifetimeWindow } from './lifetimes.js';
 import type { BlockedMinutes, Frame, GoroutineProfile, RuntimeLeaks, SnapshotFile, StackRecord, Suspect } from '../core/model.js';
 import { waitDistribution, type DumpGoroutine, type GoroutineDump } from '../core/goroutineDump.js';
-import { blockingKind, leafFunction } from './frames.js';
+import { blockingKind, leafFunction } from '../core/frames.js';
 import { labelsIdentity, stackIdentity } from '../core/stackIdentity.js';
 
 /** The decoded snapshots for one target (see pickEvidenceSnapshots). */

@@ -4,7 +4,7 @@
 import type { RuntimeLeaks, Suspect, Verdict, VerdictReason } from '../core/model.js';
 import { formatBytes, formatCount, formatSigned, formatSpan, formatTime, plural } from '../core/format.js';
 import { describeFailed, type FailedSamples } from './dataQuality.js';
-import { leafFrame } from './frames.js';
+import { leafFrame } from '../core/frames.js';
 import { median, MIN_POINTS, MIN_SPAN_SECONDS, type TrendResult } from './trend.js';
 
 export interface HeadlineFacts {

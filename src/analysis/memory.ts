@@ -157,3 +157,20 @@ export function suspectsHold(
   }
   return { now, inADay: now + 24 * rate * bpg };
 }
+
+/**
+ * The RSS growth that neither the heap nor goroutine stacks explain, for the verdict: RSS keeps the pages the heap
+ * used at its peak (Go returns freed memory to the OS slowly), so the heap's part is its growth up to its highest
+ * level in the lifetime, not up to now — a heap that followed the day's traffic up and back down explains an RSS
+ * that stayed up. Null when RSS was not measured.
+ */
+export function unexplainedRssGrowth(m: MemorySeries, mem: MemoryExplained | null): number | null {
+  if (!mem) return null;
+  const whole = Math.max(0, mem.rssGrowthBytes);
+  if (m.heap.vs.length < 2) return mem.parts ? mem.parts.otherBytes : whole;
+  const k = Math.min(Math.floor(m.heap.vs.length / 2), Math.max(3, Math.ceil(m.heap.vs.length * GROWTH_LEVEL_FRACTION)));
+  const heapStart = median(m.heap.vs.slice(0, k));
+  const heapPeakGrowth = Math.max(0, Math.max(...m.heap.vs) - heapStart);
+  const stackPart = mem.parts ? mem.parts.stackBytes : 0;
+  return Math.max(0, whole - heapPeakGrowth - stackPart);
+}

@@ -5,7 +5,7 @@
 
 import type { GoroutineProfile, HistoryTick, StackRecord, Suspect, SuspectGroup } from '../core/model.js';
 import { stackIdentity } from '../core/stackIdentity.js';
-import { blockingKind, isBenignRuntime, leafFunction, matchesIgnore } from './frames.js';
+import { blockingKind, isBenignRuntime, leafFunction, matchesIgnore } from '../core/frames.js';
 import { judgeGrowth, type GrowthJudgement, type Points } from './growth.js';
 import { MIN_POINTS } from './trend.js';
 

@@ -1,5 +1,5 @@
 // `leakwatch report` and `leakwatch check`: read the data folder, analyse, then write a page and/or print verdicts.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { analyzeAll, currentLifetimeWindow } from '../analysis/analyze.js';
 import { recordingWithin } from '../analysis/lifetimes.js';
@@ -11,11 +11,13 @@ import { parseGoroutineDump } from '../core/goroutineDump.js';
 import { parseGoroutineProfile } from '../core/goroutineProfile.js';
 import type { Summary, TargetRecording } from '../core/model.js';
 import { listTargets, readRecording } from '../io/readRecording.js';
-import { FILE_MODE } from '../io/safeAppend.js';
+import { refuseLinksInTarget, targetDir, writeFileAtomic } from '../io/dataStore.js';
+import { readFileNoFollow, UnsafePathError } from '../io/safeOpen.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import { parseConfigText } from '../core/config.js';
 import { DEFAULT_CONFIG } from './record.js';
 import { createProgress, type Progress } from './progress.js';
+import { displaySafeLine } from '../core/terminalText.js';
 
 const OPTIONS = {
   data: { type: 'string' },
@@ -45,7 +47,7 @@ export function readEvidence(dataDir: string, rec: TargetRecording): TargetEvide
   const ev: TargetEvidence = {};
   const readLeak = (snap: NonNullable<typeof picks.leak>) => {
     try {
-      const profile = parseGoroutineProfile(readFileSync(join(dataDir, snap.path)), MAX_INFLATED_PROFILE_BYTES, 'goroutineleak');
+      const profile = parseGoroutineProfile(readFileNoFollow(join(dataDir, snap.path)), MAX_INFLATED_PROFILE_BYTES, 'goroutineleak');
       return { tsSeconds: snap.tsSeconds, path: snap.path, profile };
     } catch (e) {
       rec.warnings.push(`could not read the leak profile ${snap.path}: ${(e as Error).message}`);
@@ -56,7 +58,7 @@ export function readEvidence(dataDir: string, rec: TargetRecording): TargetEvide
   if (picks.firstLeak && ev.leakProfile) ev.firstLeakProfile = readLeak(picks.firstLeak);
   if (picks.dump) {
     try {
-      const dump = parseGoroutineDump(readFileSync(join(dataDir, picks.dump.path)));
+      const dump = parseGoroutineDump(readFileNoFollow(join(dataDir, picks.dump.path)));
       if (dump.goroutines.length === 0) rec.warnings.push(`the debug=2 dump ${picks.dump.path} holds no goroutines (damaged?)`);
       else ev.dump = { tsSeconds: picks.dump.tsSeconds, path: picks.dump.path, dump };
     } catch (e) {
@@ -82,6 +84,13 @@ function load(v: Record<string, unknown>, progress: Progress): Loaded | { error:
     return { error: `no recording for target "${v.target}" in ${dataDir}${names.length ? ` (have: ${names.join(', ')})` : ''}` };
   }
   const chosen = v.target !== undefined ? [String(v.target)] : names;
+  // Run as root on a folder someone else could write to, a planted link would put a local file in the page.
+  try {
+    for (const n of chosen) refuseLinksInTarget(targetDir(dataDir, n));
+  } catch (e) {
+    if (e instanceof UnsafePathError) return { error: e.message };
+    throw e;
+  }
   const evidence: Record<string, TargetEvidence> = {};
   // History before --since is context (is a stack elastic? did it leak in an earlier lifetime?): read everything up
   // to --until, judge on that, and show only the window.
@@ -139,21 +148,22 @@ export async function runReport(args: string[]): Promise<number> {
       const html = renderReportHtml(loaded.summary, loaded.recordings, { dataDir: loaded.dataDir, assets: loadReportAssets() });
       progress.update({ phase: 'writing' });
       mkdirSync(dirname(out), { recursive: true });
-      writeFileSync(out, html, { mode: FILE_MODE });
+      // Owner-only and atomic whatever was there (a 0644 page, a link): the page holds stacks and labels.
+      writeFileAtomic(out, html);
       if (v.json !== undefined) {
         const jsonPath = resolve(String(v.json));
         mkdirSync(dirname(jsonPath), { recursive: true });
-        writeFileSync(jsonPath, JSON.stringify(loaded.summary, null, 2) + '\n', { mode: FILE_MODE });
+        writeFileAtomic(jsonPath, JSON.stringify(loaded.summary, null, 2) + '\n');
       }
     }
   } finally {
     progress.done();
   }
   if ('error' in loaded) {
-    console.error(`leakwatch: ${loaded.error}`);
+    console.error(`leakwatch: ${displaySafeLine(loaded.error)}`);
     return 2;
   }
-  for (const t of loaded.summary.targets) console.log(`${t.name}: ${t.verdict}: ${t.headline}`);
+  for (const t of loaded.summary.targets) console.log(`${t.name}: ${t.verdict}: ${displaySafeLine(t.headline)}`);
   if (loaded.summary.targets.length === 0) console.log(`no recordings in ${loaded.dataDir} yet: run "leakwatch record" first`);
   console.log(`report: ${out}`);
   return 0;
@@ -169,13 +179,13 @@ export async function runCheck(args: string[]): Promise<number> {
     progress.done();
   }
   if ('error' in loaded) {
-    console.error(`leakwatch: ${loaded.error}`);
+    console.error(`leakwatch: ${displaySafeLine(loaded.error)}`);
     return 2;
   }
   if (loaded.summary.targets.length === 0) {
     console.error(`leakwatch: no recordings in ${loaded.dataDir}: run "leakwatch record" first`);
     return 2;
   }
-  for (const t of loaded.summary.targets) console.log(`${t.name}: ${t.verdict}: ${t.headline}`);
+  for (const t of loaded.summary.targets) console.log(`${t.name}: ${t.verdict}: ${displaySafeLine(t.headline)}`);
   return exitCodeForVerdicts(loaded.summary.targets.map((t) => t.verdict));
 }
