@@ -217,8 +217,9 @@ async function liveSection(): Promise<{ markdown: string; ran: boolean }> {
   try {
     mod = await import(spec);
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    // Only the module itself missing means "not on this branch"; a module it imports being missing is a bug to show.
+    const err = e as { code?: string; message?: string };
+    if (err.code !== 'ERR_MODULE_NOT_FOUND' || !/Cannot find module '[^']*\/eval\/livePrograms\.js'/.test(err.message ?? '')) throw e;
     return { markdown: '## Live Go programs\n\nlive programs: not run (scripts/eval/livePrograms.ts is not on this branch yet).\n', ran: false };
   }
   const results = await mod.runLivePrograms();
