@@ -68,7 +68,7 @@ export const DEFAULT_END_TS = Date.UTC(2026, 10, 1) / 1000;
 
 const rng = seededRandom;
 
-function poisson(r: () => number, mean: number): number {
+export function poisson(r: () => number, mean: number): number {
   if (mean <= 0) return 0;
   if (mean > 30) return Math.max(0, Math.round(mean + Math.sqrt(mean) * gauss(r)));
   const l = Math.exp(-mean);
@@ -81,12 +81,12 @@ function poisson(r: () => number, mean: number): number {
   return k - 1;
 }
 
-function gauss(r: () => number): number {
+export function gauss(r: () => number): number {
   const u = Math.max(r(), 1e-12);
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r());
 }
 
-const int = (r: () => number, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+export const int = (r: () => number, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
 
 // ---------- stacks ----------
 
@@ -106,10 +106,10 @@ interface StackTemplate {
   behaviour: Behaviour;
 }
 
-const GO = '/usr/local/go/src';
-const f = (fn: string, file: string, line: number): Frame => ({ function: fn, file, line });
+export const GO = '/usr/local/go/src';
+export const f = (fn: string, file: string, line: number): Frame => ({ function: fn, file, line });
 const GOPARK = f('runtime.gopark', `${GO}/runtime/proc.go`, 462);
-const PARK = {
+export const PARK = {
   send: [GOPARK, f('runtime.chansend', `${GO}/runtime/chan.go`, 283), f('runtime.chansend1', `${GO}/runtime/chan.go`, 161)],
   recv: [GOPARK, f('runtime.chanrecv', `${GO}/runtime/chan.go`, 667), f('runtime.chanrecv1', `${GO}/runtime/chan.go`, 509)],
   select: [GOPARK, f('runtime.selectgo', `${GO}/runtime/select.go`, 351)],
@@ -238,6 +238,90 @@ function bufferedWriter(path: string): Writer {
   };
 }
 
+/** One distinct stack as a generator describes it; the writer gives it an id the first time it has a count. */
+export interface StackDef {
+  frames: Frame[];
+  labels: Record<string, string>;
+}
+
+export interface RecordingWriterEnd {
+  historyBytes: number;
+  stacksBytes: number;
+  linesSinceKeyframe: number;
+  lastCounts: Map<number, number>;
+  nextStackId: number;
+  stackIdsByHash: Record<string, number>;
+}
+
+/**
+ * The one writer of samples.csv, stacks.jsonl and stack-history.log for generated recordings (the bench's
+ * generateTarget and the evaluation scenarios, scripts/eval/scenarios.ts), in the order the recorder writes them:
+ * a new stack's dictionary line before the first history line that counts it, a keyframe at each lifetime's first
+ * profiled tick and every KEYFRAME_EVERY lines, deltas otherwise. Stacks are keyed by object identity.
+ */
+export interface RecordingWriter {
+  /** A tick that got a profile: `goroutines` and `stacks_distinct` of the row are filled in from `counts`. */
+  profiled(row: SampleRow, lifetime: string, counts: Map<StackDef, number>): { total: number; ids: Map<number, number> };
+  /** A row without a profile (process down, pprof failed): no history line. */
+  unprofiled(row: SampleRow): void;
+  /** Distinct stacks written to the dictionary so far. */
+  stackCount(): number;
+  close(): RecordingWriterEnd;
+}
+
+export function openRecordingWriter(dir: string): RecordingWriter {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const samples = bufferedWriter(join(dir, 'samples.csv'));
+  const history = bufferedWriter(join(dir, 'stack-history.log'));
+  const stacksOut = bufferedWriter(join(dir, 'stacks.jsonl'));
+  samples.write(SAMPLES_HEADER);
+  const ids = new Map<StackDef, number>();
+  const stackIdsByHash: Record<string, number> = {};
+  let nextId = 1;
+  let prevIdCounts = new Map<number, number>();
+  let linesSinceKeyframe = 0;
+  let lastLifetime: string | null = null;
+  return {
+    profiled(r, lifetime, counts) {
+      const idCounts = new Map<number, number>();
+      let total = 0;
+      for (const [def, c] of counts) {
+        if (!(c > 0)) continue;
+        let id = ids.get(def);
+        if (id === undefined) {
+          id = nextId++;
+          ids.set(def, id);
+          stackIdsByHash[stackHash(stackKey(def.frames, def.labels))] = id;
+          stacksOut.write(JSON.stringify({ id, frames: def.frames, labels: def.labels, firstSeenTsSeconds: r.tsSeconds }) + '\n');
+        }
+        idCounts.set(id, c);
+        total += c;
+      }
+      const keyframe = lifetime !== lastLifetime || linesSinceKeyframe + 1 >= KEYFRAME_EVERY;
+      history.write(
+        keyframe
+          ? formatHistoryLine('K', r.tsSeconds, lifetime, total, sortedEntries(idCounts))
+          : formatHistoryLine('D', r.tsSeconds, lifetime, total, diffCounts(prevIdCounts, idCounts)),
+      );
+      linesSinceKeyframe = keyframe ? 0 : linesSinceKeyframe + 1;
+      lastLifetime = lifetime;
+      prevIdCounts = idCounts;
+      samples.write(formatSampleRow({ ...r, goroutines: total, stacksDistinct: idCounts.size }));
+      return { total, ids: idCounts };
+    },
+    stackCount: () => nextId - 1,
+    unprofiled(r) {
+      samples.write(formatSampleRow(r));
+    },
+    close() {
+      samples.close();
+      const historyBytes = history.close();
+      const stacksBytes = stacksOut.close();
+      return { historyBytes, stacksBytes, linesSinceKeyframe, lastCounts: prevIdCounts, nextStackId: nextId, stackIdsByHash };
+    },
+  };
+}
+
 function generateTarget(
   plan: TargetPlan,
   dir: string,
@@ -249,10 +333,7 @@ function generateTarget(
 ): GeneratedTarget {
   const r = rng(seed);
   mkdirSync(join(dir, 'snapshots'), { recursive: true, mode: 0o700 });
-  const samples = bufferedWriter(join(dir, 'samples.csv'));
-  const history = bufferedWriter(join(dir, 'stack-history.log'));
-  const stacksOut = bufferedWriter(join(dir, 'stacks.jsonl'));
-  samples.write(SAMPLES_HEADER);
+  const out = openRecordingWriter(dir);
 
   // Restarts: about two a month, at random minutes (not in the first or last hour).
   const restartCount = Math.round((minutes / 43200) * 2);
@@ -262,9 +343,6 @@ function generateTarget(
   const outageStart = minutes >= 1440 ? int(r, 120, minutes - 120) : -1;
   const outageLen = Math.max(1, Math.round((minutes / 43200) * 10));
 
-  const ids = new Map<number, number>(); // template index -> stack id (assigned at first sight)
-  const stackIdsByHash: Record<string, number> = {};
-  let nextId = 1;
   let pid = int(r, 1000, 60000);
   let startTs = startMinute * 60 - int(r, 30, 3000);
   let lifetime = lifetimeOf(pid, startTs);
@@ -275,9 +353,6 @@ function generateTarget(
   let cpuTotal = 0.05;
   let lastCpu: number | null = null;
   let lastTs: number | null = null;
-  let prevIdCounts = new Map<number, number>();
-  let linesSinceKeyframe = 0;
-  let lifetimeHasHistory = false;
   let downTicks = 0;
   const t: GeneratedTarget = { name: plan.name, kind: plan.kind, ticks: 0, okTicks: 0, failedTicks: 0, restarts: 0, stacks: 0, snapshots: 0, maxGoroutines: 0 };
   // Snapshot candidates (every snapshot retention could keep): kind -> [ts, pid]
@@ -301,10 +376,10 @@ function generateTarget(
     if (downTicks > 0) {
       // The process is down for this tick: a no-process row, then a new lifetime.
       downTicks--;
-      samples.write(
-        formatSampleRow(row(ts, plan.name, 'no-process', {
+      out.unprofiled(
+        row(ts, plan.name, 'no-process', {
           message: `no process named "${plan.name}-server" is running; start it, or fix "process" in the config`,
-        })),
+        }),
       );
       t.failedTicks++;
       pid = int(r, 1000, 60000);
@@ -316,7 +391,6 @@ function generateTarget(
       burst.clear();
       cpuTotal = 0.05;
       lastCpu = null;
-      lifetimeHasHistory = false;
       t.restarts++;
       continue;
     }
@@ -363,11 +437,11 @@ function generateTarget(
     const failed = (m >= outageStart && m < outageStart + outageLen) || r() < 1 / 2000;
     const base = { pid, startTs, rss, vsz, cpuSecondsTotal, cpuPercent, threads, fds, event };
     if (failed) {
-      samples.write(
-        formatSampleRow(row(ts, plan.name, 'pprof-timeout', {
+      out.unprofiled(
+        row(ts, plan.name, 'pprof-timeout', {
           ...base,
           message: `no complete answer from 127.0.0.1:6060 within 10 s; is the service overloaded? raise "timeoutSeconds" if it is just slow`,
-        })),
+        }),
       );
       t.failedTicks++;
       event = '';
@@ -375,33 +449,13 @@ function generateTarget(
       continue;
     }
 
-    // Stack ids (dictionary first, as the recorder writes it) and the history line.
-    const idCounts = new Map<number, number>();
-    for (const [i, c] of counts) {
-      let id = ids.get(i);
-      if (id === undefined) {
-        id = nextId++;
-        ids.set(i, id);
-        const tp = plan.templates[i];
-        stackIdsByHash[stackHash(stackKey(tp.frames, tp.labels))] = id;
-        stacksOut.write(JSON.stringify({ id, frames: tp.frames, labels: tp.labels, firstSeenTsSeconds: ts }) + '\n');
-        t.stacks++;
-      }
-      idCounts.set(id, c);
-    }
-    const keyframe = !lifetimeHasHistory || linesSinceKeyframe + 1 >= KEYFRAME_EVERY;
-    history.write(
-      keyframe
-        ? formatHistoryLine('K', ts, lifetime, total, sortedEntries(idCounts))
-        : formatHistoryLine('D', ts, lifetime, total, diffCounts(prevIdCounts, idCounts)),
+    // Stack ids, dictionary and history line: the shared writer, in the recorder's order.
+    out.profiled(
+      row(ts, plan.name, 'ok', { ...base, heapInuse: Math.round(heap) }),
+      lifetime,
+      new Map([...counts].map(([i, c]) => [plan.templates[i], c])),
     );
-    linesSinceKeyframe = keyframe ? 0 : linesSinceKeyframe + 1;
-    lifetimeHasHistory = true;
-    prevIdCounts = idCounts;
-
-    samples.write(
-      formatSampleRow(row(ts, plan.name, 'ok', { ...base, goroutines: total, stacksDistinct: idCounts.size, heapInuse: Math.round(heap) })),
-    );
+    t.stacks = out.stackCount();
     t.okTicks++;
 
     // Snapshot candidates: the first of each lifetime and of each UTC hour, and the newest (kept by retention).
@@ -423,9 +477,7 @@ function generateTarget(
   if (lastOk) snaps.push({ kind: 'goroutine', ...lastOk });
   if (lastDebug2) snaps.push({ kind: 'goroutine-debug2', ...lastDebug2 });
 
-  samples.close();
-  const historyBytes = history.close();
-  const stacksBytes = stacksOut.close();
+  const end = out.close();
 
   // Retention as the recorder leaves it after the last tick (core/snapshots.ts decides).
   const endTs = (startMinute + minutes) * 60;
@@ -448,12 +500,12 @@ function generateTarget(
     comm: `${plan.name}-server`,
     lastTsSeconds: lastTs,
     lastCpuSecondsTotal: lastCpu,
-    historyBytes,
-    linesSinceKeyframe,
-    lastCounts: Object.fromEntries(prevIdCounts),
-    nextStackId: nextId,
-    stackIds: stackIdsByHash,
-    stacksBytes,
+    historyBytes: end.historyBytes,
+    linesSinceKeyframe: end.linesSinceKeyframe,
+    lastCounts: Object.fromEntries(end.lastCounts),
+    nextStackId: end.nextStackId,
+    stackIds: end.stackIdsByHash,
+    stacksBytes: end.stacksBytes,
     lastDebug2TsSeconds: Number.isFinite(lastDebug2Ts) ? lastDebug2Ts : 0,
     leakRetryTsSeconds: endTs + 6 * 3600,
     varsRetryTsSeconds: endTs + 6 * 3600,
@@ -462,7 +514,7 @@ function generateTarget(
   return t;
 }
 
-function row(
+export function row(
   ts: number,
   target: string,
   status: SampleStatus,

@@ -1,0 +1,437 @@
+// `npm run eval`: judges the verdict logic on production-shaped recordings and writes EVAL.md (issue 9 item 8).
+// Like BENCHMARKS.md: generated, dated, every goal listed as met or missed, nothing fails. Not a test.
+//
+//   node dist/scripts/eval.js [--out EVAL.md] [--keep DIR] [--only NAME,NAME] [--no-live]
+//
+// --keep DIR leaves the recordings (a data folder: `leakwatch report --data DIR`) and their ground truth
+// (DIR/ground-truth.json); --no-live skips the live Go programs (a few minutes).
+//
+// Each scenario (scripts/eval/scenarios.ts) is written once in the real on-disk format and read once with
+// readRecording; "check at time T with --since S" is then the same recording clipped in memory to what the
+// analysis may see at T (everything recorded up to --until; --since only a view), analysed with the library. A few (scenario, window) pairs also run the real CLI `check`,
+// and EVAL.md prints whether both paths agree.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { parseArgs } from 'node:util';
+import { analyzeTarget } from '../src/analysis/analyze.js';
+import { exitCodeForVerdicts } from '../src/analysis/verdict.js';
+import type { Suspect, TargetRecording, TargetSummary, Verdict } from '../src/core/model.js';
+import { readRecording } from '../src/io/readRecording.js';
+import { describeMachine, repoRoot, table } from './bench/common.js';
+import { evalScenarios, generateScenario, type GeneratedScenario } from './eval/scenarios.js';
+
+const run = promisify(execFile);
+const HOUR = 3600;
+/** The --since windows the issue's goals name; null = the default window (no --since). */
+const WINDOWS: Array<{ label: string; seconds: number | null }> = [
+  { label: 'default (no --since)', seconds: null },
+  { label: '--since 2h', seconds: 2 * HOUR },
+  { label: '--since 6h', seconds: 6 * HOUR },
+  { label: '--since 24h', seconds: 24 * HOUR },
+];
+const EXPECTED_EXIT: Record<string, number> = { stable: 0, leak: 1, growing: 3 };
+
+// ---------- the analysis as `check` runs it ----------
+
+/** Index of the first element with ts > until (arrays sorted by time). */
+function upperBound<T>(xs: readonly T[], until: number, ts: (x: T) => number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ts(xs[mid]) <= until) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * What `readRecording(dir, name, { untilSeconds })` would return, cut from a recording read once: `check` reads
+ * everything up to --until (history before --since is context) and passes the window to the analysis.
+ */
+function clip(rec: TargetRecording, untilSeconds: number): TargetRecording {
+  const slice = <T>(xs: T[], ts: (x: T) => number) => xs.slice(0, upperBound(xs, untilSeconds, ts));
+  return {
+    ...rec,
+    samples: slice(rec.samples, (r) => r.tsSeconds),
+    ticks: slice(rec.ticks, (t) => t.tsSeconds),
+    snapshots: rec.snapshots.filter((s) => s.tsSeconds <= untilSeconds),
+  };
+}
+
+interface Judged {
+  verdict: Verdict;
+  exit: number;
+  reason: string;
+  suspects: Suspect[];
+  summary: TargetSummary;
+}
+
+function judge(rec: TargetRecording, untilSeconds: number, sinceSeconds?: number): Judged {
+  const summary = analyzeTarget(clip(rec, untilSeconds), { nowSeconds: untilSeconds, window: { sinceSeconds, untilSeconds } });
+  const reason = `${summary.verdictReason ?? '?'}: ${summary.headline}`;
+  return { verdict: summary.verdict, exit: exitCodeForVerdicts([summary.verdict]), reason, suspects: summary.suspects, summary };
+}
+
+// ---------- ground truth ----------
+
+/** A suspect (stack or group) belongs to a leak when one of its frames is the leaking function. */
+function leakOf(s: Suspect, truth: GeneratedScenario): string | null {
+  return truth.leakingFunctions.find((fn) => s.frames.some((f) => f.function === fn)) ?? null;
+}
+
+function suspectName(s: Suspect): string {
+  const g = s.group;
+  const labels = Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(',');
+  const base = `\`${s.leafFunction}\`${labels && !g ? ` {${labels}}` : ''}`;
+  return g ? `${base} (group of ${g.stackIds.length} stacks; ${g.labelKeys.map((k) => `${k.key}: ${k.distinctValues} values`).join(', ')})` : base;
+}
+
+interface SuspectCheck {
+  exact: boolean;
+  extra: string[];
+  missing: string[];
+  found: string[];
+}
+
+function checkSuspects(suspects: Suspect[], truth: GeneratedScenario): SuspectCheck {
+  const extra: string[] = [];
+  const found = new Set<string>();
+  const foundNames: string[] = [];
+  for (const s of suspects) {
+    const fn = leakOf(s, truth);
+    if (fn) {
+      found.add(fn);
+      foundNames.push(suspectName(s));
+    } else extra.push(suspectName(s));
+  }
+  const missing = truth.leakingFunctions.filter((fn) => !found.has(fn)).map((fn) => `\`${fn}\``);
+  return { exact: extra.length === 0 && missing.length === 0, extra, missing, found: foundNames };
+}
+
+// ---------- measurements ----------
+
+interface Detection {
+  window: string;
+  /** Seconds from onset to the first right alarm, null when none within the scan. */
+  afterSeconds: number | null;
+  exit: number | null;
+  verdict: Verdict | null;
+  scannedHours: number;
+  /** Non-zero exits before it that were wrong: another exit code, or a leak blamed on benign stacks only. */
+  wrongAlarms: number;
+}
+
+/**
+ * Checks at onset + 10 min, every 10 min for 12 h, then every 30 min, up to 48 h or the recording's end. A right
+ * alarm has the expected exit code and, for a leak, names at least one leaking stack among its suspects: an alarm
+ * raised by the daily curve before the leak is visible is a false alarm that happens to come after onset.
+ */
+function detectionTimes(rec: TargetRecording, truth: GeneratedScenario): Detection[] {
+  const onset = truth.onsetTsSeconds ?? truth.firstTsSeconds;
+  const end = Math.min(truth.lastTsSeconds, onset + 48 * HOUR);
+  const offsets: number[] = [];
+  for (let o = 600; onset + o <= end; o += o < 12 * HOUR ? 600 : 1800) offsets.push(o);
+  const want = EXPECTED_EXIT[truth.expected];
+  return WINDOWS.map((w) => {
+    let wrongAlarms = 0;
+    for (const o of offsets) {
+      const until = onset + o;
+      const j = judge(rec, until, w.seconds === null ? undefined : until - w.seconds);
+      if (j.exit === 0) continue;
+      const right = j.exit === want && (truth.expected !== 'leak' || j.suspects.some((s) => leakOf(s, truth) !== null));
+      if (right) return { window: w.label, afterSeconds: o, exit: j.exit, verdict: j.verdict, scannedHours: (end - onset) / HOUR, wrongAlarms };
+      wrongAlarms++;
+    }
+    return { window: w.label, afterSeconds: null, exit: null, verdict: null, scannedHours: (end - onset) / HOUR, wrongAlarms };
+  });
+}
+
+interface Sliding {
+  window: string;
+  windows: number;
+  alarms: number;
+  exits: Map<number, number>;
+  blamed: Map<string, number>;
+  firstAlarms: string[];
+}
+
+/** `check --since until-W --until until` with `until` on every full hour from first + W to the end. */
+function slidingFalseAlarms(rec: TargetRecording, truth: GeneratedScenario): Sliding[] {
+  return WINDOWS.map((w) => {
+    const res: Sliding = { window: w.label === WINDOWS[0].label ? 'whole lifetime (no --since)' : w.label, windows: 0, alarms: 0, exits: new Map(), blamed: new Map(), firstAlarms: [] };
+    const firstUntil = Math.ceil((truth.firstTsSeconds + (w.seconds ?? HOUR)) / HOUR) * HOUR;
+    for (let until = firstUntil; until <= truth.lastTsSeconds; until += HOUR) {
+      const j = judge(rec, until, w.seconds === null ? undefined : until - w.seconds);
+      res.windows++;
+      res.exits.set(j.exit, (res.exits.get(j.exit) ?? 0) + 1);
+      if (j.exit === 0) continue;
+      res.alarms++;
+      if (res.firstAlarms.length < 3) res.firstAlarms.push(`${new Date(until * 1000).toISOString().slice(0, 16)}Z ${j.verdict}`);
+      for (const s of j.suspects) res.blamed.set(s.leafFunction, (res.blamed.get(s.leafFunction) ?? 0) + 1);
+    }
+    return res;
+  });
+}
+
+interface CliComparison {
+  scenario: string;
+  args: string;
+  cliExit: number;
+  cliVerdict: string;
+  libExit: number;
+  libVerdict: Verdict;
+  agree: boolean;
+}
+
+async function compareWithCli(dataDir: string, truth: GeneratedScenario, rec: TargetRecording, untilSeconds: number, sinceSeconds: number | undefined, root: string, cwd: string): Promise<CliComparison> {
+  const iso = (s: number) => new Date(s * 1000).toISOString();
+  const args = ['check', '--data', dataDir, '--target', truth.name, '--until', iso(untilSeconds), ...(sinceSeconds !== undefined ? ['--since', iso(sinceSeconds)] : [])];
+  let code = 0;
+  let stdout = '';
+  try {
+    stdout = (await run(process.execPath, [join(root, 'dist', 'src', 'cli.js'), ...args], { cwd, maxBuffer: 64 << 20, timeout: 120_000 })).stdout;
+  } catch (e) {
+    const err = e as { code: number; stdout: string };
+    code = typeof err.code === 'number' ? err.code : -1;
+    stdout = err.stdout ?? '';
+  }
+  // `<target>: <verdict>: <headline>`
+  const m = new RegExp(`^${truth.name}: ([a-z-]+)`, 'm').exec(stdout);
+  const lib = judge(rec, untilSeconds, sinceSeconds);
+  const cliVerdict = m ? m[1] : '(no verdict line)';
+  const shown = args.slice(5).map((a) => (a.startsWith('--') ? a : `"${a}"`)).join(' ');
+  return { scenario: truth.name, args: shown, cliExit: code, cliVerdict, libExit: lib.exit, libVerdict: lib.verdict, agree: code === lib.exit && cliVerdict === lib.verdict };
+}
+
+// ---------- live programs (scripts/eval/livePrograms.ts, branch evallive) ----------
+
+async function liveSection(): Promise<{ markdown: string; ran: boolean }> {
+  // LIVE PROGRAMS CALL SITE: the live-Go-programs helper provides runLivePrograms() and renderLiveSection(results).
+  // A computed specifier: this file compiles and runs while that module is absent.
+  const spec = './eval/livePrograms.js';
+  let mod: { runLivePrograms: () => Promise<unknown>; renderLiveSection: (r: unknown) => string };
+  try {
+    mod = await import(spec);
+  } catch (e) {
+    // Only the module itself missing means "not on this branch"; a module it imports being missing is a bug to show.
+    const err = e as { code?: string; message?: string };
+    if (err.code !== 'ERR_MODULE_NOT_FOUND' || !/Cannot find module '[^']*\/eval\/livePrograms\.js'/.test(err.message ?? '')) throw e;
+    return { markdown: '## Live Go programs\n\nlive programs: not run (scripts/eval/livePrograms.ts is not on this branch yet).\n', ran: false };
+  }
+  const results = await mod.runLivePrograms();
+  return { markdown: mod.renderLiveSection(results), ran: true };
+}
+
+// ---------- the page ----------
+
+const fmtAfter = (s: number | null, scanned: number) => (s === null ? `not within ${scanned.toFixed(0)} h` : s < 7200 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`);
+const mark = (ok: boolean | null) => (ok === null ? 'not measured' : ok ? '**met**' : '**missed**');
+
+interface ScenarioOutcome {
+  truth: GeneratedScenario;
+  end: Judged;
+  suspects: SuspectCheck;
+  detection: Detection[] | null;
+  sliding: Sliding[] | null;
+  seconds: number;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { out: { type: 'string', default: 'EVAL.md' }, keep: { type: 'string' }, only: { type: 'string' }, 'no-live': { type: 'boolean' } } });
+  const t0 = performance.now();
+  const root = await repoRoot();
+  const machine = await describeMachine();
+  const work = mkdtempSync(join(tmpdir(), 'leakwatch-eval-'));
+  const dataDir = values.keep ? resolve(values.keep) : join(work, 'data');
+  const only = values.only ? new Set(values.only.split(',')) : null;
+  const outcomes: ScenarioOutcome[] = [];
+  const comparisons: CliComparison[] = [];
+  try {
+    for (const spec of evalScenarios()) {
+      if (only && !only.has(spec.name)) continue;
+      const ts = performance.now();
+      const truth = generateScenario(spec, dataDir);
+      const rec = readRecording(dataDir, truth.name);
+      const endUntil = Math.ceil(truth.lastTsSeconds);
+      const end = judge(rec, endUntil);
+      const suspects = checkSuspects(end.suspects, truth);
+      const detection = truth.expected !== 'stable' ? detectionTimes(rec, truth) : null;
+      const sliding = truth.slidingWindows ? slidingFalseAlarms(rec, truth) : null;
+      // The real CLI on a few pairs: the end of every scenario, and a 2 h and a 24 h window 30 h in when it is that long.
+      comparisons.push(await compareWithCli(dataDir, truth, rec, endUntil, undefined, root, work));
+      if (truth.lastTsSeconds - truth.firstTsSeconds > 30 * HOUR) {
+        const u = Math.floor((truth.firstTsSeconds + 30 * HOUR) / HOUR) * HOUR;
+        comparisons.push(await compareWithCli(dataDir, truth, rec, u, u - 2 * HOUR, root, work));
+        comparisons.push(await compareWithCli(dataDir, truth, rec, u, u - 24 * HOUR, root, work));
+      }
+      const seconds = (performance.now() - ts) / 1000;
+      outcomes.push({ truth, end, suspects, detection, sliding, seconds });
+      console.error(`eval: ${truth.name}: ${end.verdict} (exit ${end.exit}), ${seconds.toFixed(1)} s`);
+    }
+    if (values.keep) writeFileSync(join(dataDir, 'ground-truth.json'), JSON.stringify(outcomes.map((o) => o.truth), null, 2) + '\n');
+    const live = values['no-live'] ? { markdown: '## Live Go programs\n\nlive programs: not run (--no-live).\n', ran: false } : await liveSection();
+    writeFileSync(resolve(values.out), render(outcomes, comparisons, live.markdown, machine, (performance.now() - t0) / 1000));
+    console.error(`eval: wrote ${resolve(values.out)} in ${((performance.now() - t0) / 60000).toFixed(1)} min`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return 0;
+}
+
+function render(outcomes: ScenarioOutcome[], comparisons: CliComparison[], live: string, machine: Awaited<ReturnType<typeof describeMachine>>, seconds: number): string {
+  const benign = outcomes.filter((o) => o.truth.expected === 'stable');
+  const leaks = outcomes.filter((o) => o.truth.expected === 'leak');
+  const byName = (n: string) => outcomes.find((o) => o.truth.name === n);
+  const goals: Array<[string, string, boolean | null]> = [];
+
+  const falseAlarms = benign.flatMap((o) => (o.sliding ?? []).map((s) => s.alarms)).reduce((a, b) => a + b, 0);
+  const benignSuspects = benign.reduce((a, o) => a + o.end.suspects.length + (o.sliding ?? []).reduce((x, s) => x + [...s.blamed.values()].reduce((p, q) => p + q, 0), 0), 0);
+  goals.push([
+    '0 false alarms in every benign scenario, windows 2 h / 6 h / 24 h / whole lifetime sliding hourly over ≥ 7 days',
+    benign.map((o) => `${o.truth.name}: ${(o.sliding ?? []).map((s) => `${s.alarms}/${s.windows}`).join(', ')}`).join('; ') || 'no benign scenario run',
+    benign.length ? falseAlarms === 0 : null,
+  ]);
+  goals.push(['benign stacks never suspects', `${benignSuspects} suspect mentions in benign scenarios (end verdicts and alarms)`, benign.length ? benignSuspects === 0 : null]);
+  for (const o of leaks) {
+    goals.push([
+      `${o.truth.name} ends as "leak" with exactly its leaking stacks as suspects`,
+      `${o.end.verdict}, exit ${o.end.exit}; suspects ${o.suspects.exact ? 'exact' : `extra ${o.suspects.extra.length}, missing ${o.suspects.missing.length}`}`,
+      o.end.verdict === 'leak' && o.suspects.exact,
+    ]);
+  }
+  const ttd = (name: string, limitHours: number) => {
+    const o = byName(name);
+    if (!o?.detection) return null;
+    const d = o.detection[0];
+    return { text: `${fmtAfter(d.afterSeconds, d.scannedHours)} (default window); ${o.detection.slice(1).map((x) => `${x.window.replace('--since ', '')}: ${fmtAfter(x.afterSeconds, x.scannedHours)}`).join(', ')}`, met: d.afterSeconds !== null && d.afterSeconds <= limitHours * HOUR };
+  };
+  const t30 = ttd('late-onset-30-per-hour', 2);
+  goals.push(['a 30/hour leak starting mid-week is reported ≤ 2 h after onset', t30?.text ?? 'not run', t30?.met ?? null]);
+  const t4 = ttd('late-onset-4-per-hour', 12);
+  goals.push(['a 4/hour leak ≤ 12 h after onset', t4?.text ?? 'not run', t4?.met ?? null]);
+  goals.push(['a runtime-confirmed growing leak as soon as two leak profiles show it', 'not measured by the generated recordings (no goroutineleak snapshots): see the live programs section', null]);
+  const exitOk = outcomes.filter((o) => o.end.exit === EXPECTED_EXIT[o.truth.expected]);
+  goals.push([
+    'exit codes as in item 6 at the end of every scenario (stable 0, leak 1, growing 3)',
+    `${exitOk.length}/${outcomes.length} right${outcomes.length > exitOk.length ? `; wrong: ${outcomes.filter((o) => !exitOk.includes(o)).map((o) => `${o.truth.name} ${o.end.exit} (want ${EXPECTED_EXIT[o.truth.expected]})`).join(', ')}` : ''}`,
+    outcomes.length ? exitOk.length === outcomes.length : null,
+  ]);
+  const agree = comparisons.filter((x) => x.agree).length;
+  goals.push(['the library path agrees with the real `check` CLI', `${agree}/${comparisons.length} (scenario, window) pairs agree`, comparisons.length ? agree === comparisons.length : null]);
+
+  const md: string[] = [];
+  md.push('# Evaluation');
+  md.push('');
+  md.push(
+    `Generated by \`npm run eval\` on ${machine.date.slice(0, 10)} (${machine.date}), ${(seconds / 60).toFixed(1)} min. Rewritten by every run: change ` +
+      '`scripts/eval.ts` and `scripts/eval/scenarios.ts`, not this file. An evaluation, not a test: every goal of issue 9 is listed as met or missed, nothing fails. ' +
+      '`check` at time T with `--since S` is the recording clipped in memory to T, analysed by the library with the window [S, T], as the CLI does; the last section shows both agree on a sample of windows.',
+  );
+  md.push('');
+  md.push('## Machine');
+  md.push('');
+  md.push(table(['', ''], [['CPU', `${machine.cpuModel}, ${machine.nproc} CPU(s)`], ['memory', machine.memory], ['kernel', machine.kernel], ['node', machine.node], ['go', machine.go], ['load average (1, 5, 15 min) at start', machine.loadAverage]]));
+  md.push('');
+  md.push('## Goals');
+  md.push('');
+  md.push(table(['goal', 'measured', 'verdict'], goals.map(([g, m, ok]) => [g, m, mark(ok)])));
+  md.push('');
+  md.push('## Scenarios');
+  md.push('');
+  md.push(
+    'Generated per minute in the on-disk format (`scripts/eval/scenarios.ts`: daily traffic ±70% with Poisson noise, 1,000 idle goroutines, ' +
+      'a nightly batch of 2,000 goroutines finishing over ~30 min, pools warming up after each start, deploys every 24–48 h, load +15%/week, ' +
+      'heap following load, RSS sticky). "At the end" is `check` with the default window at the last sample.',
+  );
+  md.push('');
+  md.push(
+    table(
+      ['scenario', 'days', 'rows', 'restarts', 'stacks', 'max goroutines', 'expected', 'verdict at end', 'exit', 'reason / headline', 'suspects'],
+      outcomes.map((o) => [
+        o.truth.name,
+        o.truth.days >= 1 ? o.truth.days : `${Math.round(o.truth.days * 1440)} min`,
+        o.truth.rows,
+        o.truth.restarts,
+        o.truth.stacks,
+        o.truth.maxGoroutines,
+        `${o.truth.expected} (exit ${EXPECTED_EXIT[o.truth.expected]})`,
+        o.end.verdict,
+        o.end.exit,
+        o.end.reason.slice(0, 160),
+        o.truth.leakingFunctions.length === 0 && o.end.suspects.length === 0
+          ? 'none (right)'
+          : o.suspects.exact
+            ? `exact: ${o.suspects.found.join('; ')}`
+            : [
+                o.suspects.found.length ? `found ${o.suspects.found.join('; ')}` : '',
+                o.suspects.missing.length ? `missing ${o.suspects.missing.join(', ')}` : '',
+                o.suspects.extra.length ? `extra ${o.suspects.extra.slice(0, 4).join('; ')}${o.suspects.extra.length > 4 ? ` (+${o.suspects.extra.length - 4})` : ''}` : '',
+              ]
+                .filter(Boolean)
+                .join('; '),
+      ]),
+    ),
+  );
+  md.push('');
+  md.push('Descriptions:');
+  md.push('');
+  for (const o of outcomes) md.push(`- \`${o.truth.name}\`: ${o.truth.description}; leaking: ${o.truth.leakingFunctions.map((f) => `\`${f}\``).join(', ') || 'nothing'}.`);
+  md.push('');
+  md.push('## Time from onset to the first non-zero `check`');
+  md.push('');
+  md.push('Checks at onset + 10 min, then every 10 min for 12 h, then every 30 min, up to 48 h after onset or the end of the recording (resolution: the step). For leaks present from the first sample, onset = the first sample. The time is that of the first *right* alarm: the expected exit code and, for a leak, a leaking stack among the suspects; non-zero exits before it (a benign stack blamed, a wrong code) are counted as wrong alarms.');
+  md.push('');
+  const det = outcomes.filter((o) => o.detection);
+  md.push(
+    table(
+      ['scenario', ...WINDOWS.map((w) => w.label)],
+      det.map((o) => [
+        o.truth.name,
+        ...o.detection!.map((d) => `${d.afterSeconds === null ? fmtAfter(null, d.scannedHours) : `${fmtAfter(d.afterSeconds, d.scannedHours)} (exit ${d.exit})`}${d.wrongAlarms ? `; ${d.wrongAlarms} wrong alarm(s) before` : ''}`),
+      ]),
+    ),
+  );
+  md.push('');
+  md.push('## False alarms over benign weeks');
+  md.push('');
+  md.push('`check --since until−W --until until` with `until` on every full hour; "whole lifetime" is `check --until until` alone. An alarm is any non-zero exit.');
+  md.push('');
+  const rows: Array<Array<string | number>> = [];
+  for (const o of benign) {
+    for (const s of o.sliding ?? []) {
+      rows.push([
+        o.truth.name,
+        s.window,
+        `${s.alarms} of ${s.windows}`,
+        [...s.exits].sort((a, b) => a[0] - b[0]).map(([e, n]) => `${e}: ${n}`).join(', '),
+        [...s.blamed].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([fn, n]) => `\`${fn}\` ×${n}`).join(', ') || '–',
+        s.firstAlarms.join(', ') || '–',
+      ]);
+    }
+  }
+  md.push(table(['scenario', 'window', 'alarms', 'exit codes (code: windows)', 'stacks blamed', 'first alarms (until)'], rows));
+  md.push('');
+  md.push('## Library path vs the real `check` CLI');
+  md.push('');
+  md.push(table(['scenario', 'check arguments (besides --data, --target)', 'CLI exit / verdict', 'library exit / verdict', 'agree'], comparisons.map((x) => [x.scenario, x.args, `${x.cliExit} / ${x.cliVerdict}`, `${x.libExit} / ${x.libVerdict}`, x.agree ? 'yes' : '**no**'])));
+  md.push('');
+  md.push('## Run time per scenario');
+  md.push('');
+  md.push(table(['scenario', 'seconds (generate, read, all checks)'], outcomes.map((o) => [o.truth.name, o.seconds.toFixed(1)])));
+  md.push('');
+  md.push(live.trim());
+  md.push('');
+  return md.join('\n');
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (e: unknown) => {
+    console.error(`eval: ${(e as Error).stack ?? e}`);
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,90 @@
+// End to end through the real `check` (and `report --json` for the suspects) on short production-shaped
+// recordings written in the real on-disk format (scripts/eval/scenarios.ts): one case per verdict class of
+// issue 9 — a leak in every lifetime across a deploy, a benign daily curve seen through 2-hour windows on its
+// rising part, a leak spread over unique request-id labels, a slow leak beside 1,000 idle goroutines.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import test from 'node:test';
+import type { Suspect, Summary } from '../src/core/model.js';
+import { generateScenario, LEAK_FUNCTIONS, scenario } from '../scripts/eval/scenarios.js';
+import { DEFAULT_END_TS } from '../scripts/generateRecording.js';
+import { cli } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
+
+const HOUR = 3600;
+const iso = (s: number) => new Date(s * 1000).toISOString();
+
+/** `report --json` for one target: the suspects `check`'s verdict stands on. */
+async function suspectsOf(t: { after(fn: () => void): void }, data: string, target: string, extra: string[] = []): Promise<Suspect[]> {
+  const out = tempDir(t, 'leakwatch-verdict-out-');
+  const r = await cli(['report', '--data', data, '--target', target, '--out', join(out, 'r.html'), '--json', join(out, 'r.json'), ...extra], { cwd: out });
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(readFileSync(join(out, 'r.json'), 'utf8')) as Summary;
+  return summary.targets[0].suspects;
+}
+
+const hasFrame = (s: Suspect, fn: string) => s.frames.some((f) => f.function === fn);
+
+test('a leak of 10/hour in every lifetime across a deploy: check exits 1 and the leaking stack is the only suspect', async (t) => {
+  const data = tempDir(t);
+  // 3 days, a deploy at day 1 18:00: the current lifetime is 30 h long and ends on the falling evening curve.
+  const g = generateScenario(
+    scenario({ name: 'deploys', description: '', days: 3, seed: 11, restartHours: [42], leaks: [{ fn: LEAK_FUNCTIONS.lifetime, perHour: 10, onsetHour: 0 }], expected: 'leak' }),
+    data,
+  );
+  assert.equal(g.restarts, 1);
+  const r = await cli(['check', '--data', data, '--until', iso(DEFAULT_END_TS)], { cwd: data });
+  assert.equal(r.code, 1, `want exit 1 (leak), got ${r.code}: ${r.stdout}${r.stderr}`);
+  const suspects = await suspectsOf(t, data, 'deploys', ['--until', iso(DEFAULT_END_TS)]);
+  assert.deepEqual(
+    suspects.map((s) => s.leafFunction),
+    [LEAK_FUNCTIONS.lifetime],
+    `want exactly the leaking stack, got ${suspects.map((s) => s.leafFunction).join(', ')}`,
+  );
+});
+
+test('a benign daily curve: check exits 0 for 2-hour windows on its rising part', async (t) => {
+  const data = tempDir(t);
+  // 2 days, one lifetime, traffic ±70% (trough 03:00, peak 15:00 UTC) with noise, idle goroutines, pools, nightly batch.
+  generateScenario(scenario({ name: 'diurnal', description: '', days: 2, seed: 22, expected: 'stable' }), data);
+  const day2 = DEFAULT_END_TS - 24 * HOUR;
+  const codes: string[] = [];
+  for (const untilHour of [7, 9, 11, 13]) {
+    const until = day2 + untilHour * HOUR;
+    const r = await cli(['check', '--data', data, '--since', iso(until - 2 * HOUR), '--until', iso(until)], { cwd: data });
+    codes.push(`${untilHour}:00 -> ${r.code} ${r.stdout.trim()}`);
+  }
+  assert.deepEqual(
+    codes.filter((c) => !/ -> 0 /.test(c)),
+    [],
+    `every rising 2-hour window must be stable:\n${codes.join('\n')}`,
+  );
+});
+
+test('a leak spread over unique request-id labels: check exits 1 and the group of stacks is the suspect', async (t) => {
+  const data = tempDir(t);
+  generateScenario(
+    scenario({ name: 'unique', description: '', days: 1, seed: 33, leaks: [{ fn: LEAK_FUNCTIONS.unique, perHour: 10, onsetHour: 0, uniqueLabel: 'request_id' }], expected: 'leak' }),
+    data,
+  );
+  const r = await cli(['check', '--data', data], { cwd: data });
+  assert.equal(r.code, 1, `want exit 1 (leak), got ${r.code}: ${r.stdout}${r.stderr}`);
+  const suspects = await suspectsOf(t, data, 'unique');
+  assert.equal(suspects.length, 1, `want one suspect (the group), got ${suspects.map((s) => s.leafFunction).join(', ')}`);
+  const s = suspects[0];
+  assert.ok(hasFrame(s, LEAK_FUNCTIONS.unique), s.leafFunction);
+  assert.ok(s.group, 'the suspect is a group of stacks that differ only in label values');
+  const key = s.group.labelKeys.find((k) => k.key === 'request_id');
+  assert.ok(key && key.distinctValues >= 200 && key.examples.length > 0, JSON.stringify(s.group.labelKeys));
+  assert.ok(s.group.stackIds.length >= 200);
+});
+
+test('a slow leak of 3/hour beside 1,000 idle goroutines: check exits 1 and names only it', async (t) => {
+  const data = tempDir(t);
+  generateScenario(scenario({ name: 'ballast', description: '', days: 1, seed: 44, leaks: [{ fn: LEAK_FUNCTIONS.slow, perHour: 3, onsetHour: 0 }], expected: 'leak' }), data);
+  const r = await cli(['check', '--data', data], { cwd: data });
+  assert.equal(r.code, 1, `want exit 1 (leak), got ${r.code}: ${r.stdout}${r.stderr}`);
+  const suspects = await suspectsOf(t, data, 'ballast');
+  assert.deepEqual(suspects.map((s) => s.leafFunction), [LEAK_FUNCTIONS.slow]);
+});
