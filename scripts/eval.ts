@@ -154,6 +154,8 @@ interface Sliding {
   window: string;
   windows: number;
   alarms: number;
+  /** Windows with exit 4 (cannot judge): not an alarm of a leak, counted apart. */
+  cannotJudge: number;
   exits: Map<number, number>;
   blamed: Map<string, number>;
   firstAlarms: string[];
@@ -162,13 +164,19 @@ interface Sliding {
 /** `check --since until-W --until until` with `until` on every full hour from first + W to the end. */
 function slidingFalseAlarms(rec: TargetRecording, truth: GeneratedScenario): Sliding[] {
   return WINDOWS.map((w) => {
-    const res: Sliding = { window: w.label === WINDOWS[0].label ? 'whole lifetime (no --since)' : w.label, windows: 0, alarms: 0, exits: new Map(), blamed: new Map(), firstAlarms: [] };
+    const res: Sliding = { window: w.label === WINDOWS[0].label ? 'whole lifetime (no --since)' : w.label, windows: 0, alarms: 0, cannotJudge: 0, exits: new Map(), blamed: new Map(), firstAlarms: [] };
     const firstUntil = Math.ceil((truth.firstTsSeconds + (w.seconds ?? HOUR)) / HOUR) * HOUR;
     for (let until = firstUntil; until <= truth.lastTsSeconds; until += HOUR) {
       const j = judge(rec, until, w.seconds === null ? undefined : until - w.seconds);
       res.windows++;
       res.exits.set(j.exit, (res.exits.get(j.exit) ?? 0) + 1);
       if (j.exit === 0) continue;
+      // exit 4 says "cannot judge" (a few minutes after a deploy, a failing endpoint): an alert rule that pages on
+      // a leak pages on 1 and 3; 4 is the recorder's or the data's problem and is counted apart
+      if (j.exit === 4) {
+        res.cannotJudge++;
+        continue;
+      }
       res.alarms++;
       if (res.firstAlarms.length < 3) res.firstAlarms.push(`${new Date(until * 1000).toISOString().slice(0, 16)}Z ${j.verdict}`);
       for (const s of j.suspects) res.blamed.set(s.leafFunction, (res.blamed.get(s.leafFunction) ?? 0) + 1);
@@ -292,7 +300,8 @@ function render(outcomes: ScenarioOutcome[], comparisons: CliComparison[], live:
   const benignSuspects = benign.reduce((a, o) => a + o.end.suspects.length + (o.sliding ?? []).reduce((x, s) => x + [...s.blamed.values()].reduce((p, q) => p + q, 0), 0), 0);
   goals.push([
     '0 false alarms in every benign scenario, windows 2 h / 6 h / 24 h / whole lifetime sliding hourly over ≥ 7 days',
-    benign.map((o) => `${o.truth.name}: ${(o.sliding ?? []).map((s) => `${s.alarms}/${s.windows}`).join(', ')}`).join('; ') || 'no benign scenario run',
+    (benign.map((o) => `${o.truth.name}: ${(o.sliding ?? []).map((s) => `${s.alarms}/${s.windows}`).join(', ')}`).join('; ') || 'no benign scenario run') +
+      ` (windows that could not be judged, exit 4, apart: ${benign.flatMap((o) => (o.sliding ?? []).map((s) => s.cannotJudge)).reduce((a, b) => a + b, 0)})`,
     benign.length ? falseAlarms === 0 : null,
   ]);
   goals.push(['benign stacks never suspects', `${benignSuspects} suspect mentions in benign scenarios (end verdicts and alarms)`, benign.length ? benignSuspects === 0 : null]);
@@ -398,7 +407,7 @@ function render(outcomes: ScenarioOutcome[], comparisons: CliComparison[], live:
   md.push('');
   md.push('## False alarms over benign weeks');
   md.push('');
-  md.push('`check --since until−W --until until` with `until` on every full hour; "whole lifetime" is `check --until until` alone. An alarm is any non-zero exit.');
+  md.push('`check --since until−W --until until` with `until` on every full hour; "whole lifetime" is `check --until until` alone. An alarm is exit 1 (leak) or 3 (growing); exit 4 (cannot judge: e.g. minutes after a deploy, too few samples of the new process) is not a claim about leaks and is counted apart in the exit-codes column.');
   md.push('');
   const rows: Array<Array<string | number>> = [];
   for (const o of benign) {
