@@ -403,7 +403,9 @@ export function buildTargetData(
       // Suspects' own count charts.
       const gap = Math.max(180, medianStep(tickXs) * 5);
       out.suspects = ts.suspects.map((s) => {
-        const counts = ticks.map((t) => t.counts.get(s.stackId) ?? 0);
+        // a label group's chart is the sum of its members, as the analysis judged it
+        const ids = s.group ? s.group.stackIds : [s.stackId];
+        const counts = ticks.map((t) => ids.reduce((a, id) => a + (t.counts.get(id) ?? 0), 0));
         const g = insertGaps(tickXs, [counts], gap);
         const d = downsampleMinMax(g.xs, g.series, o.suspectChartPoints);
         return { stackId: s.stackId, xs: d.xs, c: d.series[0] };
