@@ -12,7 +12,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync
 import os from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildDemoService, findRepoRoot } from './lib/demoService.js';
+import { buildDemoService, findRepoRoot } from '../src/demo/demoService.js';
 import { NOTES as NOTES1, runCronTick } from './bench/cronTick.js';
 import { NOTES as NOTES2, runLoopMode } from './bench/loopMode.js';
 import { NOTES as NOTES3, runTargetImpact } from './bench/targetImpact.js';

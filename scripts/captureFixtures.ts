@@ -15,7 +15,7 @@ import {
   GO_MISSING_MESSAGE,
   startDemoService,
   type DemoService,
-} from './lib/demoService.js';
+} from '../src/demo/demoService.js';
 
 interface Entry {
   file: string;

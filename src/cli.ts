@@ -54,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
     case 'export':
       return (await import('./commands/export.js')).runExport(rest);
     case 'demo':
-      return (await import('../scripts/demo.js')).runDemo(rest);
+      return (await import('./demo/demoCommand.js')).runDemo(rest);
     default:
       throw new UsageError(unknownCommand(command));
   }

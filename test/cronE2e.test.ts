@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import test from 'node:test';
 import { promisify } from 'node:util';
 import { readRecording } from '../src/io/readRecording.js';
-import { findRepoRoot } from '../scripts/lib/demoService.js';
+import { findRepoRoot } from '../src/demo/demoService.js';
 import { guardCrontab, needTool } from './helpers/systemTools.js';
 import { tempDir } from './helpers/tmp.js';
 

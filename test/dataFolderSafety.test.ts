@@ -28,7 +28,7 @@ import { readSourceLines } from '../src/analysis/source.js';
 import { ConfigError, headerValueProblem, parseConfigText } from '../src/core/config.js';
 import { displaySafe } from '../src/core/terminalText.js';
 import { generateRecording } from '../scripts/generateRecording.js';
-import { findRepoRoot } from '../scripts/lib/demoService.js';
+import { findRepoRoot } from '../src/demo/demoService.js';
 import { cli } from './helpers/cli.js';
 import { fixture } from './helpers/fixtures.js';
 import { tempDir } from './helpers/tmp.js';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import test from 'node:test';
 import { promisify } from 'node:util';
 import type { Summary, TargetSummary } from '../src/core/model.js';
-import { buildDemoService, findGo, findRepoRoot, startDemoService, type DemoService } from '../scripts/lib/demoService.js';
+import { buildDemoService, findGo, findRepoRoot, startDemoService, type DemoService } from '../src/demo/demoService.js';
 import { tempDir } from './helpers/tmp.js';
 
 const run = promisify(execFile);

@@ -8,7 +8,7 @@ import test from 'node:test';
 import { promisify } from 'node:util';
 import type { Summary } from '../src/core/model.js';
 import { readRecording } from '../src/io/readRecording.js';
-import { findGo } from '../scripts/lib/demoService.js';
+import { findGo } from '../src/demo/demoService.js';
 import { cli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 

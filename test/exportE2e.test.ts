@@ -13,7 +13,7 @@ import { buildExportTable, EXPORT_TOP_STACKS, formatExportTable, runExport } fro
 import type { HistoryTick, StackRecord } from '../src/core/model.js';
 import { SAMPLES_COLUMNS } from '../src/core/samplesCsv.js';
 import { readRecording } from '../src/io/readRecording.js';
-import { findGo, findRepoRoot, startDemoService } from '../scripts/lib/demoService.js';
+import { findGo, findRepoRoot, startDemoService } from '../src/demo/demoService.js';
 import { tempDir } from './helpers/tmp.js';
 
 const run = promisify(execFile);

@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import type { SampleStatus } from '../src/core/model.js';
 import { parseSamplesCsv } from '../src/core/samplesCsvRead.js';
 import { readRecording } from '../src/io/readRecording.js';
-import { startDemoService } from '../scripts/lib/demoService.js';
+import { startDemoService } from '../src/demo/demoService.js';
 import { bytes, dropMidBody, endless, hang, onGoroutine, redirect, startBadServer, status, trickle, type Behavior } from './helpers/badServer.js';
 import { cli, closedPort } from './helpers/cli.js';
 import { fixture } from './helpers/fixtures.js';

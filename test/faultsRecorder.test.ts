@@ -10,7 +10,7 @@ import test from 'node:test';
 import { promisify } from 'node:util';
 import type { SampleRow } from '../src/core/model.js';
 import { readRecording } from '../src/io/readRecording.js';
-import { findRepoRoot, startDemoService, type DemoService } from '../scripts/lib/demoService.js';
+import { findRepoRoot, startDemoService, type DemoService } from '../src/demo/demoService.js';
 import { needTool } from './helpers/systemTools.js';
 import { tempDir } from './helpers/tmp.js';
 

@@ -11,7 +11,7 @@ import { analyzeAll } from '../src/analysis/analyze.js';
 import { listTargets, readRecording } from '../src/io/readRecording.js';
 import { renderReportHtml } from '../src/render/reportHtml.js';
 import { generateRecording } from '../scripts/generateRecording.js';
-import { findRepoRoot } from '../scripts/lib/demoService.js';
+import { findRepoRoot } from '../src/demo/demoService.js';
 import { cli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 

@@ -11,8 +11,8 @@ import { DIFF_HELP, DIFF_OPTIONS } from '../src/commands/diff.js';
 import { EXPORT_HELP, EXPORT_OPTIONS } from '../src/commands/export.js';
 import { RECORD_OPTIONS } from '../src/commands/record.js';
 import { CHECK_OPTIONS, REPORT_OPTIONS } from '../src/commands/report.js';
-import { DEMO_OPTIONS } from '../scripts/demo.js';
-import { findRepoRoot } from '../scripts/lib/demoService.js';
+import { DEMO_OPTIONS } from '../src/demo/demoCommand.js';
+import { findRepoRoot } from '../src/demo/demoService.js';
 import { cli } from './helpers/cli.js';
 
 const COMMANDS: Array<[string, Record<string, { type: string; short?: string }>, string]> = [

@@ -7,7 +7,7 @@ import { parseGoroutineProfile } from '../src/core/goroutineProfile.js';
 import { diffProfiles } from '../src/core/profileDiff.js';
 import { UsageError } from '../src/commands/args.js';
 import { runDiff, type CommandIo } from '../src/commands/diff.js';
-import { findGo } from '../scripts/lib/demoService.js';
+import { findGo } from '../src/demo/demoService.js';
 import { fixture, FIXTURES } from './helpers/fixtures.js';
 import { join } from 'node:path';
 

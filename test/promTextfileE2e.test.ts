@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import test from 'node:test';
 import { promisify } from 'node:util';
 import { readRecording } from '../src/io/readRecording.js';
-import { findRepoRoot, startDemoService } from '../scripts/lib/demoService.js';
+import { findRepoRoot, startDemoService } from '../src/demo/demoService.js';
 import { tempDir } from './helpers/tmp.js';
 
 const run = promisify(execFile);

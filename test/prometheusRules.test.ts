@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import test from 'node:test';
 import { formatPromTextfile } from '../src/core/promTextfile.js';
 import type { SampleRow } from '../src/core/model.js';
-import { findRepoRoot } from '../scripts/lib/demoService.js';
+import { findRepoRoot } from '../src/demo/demoService.js';
 import { needTool } from './helpers/systemTools.js';
 
 test('promtool checks the rules and passes their unit tests', async (t) => {

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { parseGoroutineProfile } from '../src/core/goroutineProfile.js';
 import { parseSamplesCsv } from '../src/core/samplesCsvRead.js';
 import { readRecording } from '../src/io/readRecording.js';
-import { buildDemoService, fetchStats, findGo, findRepoRoot, startDemoService, type DemoService } from '../scripts/lib/demoService.js';
+import { buildDemoService, fetchStats, findGo, findRepoRoot, startDemoService, type DemoService } from '../src/demo/demoService.js';
 import { tempDir } from './helpers/tmp.js';
 
 const run = promisify(execFile);

@@ -8,7 +8,7 @@ import test from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { Summary } from '../src/core/model.js';
-import { findRepoRoot, startDemoService, type DemoService } from '../scripts/lib/demoService.js';
+import { findRepoRoot, startDemoService, type DemoService } from '../src/demo/demoService.js';
 import { launchChromium } from '../scripts/reportBrowser.js';
 import { tempDir } from './helpers/tmp.js';
 

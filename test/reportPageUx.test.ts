@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { renderReportHtml } from '../src/render/reportHtml.js';
 import { launchChromium } from '../scripts/reportBrowser.js';
 import { smallScenario } from '../scripts/syntheticReport.js';
-import { findRepoRoot } from '../scripts/lib/demoService.js';
+import { findRepoRoot } from '../src/demo/demoService.js';
 
 let browser: Browser | undefined;
 let pageFile = '';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import test from 'node:test';
 import { promisify } from 'node:util';
 import { CLEAR_LINE, createProgress, formatProgress } from '../src/commands/progress.js';
-import { findRepoRoot } from '../scripts/lib/demoService.js';
+import { findRepoRoot } from '../src/demo/demoService.js';
 import { generateRecording } from '../scripts/generateRecording.js';
 import { tempDir } from './helpers/tmp.js';
 

@@ -14,7 +14,7 @@ import test from 'node:test';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { readRecording } from '../src/io/readRecording.js';
-import { startDemoService, type DemoService } from '../scripts/lib/demoService.js';
+import { startDemoService, type DemoService } from '../src/demo/demoService.js';
 import { cli, type CliResult } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 

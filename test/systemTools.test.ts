@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
-import { findRepoRoot } from '../scripts/lib/demoService.js';
+import { findRepoRoot } from '../src/demo/demoService.js';
 import { needTool } from './helpers/systemTools.js';
 import { tempDir } from './helpers/tmp.js';
 

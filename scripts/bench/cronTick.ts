@@ -4,7 +4,7 @@
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { fetchStats, startDemoService } from '../lib/demoService.js';
+import { fetchStats, startDemoService } from '../../src/demo/demoService.js';
 import { profileMarkdown, profileNode } from './cpuProfile.js';
 import {
   csvRows,

@@ -2,7 +2,7 @@
 // at ~60 and at ~5,000 distinct stacks, beside `go tool pprof -top` reading a snapshot of the same profile.
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { findGo, startDemoService } from '../lib/demoService.js';
+import { findGo, startDemoService } from '../../src/demo/demoService.js';
 import { profileMarkdown, profileNode } from './cpuProfile.js';
 import {
   bytes,

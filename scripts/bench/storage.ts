@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { KEYFRAME_EVERY } from '../../src/core/stackHistory.js';
-import { startDemoService } from '../lib/demoService.js';
+import { startDemoService } from '../../src/demo/demoService.js';
 import { generateRecording } from '../generateRecording.js';
 import { bytes, measure, sizeOf, table, type BenchContext, type ScenarioResult } from './common.js';
 

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fetchStats, startDemoService } from '../lib/demoService.js';
+import { fetchStats, startDemoService } from '../../src/demo/demoService.js';
 import { measure, quantile, runPlain, sleep, table, type BenchContext, type ScenarioResult } from './common.js';
 
 export const NOTES = `What limits these figures: everything runs on the same machine — the service, the load loop, the

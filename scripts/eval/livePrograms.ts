@@ -20,7 +20,7 @@ import { promisify } from 'node:util';
 import { parseDurationSeconds } from '../../src/core/duration.js';
 import { MIN_SPAN_SECONDS } from '../../src/analysis/trend.js';
 import { readRecording } from '../../src/io/readRecording.js';
-import { buildDemoService, findGo, GO_MISSING_MESSAGE, findRepoRoot, startDemoService, type DemoService } from '../lib/demoService.js';
+import { buildDemoService, findGo, GO_MISSING_MESSAGE, findRepoRoot, startDemoService, type DemoService } from '../../src/demo/demoService.js';
 
 const run = promisify(execFile);
 

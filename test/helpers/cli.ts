@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { findRepoRoot } from '../../scripts/lib/demoService.js';
+import { findRepoRoot } from '../../src/demo/demoService.js';
 
 const run = promisify(execFile);
 

@@ -4,9 +4,9 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { $ } from 'zx';
-import { parseCommandArgs, UsageError } from '../src/commands/args.js';
-import { parseDurationSeconds } from '../src/core/duration.js';
-import { buildDemoService, findGo, findRepoRoot, GO_MISSING_MESSAGE, startDemoService } from './lib/demoService.js';
+import { parseCommandArgs, UsageError } from '../commands/args.js';
+import { parseDurationSeconds } from '../core/duration.js';
+import { buildDemoService, findGo, findRepoRoot, GO_MISSING_MESSAGE, startDemoService } from './demoService.js';
 
 /** Go's minor version (26 for go1.26.8), 0 when unknown. */
 async function goMinor(go: string): Promise<number> {

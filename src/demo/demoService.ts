@@ -67,7 +67,7 @@ export async function findRepoRoot(): Promise<string> {
     }
     if (dirname(dir) === dir) break;
   }
-  // Fallback: dist/scripts/lib -> repo root is three levels up (scripts/lib when run from source: two).
+  // Fallback: dist/src/demo -> repo root is three levels up (src/demo when run from source: two).
   cachedRoot = resolve(moduleDir, moduleDir.split(/[\\/]/).includes('dist') ? '../../..' : '../..');
   return cachedRoot;
 }
