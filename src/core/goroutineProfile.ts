@@ -11,9 +11,28 @@ export class ProfileTooLargeError extends ProfileError {}
 
 /**
  * Frames over all samples of one profile. Go records at most 128 frames per stack by default (1024 at most with
- * GODEBUG=profstackdepth), so real profiles stay far below: 10,000 distinct stacks of 200 frames each fit.
+ * GODEBUG=profstackdepth), and a busy service has up to ~100,000 distinct stacks (issue 10: 100,004 were refused
+ * under the old cap of 2,000,000). 20,000,000 admits 100,000 distinct stacks of 200 frames; past it the profile is
+ * `pprof-too-large` (the cap bounds the recorder's memory, ~1 GB of frame keys, not a judgement on the profile).
  */
-export const MAX_TOTAL_FRAMES = 2_000_000;
+export const MAX_TOTAL_FRAMES = 20_000_000;
+/**
+ * Frames kept per stack: Go's own maximum (GODEBUG=profstackdepth=1024). A deeper sample comes from a hand-made
+ * profile; it is cut there and a last frame says how many were dropped, rather than refusing the profile.
+ */
+export const MAX_STACK_FRAMES = 1024;
+/**
+ * Characters kept of a function name, file name, label key or label value. Go's longest real names (generic
+ * instantiations) run to a few hundred; a 64 MiB name (issue 10) went whole into stacks.jsonl and the page.
+ * A cut string ends in CUT_MARK and the number of characters dropped, so it is visibly not the real name.
+ */
+export const MAX_STRING_CHARS = 8192;
+export const CUT_MARK = '…[cut ';
+
+/** `s` cut to MAX_STRING_CHARS with a visible mark: `<first chars>…[cut 123 chars]`. */
+export function cutString(s: string): string {
+  return s.length <= MAX_STRING_CHARS ? s : `${s.slice(0, MAX_STRING_CHARS)}${CUT_MARK}${s.length - MAX_STRING_CHARS} chars]`;
+}
 
 /** The largest time a JavaScript Date holds, in seconds. */
 const MAX_DATE_SECONDS = 8.64e12;
@@ -82,6 +101,7 @@ export function decodeGoroutineProfile(bytes: Uint8Array, sampleType = 'goroutin
     if (n < 0 || n >= strings.length) throw new ProfileError(`string index ${n} out of range`);
     return strings[n];
   };
+  const cutStr = (i: number | bigint | undefined): string => cutString(str(i));
   const types = p.sampleType.map((t) => `${str(t.type)}/${str(t.unit)}`);
   if (types.length !== 1 || types[0] !== `${sampleType}/count`) {
     const what = types.length ? types.join(', ') : 'no sample types';
@@ -89,7 +109,7 @@ export function decodeGoroutineProfile(bytes: Uint8Array, sampleType = 'goroutin
   }
 
   const functions = new Map<number, { name: string; file: string }>();
-  for (const f of p.function) functions.set(toNumber(f.id), { name: str(f.name), file: str(f.filename) });
+  for (const f of p.function) functions.set(toNumber(f.id), { name: cutStr(f.name), file: cutStr(f.filename) });
   const locations = new Map<number, Frame[]>();
   for (const loc of p.location) {
     // A location with several lines is inlining: line[0] is the innermost (inlined) call, the last the caller.
@@ -110,20 +130,30 @@ export function decodeGoroutineProfile(bytes: Uint8Array, sampleType = 'goroutin
     // inexact, so counts stopped summing to the total and a count like 1.2e+21 broke stack-history.log lines.
     if (!Number.isSafeInteger(count) || count < 0) throw new ProfileError(`sample value ${count} is not a goroutine count`);
     const frames: Frame[] = [];
+    let depth = 0;
     for (const id of s.locationId) {
       const loc = locations.get(toNumber(id));
       if (!loc) throw new ProfileError(`sample refers to missing location ${toNumber(id)}`);
       // A frame budget over the whole profile (hostile case in test/fuzzDecoder.test.ts): samples may refer to the same location
       // any number of times, so a small body could otherwise expand into billions of frames and exhaust memory.
       framesBudget -= loc.length;
-      if (framesBudget < 0) throw new ProfileError(`stacks hold over ${MAX_TOTAL_FRAMES} frames in total; not a real goroutine profile`);
+      if (framesBudget < 0) {
+        throw new ProfileTooLargeError(
+          `stacks hold over ${MAX_TOTAL_FRAMES} frames in total (${p.sample.length} samples); leakwatch records at most that many to bound its memory`,
+        );
+      }
       // A loop, not frames.push(...loc): spreading a location with ~150,000 lines threw RangeError (call stack size).
-      for (const f of loc) frames.push(f);
+      // Past MAX_STACK_FRAMES only counted: a stack deeper than Go ever records keeps its first frames and a mark.
+      for (const f of loc) {
+        if (frames.length < MAX_STACK_FRAMES) frames.push(f);
+        depth++;
+      }
     }
+    if (depth > MAX_STACK_FRAMES) frames[MAX_STACK_FRAMES - 1] = { function: `…[${depth - MAX_STACK_FRAMES + 1} more frames cut]`, file: '', line: 0 };
     const labels: Record<string, string> = {};
     for (const l of s.label) {
-      const key = str(l.key);
-      const value = toNumber(l.str) !== 0 ? str(l.str) : `${toNumber(l.num)}${toNumber(l.numUnit) ? str(l.numUnit) : ''}`;
+      const key = cutStr(l.key);
+      const value = toNumber(l.str) !== 0 ? cutStr(l.str) : `${toNumber(l.num)}${toNumber(l.numUnit) ? cutStr(l.numUnit) : ''}`;
       labels[key] = value;
     }
     const key = stackKey(frames, labels);

@@ -79,6 +79,11 @@ export interface StackRecord {
   frames: Frame[];
   labels: Record<string, string>;
   firstSeenTsSeconds: number;
+  /**
+   * Label keys whose value is LABEL_PLACEHOLDER (core/tickPlan.ts): they took more than 16 distinct values on these
+   * frames, so this stack stands for all of them; the number is the distinct values seen when it was first written.
+   */
+  collapsedLabels?: Record<string, number>;
 }
 
 /** One line of data/<target>/stack-history.log after replay: every stack's count at one tick. */
