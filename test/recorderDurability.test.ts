@@ -6,11 +6,12 @@ import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, truncat
 import { join } from 'node:path';
 import test from 'node:test';
 import { DEFAULTS, type Config, type TargetConfig } from '../src/core/config.js';
-import { CUT_MARK, MAX_STRING_CHARS } from '../src/core/goroutineProfile.js';
+import { CUT_MARK, MAX_STRING_CHARS, parseGoroutineProfile, stackHash } from '../src/core/goroutineProfile.js';
 import { LABEL_PLACEHOLDER } from '../src/core/tickPlan.js';
 import { readRecording } from '../src/io/readRecording.js';
 import { recordTarget } from '../src/io/recordTick.js';
 import { encodeGoroutineProfile, requestFrames, serveProfile, type StackSpec } from './helpers/goroutineProfiles.js';
+import { fixture } from './helpers/fixtures.js';
 import { tempDir } from './helpers/tmp.js';
 
 const T0 = 1_800_000_000;
@@ -197,4 +198,17 @@ test('a tick whose state.json cannot be saved says its row and history line were
   assert.equal(r.problems.length, 1, r.problems.join('\n'));
   assert.match(r.problems[0], /recorded this tick but could not save state\.json \(EISDIR\): wrote the stack-history\.log line, the samples\.csv row; did not write state\.json \(the next tick rebuilds it\)/);
   assert.equal(readRecording(data, 'svc').samples.length, 2, 'the row is there, as the message says');
+});
+
+test('the hash the decoder computes on the way is stackHash of the key, also for names and labels holding newlines', () => {
+  for (const name of ['hostile.pb.gz', 'leaky-t2.pb.gz', 'distinct-500.pb.gz']) {
+    const p = parseGoroutineProfile(fixture(name), 64 * 1024 * 1024);
+    for (const s of p.stacks) assert.equal(s.hash, stackHash(s.key), `${name}: ${s.key.slice(0, 80)}`);
+  }
+  const odd = encodeGoroutineProfile([
+    { frames: [['main.a\nmain.b', 'x.go', 1]], labels: { k: 'v\nw' }, count: 1 },
+    { frames: [], labels: { k: 'v' }, count: 2 },
+    { frames: [], count: 3 },
+  ]);
+  for (const s of parseGoroutineProfile(odd, 1 << 20).stacks) assert.equal(s.hash, stackHash(s.key), JSON.stringify(s.key));
 });

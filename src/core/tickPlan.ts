@@ -1,7 +1,7 @@
 // What one tick writes for one target, decided purely from the previous state and what was observed.
 // The recorder (io/recordTarget.ts) observes, calls these, and writes the result.
 import type { TargetConfig } from './config.js';
-import { stackKey } from './goroutineProfile.js';
+import { stackHash, stackKey } from './goroutineProfile.js';
 import type { GoroutineProfile, SampleEvent, SampleRow, SampleStatus, StackCount, StackRecord } from './model.js';
 import { diffCounts, formatHistoryLine, KEYFRAME_EVERY, sortedEntries } from './stackHistory.js';
 
@@ -149,22 +149,8 @@ export function emptyState(): TargetState {
   };
 }
 
-/**
- * A short, stable id for a stack key, used only to find the key's numeric id in state.json (a cache that
- * stacks.jsonl can rebuild). Two 32-bit FNV-1a lanes with different offsets: 64 bits, so a collision among
- * even 100,000 stacks has odds of about 1 in 10^9. Not node:crypto: loading it costs the once-a-minute
- * recorder ~11 ms (BENCHMARKS.md), a tenth of Node's own start-up.
- */
-export function stackHash(key: string): string {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ 0x5bd1e995;
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x01000193) ^ (a >>> 15);
-  }
-  return (a >>> 0).toString(36) + '.' + (b >>> 0).toString(36);
-}
+// stackHash: a short, stable id for a stack key (see core/goroutineProfile.ts), kept here for its importers.
+export { stackHash } from './goroutineProfile.js';
 
 export interface ObservedProcess {
   pid: number;
@@ -252,13 +238,14 @@ export function planTick(
   historyBytesNow: number,
   extras: TickExtras | null = null,
 ): TickPlan {
+  // `prev` is never changed: lastCounts is only ever replaced, the label maps are copied (small), and the id map
+  // (100,000 entries in a big service) is copied only on the first new stack, so a steady tick copies nothing big.
   const state: TargetState = {
     ...prev,
-    lastCounts: { ...prev.lastCounts },
-    stackIds: new Map(prev.stackIds),
     labelValues: { ...prev.labelValues },
     collapsedLabels: { ...prev.collapsedLabels },
   };
+  let idsCopied = false;
   const row: SampleRow = {
     tsSeconds,
     target: target.name,
@@ -328,18 +315,23 @@ export function planTick(
     for (const s of prof.stacks) {
       const c = collapsed.get(s);
       const key = c ? c.key : s.key;
-      const h = stackHash(key);
+      const h = c ? stackHash(key) : (s.hash ?? stackHash(key));
       let sid = state.stackIds.get(h);
       if (sid === undefined) {
+        if (!idsCopied) {
+          state.stackIds = new Map(prev.stackIds);
+          idsCopied = true;
+        }
         sid = state.nextStackId++;
         state.stackIds.set(h, sid);
-        const rec: StackRecord = { id: sid, key, frames: s.frames, labels: c ? c.labels : s.labels, firstSeenTsSeconds: tsSeconds };
+        const rec: StackRecord = { id: sid, key, frames: s.frames, labels: c ? c.labels : s.labels, firstSeenTsSeconds: tsSeconds, hash: h };
         if (c) rec.collapsedLabels = c.collapsed;
         newStacks.push(rec);
       }
       counts.set(sid, (counts.get(sid) ?? 0) + s.count);
     }
-    const prevCounts = new Map(Object.entries(prev.lastCounts).map(([k, v]) => [Number(k), v]));
+    const prevCounts = new Map<number, number>();
+    for (const k in prev.lastCounts) prevCounts.set(Number(k), prev.lastCounts[k]);
     const keyframe =
       id.event !== '' ||
       prev.lifetime !== id.lifetime ||

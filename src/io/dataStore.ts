@@ -263,7 +263,7 @@ export function appendStacks(dir: string, stacks: StackRecord[]): { stacksBytes:
   const idsPath = join(dir, FILES.stackIds);
   if (stacks.length === 0) return { stacksBytes: fileSize(path), idsBytes: fileSize(idsPath) };
   const stacksBytes = appendLines(path, stacks.map(stackLine).join('')).size;
-  const idsBytes = appendLines(idsPath, stacks.map((s) => `${stackHash(s.key)} ${s.id}\n`).join('')).size;
+  const idsBytes = appendLines(idsPath, stacks.map((s) => `${s.hash ?? stackHash(s.key)} ${s.id}\n`).join('')).size;
   return { stacksBytes, idsBytes };
 }
 
