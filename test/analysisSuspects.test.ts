@@ -1,7 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Frame, HistoryTick, SampleRow, StackRecord, TargetRecording } from '../src/core/model.js';
-import { findSuspects, suspectScore, ticksOfLifetime } from '../src/analysis/suspects.js';
+import { findSuspects as findSuspectFindings, suspectScore, ticksOfLifetime, type SuspectOptions } from '../src/analysis/suspects.js';
+
+/** The suspects of one lifetime of a recording (the findings' other tallies are tested in analysisGrowth.test.ts). */
+const findSuspects = (rec: TargetRecording, lifetime: string, opts: SuspectOptions = {}) =>
+  findSuspectFindings(rec.stacks, rec.ticks, lifetime, opts).suspects;
 import { seededRandom } from './helpers/seededRandom.js';
 
 const T0 = 1_790_000_000;

@@ -2,6 +2,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { analyzeAll, currentLifetimeWindow } from '../analysis/analyze.js';
+import { recordingWithin } from '../analysis/lifetimes.js';
+import { exitCodeForVerdicts } from '../analysis/verdict.js';
 import { pickEvidenceSnapshots, type TargetEvidence } from '../analysis/evidence.js';
 import { readSourceLines } from '../analysis/source.js';
 import { parseTimeSeconds } from '../core/duration.js';
@@ -41,14 +43,17 @@ const MAX_INFLATED_PROFILE_BYTES = 256 * 1024 * 1024;
 export function readEvidence(dataDir: string, rec: TargetRecording): TargetEvidence {
   const picks = pickEvidenceSnapshots(rec.snapshots, currentLifetimeWindow(rec));
   const ev: TargetEvidence = {};
-  if (picks.leak) {
+  const readLeak = (snap: NonNullable<typeof picks.leak>) => {
     try {
-      const profile = parseGoroutineProfile(readFileSync(join(dataDir, picks.leak.path)), MAX_INFLATED_PROFILE_BYTES, 'goroutineleak');
-      ev.leakProfile = { tsSeconds: picks.leak.tsSeconds, path: picks.leak.path, profile };
+      const profile = parseGoroutineProfile(readFileSync(join(dataDir, snap.path)), MAX_INFLATED_PROFILE_BYTES, 'goroutineleak');
+      return { tsSeconds: snap.tsSeconds, path: snap.path, profile };
     } catch (e) {
-      rec.warnings.push(`could not read the leak profile ${picks.leak.path}: ${(e as Error).message}`);
+      rec.warnings.push(`could not read the leak profile ${snap.path}: ${(e as Error).message}`);
+      return null;
     }
-  }
+  };
+  if (picks.leak) ev.leakProfile = readLeak(picks.leak);
+  if (picks.firstLeak && ev.leakProfile) ev.firstLeakProfile = readLeak(picks.firstLeak);
   if (picks.dump) {
     try {
       const dump = parseGoroutineDump(readFileSync(join(dataDir, picks.dump.path)));
@@ -78,9 +83,11 @@ function load(v: Record<string, unknown>, progress: Progress): Loaded | { error:
   }
   const chosen = v.target !== undefined ? [String(v.target)] : names;
   const evidence: Record<string, TargetEvidence> = {};
+  // History before --since is context (is a stack elastic? did it leak in an earlier lifetime?): read everything up
+  // to --until, judge on that, and show only the window.
   const recordings = chosen.map((n, i) => {
     progress.update({ phase: 'reading', target: n, index: i, total: chosen.length });
-    const rec = readRecording(dataDir, n, { sinceSeconds, untilSeconds });
+    const rec = readRecording(dataDir, n, { untilSeconds });
     evidence[n] = readEvidence(dataDir, rec);
     return rec;
   });
@@ -105,6 +112,7 @@ function load(v: Record<string, unknown>, progress: Progress): Loaded | { error:
   const summary = analyzeAll(recordings, {
     ignore,
     nowSeconds: now,
+    window: { sinceSeconds, untilSeconds },
     evidence,
     onTarget: (name, index, total) => progress.update({ phase: 'analysing', target: name, index, total }),
   });
@@ -114,7 +122,7 @@ function load(v: Record<string, unknown>, progress: Progress): Loaded | { error:
       s.source = leaf ? readSourceLines(leaf.file, leaf.line, { sourceRoots }) : null;
     }
   }
-  return { dataDir, recordings, summary };
+  return { dataDir, recordings: recordings.map((r) => recordingWithin(r, sinceSeconds, untilSeconds)), summary };
 }
 
 export async function runReport(args: string[]): Promise<number> {
@@ -168,10 +176,6 @@ export async function runCheck(args: string[]): Promise<number> {
     console.error(`leakwatch: no recordings in ${loaded.dataDir}: run "leakwatch record" first`);
     return 2;
   }
-  let leak = false;
-  for (const t of loaded.summary.targets) {
-    console.log(`${t.name}: ${t.verdict}: ${t.headline}`);
-    if (t.verdict === 'leak') leak = true;
-  }
-  return leak ? 1 : 0;
+  for (const t of loaded.summary.targets) console.log(`${t.name}: ${t.verdict}: ${t.headline}`);
+  return exitCodeForVerdicts(loaded.summary.targets.map((t) => t.verdict));
 }
