@@ -4,6 +4,7 @@
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
 import type { Frame, GoroutineProfile, StackCount } from './model.js';
+import { labelsIdentity } from './stackIdentity.js';
 
 export class ProfileError extends Error {}
 /** The body inflates past the cap: a setting (maxProfileBytes) can help, unlike other ProfileErrors. */
@@ -79,12 +80,7 @@ function framesKey(frames: Frame[]): string {
   return frames.map((f) => `${f.function} ${f.file}:${f.line}`).join('\n');
 }
 
-function labelsKey(labels: Record<string, string>): string {
-  return Object.keys(labels)
-    .sort()
-    .map((k) => `${k}=${labels[k]}`)
-    .join('\u0000');
-}
+const labelsKey = labelsIdentity;
 
 /**
  * A short, stable id for a stack key, used only to find the key's numeric id (stack-ids.idx, rebuilt from
