@@ -212,3 +212,47 @@ test('the hash the decoder computes on the way is stackHash of the key, also for
   ]);
   for (const s of parseGoroutineProfile(odd, 1 << 20).stacks) assert.equal(s.hash, stackHash(s.key), JSON.stringify(s.key));
 });
+
+test('cron-style one-shot ticks fetch the heap profile every 5 minutes, not every tick; loop mode every tick', { timeout: 60_000 }, async (t) => {
+  const srv = await serveProfile(() => encodeGoroutineProfile([{ frames: requestFrames('a'), count: 2 }]));
+  t.after(() => srv.close());
+  const target: TargetConfig = { name: 'svc', pprof: srv.pprof, vars: false, debug2: false, leakProfileMinutes: 1e6 };
+  const config: Config = { targets: [target], ...DEFAULTS, ignore: [] };
+  for (const oneShot of [true, false]) {
+    srv.requests.clear();
+    const data = join(tempDir(t), 'data');
+    for (let k = 0; k <= 10; k++) {
+      const r = await recordTarget(target, { dataDir: data, config, env: {}, nowSeconds: () => T0 + k * 60, oneShot });
+      assert.equal(r.row?.status, 'ok');
+    }
+    assert.equal(srv.requests.get('/debug/pprof/goroutine'), 11);
+    // One-shot: minutes 0, 5 and 10.
+    assert.equal(srv.requests.get('/debug/pprof/heap'), oneShot ? 3 : 11, `oneShot ${oneShot}`);
+  }
+});
+
+test('state.json does not grow with every stack ever seen: ids live in the append-only stack-ids.idx', { timeout: 60_000 }, async (t) => {
+  const data = join(tempDir(t), 'data');
+  let k = 0;
+  // 200 stacks a tick, all new each tick (the old ones gone): 4,000 stacks seen over 20 ticks.
+  const srv = await serveProfile(() =>
+    encodeGoroutineProfile(Array.from({ length: 200 }, (_, i) => ({ frames: [['main.worker', '/src/w.go', k * 1000 + i] as [string, string, number], ...requestFrames('x').slice(2)], count: 1 }))),
+  );
+  t.after(() => srv.close());
+  const record = setup(srv.pprof, data);
+  const stateSizes: number[] = [];
+  for (k = 0; k < 20; k++) {
+    assert.equal((await record(T0 + k * 60)).row?.status, 'ok');
+    stateSizes.push(statSync(join(data, 'svc', 'state.json')).size);
+  }
+  t.diagnostic(`state.json after 1 tick ${stateSizes[0]} B, after 20 ${stateSizes[19]} B; stack-ids.idx ${statSync(join(data, 'svc', 'stack-ids.idx')).size} B`);
+  assert.ok(stateSizes[19] <= stateSizes[1] * 1.2, `state.json ${stateSizes[1]} -> ${stateSizes[19]} bytes`);
+  assert.equal(stackLines(data).length, 4000);
+  // And the index is what a rebuild from stacks.jsonl gives: delete it, the next tick rebuilds, no id changes.
+  const idx = readFileSync(join(data, 'svc', 'stack-ids.idx'), 'utf8');
+  writeFileSync(join(data, 'svc', 'stack-ids.idx'), '');
+  k = 19;
+  assert.equal((await record(T0 + 20 * 60)).row?.status, 'ok');
+  assert.equal(readFileSync(join(data, 'svc', 'stack-ids.idx'), 'utf8').split('\n').sort().join('\n'), idx.split('\n').sort().join('\n'));
+  assert.equal(stackLines(data).length, 4000, 'no stack re-added under a new id');
+});

@@ -19,7 +19,7 @@ export interface TargetConfig {
   caFile?: string;
   /** Record the Go heap in use from <pprof>/heap (default true), at most every heapProfileMinutes. */
   heap?: boolean;
-  /** Fetch <pprof>/heap at most this often, in minutes (default 5): it is a second round trip and decode per tick. */
+  /** Fetch <pprof>/heap at most this often, in minutes (default: 5 for one-shot cron runs, every tick in loop mode). */
   heapProfileMinutes?: number;
   /** expvar URL for memstats; default <origin>/debug/vars when pprof ends in /debug/pprof; false turns it off. */
   vars?: string | false;
@@ -32,8 +32,9 @@ export interface TargetConfig {
 export const TARGET_DEFAULTS = {
   leakProfileMinutes: 10,
   /**
-   * Heap every 5 minutes, not every tick: fetching and decoding it was ~15-20 ms of a ~200 ms cron tick (issue 10),
-   * and a heap that grows for hours is as clear at 12 points an hour as at 60.
+   * Heap every 5 minutes in one-shot (cron) runs, not every tick: fetching and decoding it was ~15-20 ms of a
+   * ~200 ms cron tick (issue 10), and a heap that grows for hours is as clear at 12 points an hour as at 60.
+   * Loop mode (`--every`) fetches it every tick unless the target sets heapProfileMinutes.
    */
   heapProfileMinutes: 5,
   debug2: { maxGoroutines: 5000, everyMinutes: 30 },

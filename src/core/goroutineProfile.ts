@@ -162,12 +162,10 @@ export function decodeGoroutineProfile(bytes: Uint8Array, sampleType = 'goroutin
 
   const functions = new Map<number, { name: string; file: string }>();
   for (const f of p.function) functions.set(toNumber(f.id), { name: cutStr(f.name), file: cutStr(f.filename) });
-  const locations = new Map<number, Frame[]>();
-  // Each location's part of a stack key, built once: a stack's key is then its locations' parts joined, not a new
-  // string per frame per sample (100,000 stacks of 20 frames made 2 M strings a tick: issue 10's 2 s goal).
-  const locationKeys = new Map<number, string>();
-  /** Per location, its segments' hash lanes flat: [a0, b0, a1, b1, ...] (no tuple per frame per sample). */
-  const locationHashes = new Map<number, number[]>();
+  // Per location, built once: its frames, its part of a stack key, and its segments' hash lanes flat
+  // ([a0, b0, a1, b1, ...]). A stack's key is then its locations' parts joined and its hash their lanes folded, not a
+  // new string and a rehash per frame per sample (100,000 stacks of 20 frames: issue 10's 2 s goal).
+  const locations = new Map<number, { frames: Frame[]; key: string; lanes: number[] }>();
   for (const loc of p.location) {
     // A location with several lines is inlining: line[0] is the innermost (inlined) call, the last the caller.
     const frames: Frame[] = loc.line.map((ln) => {
@@ -175,9 +173,9 @@ export function decodeGoroutineProfile(bytes: Uint8Array, sampleType = 'goroutin
       return { function: fn?.name || '?', file: fn?.file ?? '', line: toNumber(ln.line) };
     });
     if (frames.length === 0) frames.push({ function: `0x${toNumber(loc.address).toString(16)}`, file: '', line: 0 });
-    locations.set(toNumber(loc.id), frames);
-    locationKeys.set(toNumber(loc.id), framesKey(frames));
-    locationHashes.set(toNumber(loc.id), frames.flatMap((f) => segmentHashes(`${f.function} ${f.file}:${f.line}`).flat()));
+    const lanes: number[] = [];
+    for (const f of frames) for (const [a, b] of segmentHashes(`${f.function} ${f.file}:${f.line}`)) lanes.push(a, b);
+    locations.set(toNumber(loc.id), { frames, key: framesKey(frames), lanes });
   }
 
   const byKey = new Map<string, StackCount>();
@@ -193,8 +191,9 @@ export function decodeGoroutineProfile(bytes: Uint8Array, sampleType = 'goroutin
     let framesPart = '';
     const h = hashStart();
     for (const id of s.locationId) {
-      const loc = locations.get(toNumber(id));
-      if (!loc) throw new ProfileError(`sample refers to missing location ${toNumber(id)}`);
+      const l = locations.get(toNumber(id));
+      if (!l) throw new ProfileError(`sample refers to missing location ${toNumber(id)}`);
+      const loc = l.frames;
       // A frame budget over the whole profile (hostile case in test/fuzzDecoder.test.ts): samples may refer to the same location
       // any number of times, so a small body could otherwise expand into billions of frames and exhaust memory.
       framesBudget -= loc.length;
@@ -210,9 +209,8 @@ export function decodeGoroutineProfile(bytes: Uint8Array, sampleType = 'goroutin
         depth++;
       }
       if (depth <= MAX_STACK_FRAMES) {
-        const lid = toNumber(id);
-        framesPart = framesPart ? `${framesPart}\n${locationKeys.get(lid)}` : locationKeys.get(lid)!;
-        const lanes = locationHashes.get(lid)!;
+        framesPart = framesPart ? `${framesPart}\n${l.key}` : l.key;
+        const lanes = l.lanes;
         for (let i = 0; i < lanes.length; i += 2) foldSegment(h, lanes[i], lanes[i + 1]);
       }
     }

@@ -36,6 +36,12 @@ export interface TickOptions {
   config: Config;
   env: Record<string, string | undefined>;
   nowSeconds?: () => number;
+  /**
+   * A one-shot run (cron): the heap profile defaults to every TARGET_DEFAULTS.heapProfileMinutes instead of every
+   * tick, because a fresh process pays its fetch and decode on a budget of ~1.5x `node -e 0` (issue 10). A loop
+   * recorder is warm (a tick costs ~24 ms) and records short, dense windows where a heap point per tick matters.
+   */
+  oneShot?: boolean;
 }
 
 /** Inflated profiles may be this many times the compressed cap (profiles compress ~5-10x). */
@@ -113,6 +119,7 @@ async function fetchExtras(
   ts: number,
   goroutines: number,
   save: (body: Uint8Array, kind: 'goroutineleak' | 'goroutine-debug2') => void,
+  oneShot = false,
 ): Promise<{ extras: TickExtras; backoff: Backoff }> {
   const extras: TickExtras = { heapInuseBytes: null, memstats: null, leakedConfirmed: null, notes: [] };
   const backoff: Backoff = {
@@ -126,7 +133,7 @@ async function fetchExtras(
   const get = (url: string) => httpGet(url, { headers: auth.headers, ca: auth.ca, timeoutMs, maxBytes: cfg.maxProfileBytes });
   const inflateCap = cfg.maxProfileBytes * INFLATE_FACTOR;
 
-  const heapEvery = (t.heapProfileMinutes ?? TARGET_DEFAULTS.heapProfileMinutes) * 60;
+  const heapEvery = (t.heapProfileMinutes ?? (oneShot ? TARGET_DEFAULTS.heapProfileMinutes : 0)) * 60;
   // `ts < last` too: a clock stepped back must not stop the heap for as long as it stepped.
   if (t.heap !== false && (ts - prev.lastHeapFetchTsSeconds >= heapEvery || ts < prev.lastHeapFetchTsSeconds)) {
     backoff.lastHeapFetchTsSeconds = ts;
@@ -213,7 +220,7 @@ export async function recordTarget(t: TargetConfig, opts: TickOptions): Promise<
       } else {
         ({ outcome, body } = await fetchProfile(t, opts.config, auth));
         if (outcome?.ok) {
-          ({ extras, backoff } = await fetchExtras(t, opts.config, auth, state, ts, outcome.profile.total, (b, kind) => pendingSnapshots.push({ body: b, kind })));
+          ({ extras, backoff } = await fetchExtras(t, opts.config, auth, state, ts, outcome.profile.total, (b, kind) => pendingSnapshots.push({ body: b, kind }), opts.oneShot));
         }
         // pprof endpoints expose stacks, labels and command lines: warn once when one is open beyond loopback.
         const host = new URL(t.pprof).hostname;

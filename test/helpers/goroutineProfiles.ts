@@ -57,8 +57,10 @@ export function requestFrames(handler: string): Array<[string, string, number]> 
 }
 
 /** Serves `body()` at <url>/goroutine (every other path 404) until closed. */
-export async function serveProfile(body: () => Buffer): Promise<{ pprof: string; close(): Promise<void> }> {
+export async function serveProfile(body: () => Buffer): Promise<{ pprof: string; requests: Map<string, number>; close(): Promise<void> }> {
+  const requests = new Map<string, number>();
   const server: Server = createServer((req, res) => {
+    requests.set(req.url ?? '', (requests.get(req.url ?? '') ?? 0) + 1);
     if (req.url === '/debug/pprof/goroutine') {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       res.end(body());
@@ -71,6 +73,7 @@ export async function serveProfile(body: () => Buffer): Promise<{ pprof: string;
   const port = (server.address() as AddressInfo).port;
   return {
     pprof: `http://127.0.0.1:${port}/debug/pprof`,
+    requests,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
