@@ -100,3 +100,16 @@ test('two loop recorders and cron-style one-shots under CPU load: zero duplicate
   assert.equal(lines.filter((l) => l.startsWith('time_utc,')).length, 1, 'one header');
   assert.ok(oneShots.filter((r) => r.code === 0).length >= 10, 'one-shots got their turn too');
 });
+
+test('temp names left by a recorder killed mid-lock are swept by the next holder; a live one\'s are not', async (t) => {
+  const data = join(tempDir(t), 'data');
+  mkdirSync(data);
+  const { tryLock } = await import('../src/io/lock.js');
+  const dead = ['.leakwatch.lock.999999999.k1.tmp', '.leakwatch.lock.999999999.k2.stale', '.leakwatch.lock.break.999999999.k3.tmp'];
+  const live = `.leakwatch.lock.${process.pid}.k4.tmp`;
+  for (const n of [...dead, live]) writeFileSync(join(data, n), '1 2\n');
+  const l = tryLock(data);
+  assert.ok(l.ok);
+  l.release();
+  assert.deepEqual(readdirSync(data).sort(), [live]);
+});

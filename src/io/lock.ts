@@ -8,7 +8,7 @@
 // A lock is removed by its owner (release: only if it is still the same file) or, once proven stale (its process
 // is gone or its pid was reused), by a recorder that first takes the breaker lock, so two recorders never both
 // "clean up" and then each link a lock of their own.
-import { closeSync, fstatSync, linkSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, linkSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseProcStat } from '../core/procStat.js';
 import { FILE_MODE } from './safeAppend.js';
@@ -148,12 +148,35 @@ function breakStale(dataDir: string, path: string, stale: Holder): void {
   }
 }
 
+/**
+ * Removes the private temp names (`.leakwatch.lock.<pid>.<random>.tmp|.stale`) of recorders killed mid-way (they
+ * are unlinked at once otherwise), only those whose pid is gone. Run while holding the lock.
+ */
+function sweepLeftovers(dataDir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dataDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^\.leakwatch\.lock(?:\.break)?\.(\d+)\.[a-z0-9]+\.(?:tmp|stale)$/.exec(name);
+    if (!m || isAlive(Number(m[1]), null)) continue;
+    try {
+      unlinkSync(join(dataDir, name));
+    } catch {
+      // another recorder swept it
+    }
+  }
+}
+
 export function tryLock(dataDir: string): LockResult {
   const path = join(dataDir, LOCK_FILE);
   const content = `${process.pid} ${startTicksOf(process.pid) ?? ''}\n`;
   for (let attempt = 0; attempt < 3; attempt++) {
     const got = linkNew(path, content);
     if (got.ok) {
+      sweepLeftovers(dataDir);
       let released = false;
       return {
         ok: true,
