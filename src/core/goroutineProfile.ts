@@ -137,6 +137,23 @@ function toNumber(v: number | bigint | undefined): number {
 }
 
 /**
+ * A decoded stack whose key (every frame's text: ~1.5 KB for 20 frames) is built only when something asks for it:
+ * a steady recorder tick finds ids by `hash` and never needs the keys of 100,000 known stacks.
+ */
+class DecodedStack implements StackCount {
+  #key: string | null = null;
+  constructor(
+    public frames: Frame[],
+    public labels: Record<string, string>,
+    public count: number,
+    public hash: string,
+  ) {}
+  get key(): string {
+    return (this.#key ??= stackKey(this.frames, this.labels));
+  }
+}
+
+/**
  * Decodes protobuf bytes (already inflated) into stacks with counts. Throws ProfileError on anything odd.
  * `sampleType` is `goroutine`, or `goroutineleak` for Go 1.26's runtime-confirmed leak profile (same shape).
  */
@@ -162,10 +179,10 @@ export function decodeGoroutineProfile(bytes: Uint8Array, sampleType = 'goroutin
 
   const functions = new Map<number, { name: string; file: string }>();
   for (const f of p.function) functions.set(toNumber(f.id), { name: cutStr(f.name), file: cutStr(f.filename) });
-  // Per location, built once: its frames, its part of a stack key, and its segments' hash lanes flat
-  // ([a0, b0, a1, b1, ...]). A stack's key is then its locations' parts joined and its hash their lanes folded, not a
-  // new string and a rehash per frame per sample (100,000 stacks of 20 frames: issue 10's 2 s goal).
-  const locations = new Map<number, { frames: Frame[]; key: string; lanes: number[] }>();
+  // Per location, built once: its frames and its segments' hash lanes flat ([a0, b0, a1, b1, ...]). A stack's hash
+  // is then its locations' lanes folded, not a key string built and hashed per sample (100,000 stacks of 20 frames:
+  // issue 10's 2 s goal).
+  const locations = new Map<number, { frames: Frame[]; lanes: number[] }>();
   for (const loc of p.location) {
     // A location with several lines is inlining: line[0] is the innermost (inlined) call, the last the caller.
     const frames: Frame[] = loc.line.map((ln) => {
@@ -175,7 +192,7 @@ export function decodeGoroutineProfile(bytes: Uint8Array, sampleType = 'goroutin
     if (frames.length === 0) frames.push({ function: `0x${toNumber(loc.address).toString(16)}`, file: '', line: 0 });
     const lanes: number[] = [];
     for (const f of frames) for (const [a, b] of segmentHashes(`${f.function} ${f.file}:${f.line}`)) lanes.push(a, b);
-    locations.set(toNumber(loc.id), { frames, key: framesKey(frames), lanes });
+    locations.set(toNumber(loc.id), { frames, lanes });
   }
 
   const byKey = new Map<string, StackCount>();
@@ -188,7 +205,6 @@ export function decodeGoroutineProfile(bytes: Uint8Array, sampleType = 'goroutin
     if (!Number.isSafeInteger(count) || count < 0) throw new ProfileError(`sample value ${count} is not a goroutine count`);
     const frames: Frame[] = [];
     let depth = 0;
-    let framesPart = '';
     const h = hashStart();
     for (const id of s.locationId) {
       const l = locations.get(toNumber(id));
@@ -209,7 +225,6 @@ export function decodeGoroutineProfile(bytes: Uint8Array, sampleType = 'goroutin
         depth++;
       }
       if (depth <= MAX_STACK_FRAMES) {
-        framesPart = framesPart ? `${framesPart}\n${l.key}` : l.key;
         const lanes = l.lanes;
         for (let i = 0; i < lanes.length; i += 2) foldSegment(h, lanes[i], lanes[i + 1]);
       }
@@ -221,17 +236,14 @@ export function decodeGoroutineProfile(bytes: Uint8Array, sampleType = 'goroutin
       const value = toNumber(l.str) !== 0 ? cutStr(l.str) : `${toNumber(l.num)}${toNumber(l.numUnit) ? cutStr(l.numUnit) : ''}`;
       labels[key] = value;
     }
-    let key: string;
     let hash: string;
     if (depth > MAX_STACK_FRAMES) {
-      key = stackKey(frames, labels);
-      hash = stackHash(key);
+      hash = stackHash(stackKey(frames, labels));
     } else {
-      const labelPart = `#${labelsKey(labels)}`;
-      // A sample without frames has the key "\n#…": its first segment is the empty frames part.
+      // The same segments as stackKey(frames, labels), folded without building it. A sample without frames has the
+      // key "\n#…": its first segment is the empty frames part.
       if (frames.length === 0) foldSegment(h, ...segmentHash('', 0, 0));
-      key = `${framesPart}\n${labelPart}`;
-      for (const [sa, sb] of segmentHashes(labelPart)) foldSegment(h, sa, sb);
+      for (const [sa, sb] of segmentHashes(`#${labelsKey(labels)}`)) foldSegment(h, sa, sb);
       hash = hashEnd(h);
     }
     // Keyed by the 64-bit hash, not the key: hashing 100,000 keys of ~1.5 KB for the Map cost more than the rest of
@@ -239,7 +251,7 @@ export function decodeGoroutineProfile(bytes: Uint8Array, sampleType = 'goroutin
     // recorder already takes for stack ids.
     const seen = byKey.get(hash);
     if (seen) seen.count += count;
-    else byKey.set(hash, { key, frames, labels, count, hash });
+    else byKey.set(hash, new DecodedStack(frames, labels, count, hash));
     total += count;
     if (!Number.isSafeInteger(total)) throw new ProfileError(`goroutine counts add up beyond ${Number.MAX_SAFE_INTEGER}; not a real goroutine profile`);
   }

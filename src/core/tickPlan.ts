@@ -314,8 +314,8 @@ export function planTick(
     const collapsed = collapseLabelChurn(state, prof.stacks);
     for (const s of prof.stacks) {
       const c = collapsed.get(s);
-      const key = c ? c.key : s.key;
-      const h = c ? stackHash(key) : (s.hash ?? stackHash(key));
+      // The key only for a new stack (a decoded stack builds it on demand): a steady tick goes by hash alone.
+      const h = c ? stackHash(c.key) : (s.hash ?? stackHash(s.key));
       let sid = state.stackIds.get(h);
       if (sid === undefined) {
         if (!idsCopied) {
@@ -324,7 +324,7 @@ export function planTick(
         }
         sid = state.nextStackId++;
         state.stackIds.set(h, sid);
-        const rec: StackRecord = { id: sid, key, frames: s.frames, labels: c ? c.labels : s.labels, firstSeenTsSeconds: tsSeconds, hash: h };
+        const rec: StackRecord = { id: sid, key: c ? c.key : s.key, frames: s.frames, labels: c ? c.labels : s.labels, firstSeenTsSeconds: tsSeconds, hash: h };
         if (c) rec.collapsedLabels = c.collapsed;
         newStacks.push(rec);
       }
