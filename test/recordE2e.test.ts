@@ -90,8 +90,12 @@ test('record: cron ticks, loop mode, snapshots, restart and a dead endpoint agai
   assert.ok(snaps.length >= 2 && snaps.length <= 3, snaps.join(' ')); // first of lifetime (= first of the hour) + latest
   // One debug=2 dump (the service is far below the goroutine cap, and they are taken at most every 30 minutes).
   assert.equal(all.filter((n) => n.startsWith('goroutine-debug2-')).length, 1, all.join(' '));
-  // Measured on every tick (the sampled heap estimate can legitimately be 0 bytes right after start).
-  assert.ok(afterLoop.samples.every((s) => s.heapInuseBytes !== null && s.heapInuseBytes! >= 0), 'Go heap in use recorded from /debug/pprof/heap');
+  // Measured on the first cron tick, then at most every 5 minutes by one-shot runs (heapProfileMinutes), and on every
+  // loop tick (the sampled heap estimate can legitimately be 0 bytes right after start).
+  const heaps = afterLoop.samples.map((s) => s.heapInuseBytes);
+  assert.ok(heaps[0] != null && heaps[0] >= 0, 'Go heap in use recorded from /debug/pprof/heap on the first tick');
+  assert.deepEqual(heaps.slice(1, 3), [null, null], 'one-shot ticks within 5 minutes skip the heap profile');
+  assert.ok(heaps.slice(3).every((h) => h != null && h >= 0), `every loop tick measures the heap: ${heaps.join(',')}`);
   assert.ok(afterLoop.samples.some((s) => s.heapInuseBytes! > 0));
   const newest = join(data, 'svc', 'snapshots', snaps.sort()[snaps.length - 1]);
   assert.equal(parseGoroutineProfile(readFileSync(newest), 1 << 26).total, g[g.length - 1]);

@@ -58,7 +58,7 @@ test('a pid fixed in the config that now belongs to another program is recorded 
 
 test('a history file that changed behind our back gets a keyframe, not a delta', () => {
   const target = { name: 'api', process: 'api' };
-  const s = { ...emptyState(), lifetime: '100@1000', pid: 100, historyBytes: 500, lastCounts: { '1': 3 }, stackIds: {}, nextStackId: 1 };
+  const s = { ...emptyState(), lifetime: '100@1000', pid: 100, historyBytes: 500, lastCounts: { '1': 3 }, stackIds: new Map(), nextStackId: 1 };
   const id = identify(s, target, { pid: 100 }, proc());
   const p = planTick(s, target, 2000, id, { ok: true, profile: profile({ a: 3 }) }, 480);
   assert.match(p.historyLine!, /^K /);

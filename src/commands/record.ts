@@ -122,7 +122,7 @@ export async function runRecord(args: string[]): Promise<number> {
       return 1;
     }
     try {
-      const results = await recordTick(opts);
+      const results = await recordTick({ ...opts, oneShot: true });
       await afterTick(results);
       return report(results, false) ? 0 : 1;
     } finally {

@@ -17,8 +17,10 @@ export interface TargetConfig {
   basicAuth?: { user: string; password: string };
   /** PEM file with the CA that signed an https endpoint's certificate. */
   caFile?: string;
-  /** Record the Go heap in use from <pprof>/heap each tick (default true). */
+  /** Record the Go heap in use from <pprof>/heap (default true), at most every heapProfileMinutes. */
   heap?: boolean;
+  /** Fetch <pprof>/heap at most this often, in minutes (default: 5 for one-shot cron runs, every tick in loop mode). */
+  heapProfileMinutes?: number;
   /** expvar URL for memstats; default <origin>/debug/vars when pprof ends in /debug/pprof; false turns it off. */
   vars?: string | false;
   /** Fetch /debug/pprof/goroutineleak (it runs a GC) at most this often, in minutes (default 10). */
@@ -29,6 +31,12 @@ export interface TargetConfig {
 
 export const TARGET_DEFAULTS = {
   leakProfileMinutes: 10,
+  /**
+   * Heap every 5 minutes in one-shot (cron) runs, not every tick: fetching and decoding it was ~15-20 ms of a
+   * ~200 ms cron tick (issue 10), and a heap that grows for hours is as clear at 12 points an hour as at 60.
+   * Loop mode (`--every`) fetches it every tick unless the target sets heapProfileMinutes.
+   */
+  heapProfileMinutes: 5,
   debug2: { maxGoroutines: 5000, everyMinutes: 30 },
 } as const;
 
@@ -63,7 +71,7 @@ export const DEFAULTS = {
 /** Target names become folder names and CSV cells: keep them to a safe alphabet that cannot start a formula. */
 export const TARGET_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-const TARGET_KEYS = ['name', 'pid', 'process', 'pidfile', 'pprof', 'headers', 'timeoutSeconds', 'ignore', 'heap', 'vars', 'leakProfileMinutes', 'debug2', 'basicAuth', 'caFile'];
+const TARGET_KEYS = ['name', 'pid', 'process', 'pidfile', 'pprof', 'headers', 'timeoutSeconds', 'ignore', 'heap', 'vars', 'leakProfileMinutes', 'heapProfileMinutes', 'debug2', 'basicAuth', 'caFile'];
 const TOP_KEYS = ['targets', 'retentionDays', 'timeoutSeconds', 'maxProfileBytes', 'concurrency', 'ignore'];
 
 export class ConfigError extends Error {}
@@ -171,6 +179,7 @@ export function validateTarget(raw: unknown, path: string): TargetConfig {
   }
   if (raw.vars !== undefined) t.vars = raw.vars === false ? false : normalisePprofUrl(raw.vars, `${path}.vars`);
   if (raw.leakProfileMinutes !== undefined) t.leakProfileMinutes = positiveNumber(raw.leakProfileMinutes, `${path}.leakProfileMinutes`);
+  if (raw.heapProfileMinutes !== undefined) t.heapProfileMinutes = positiveNumber(raw.heapProfileMinutes, `${path}.heapProfileMinutes`);
   if (raw.debug2 !== undefined) {
     if (raw.debug2 === false) t.debug2 = false;
     else if (!isObject(raw.debug2)) fail(`${path}.debug2`, 'expected false or {"maxGoroutines": 5000, "everyMinutes": 30}');

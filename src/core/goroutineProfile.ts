@@ -4,6 +4,7 @@
 import { gunzipSync } from 'node:zlib';
 import { Profile } from 'pprof-format';
 import type { Frame, GoroutineProfile, StackCount } from './model.js';
+import { labelsIdentity } from './stackIdentity.js';
 
 export class ProfileError extends Error {}
 /** The body inflates past the cap: a setting (maxProfileBytes) can help, unlike other ProfileErrors. */
@@ -11,9 +12,28 @@ export class ProfileTooLargeError extends ProfileError {}
 
 /**
  * Frames over all samples of one profile. Go records at most 128 frames per stack by default (1024 at most with
- * GODEBUG=profstackdepth), so real profiles stay far below: 10,000 distinct stacks of 200 frames each fit.
+ * GODEBUG=profstackdepth), and a busy service has up to ~100,000 distinct stacks (issue 10: 100,004 were refused
+ * under the old cap of 2,000,000). 20,000,000 admits 100,000 distinct stacks of 200 frames; past it the profile is
+ * `pprof-too-large` (the cap bounds the recorder's memory, ~1 GB of frame keys, not a judgement on the profile).
  */
-export const MAX_TOTAL_FRAMES = 2_000_000;
+export const MAX_TOTAL_FRAMES = 20_000_000;
+/**
+ * Frames kept per stack: Go's own maximum (GODEBUG=profstackdepth=1024). A deeper sample comes from a hand-made
+ * profile; it is cut there and a last frame says how many were dropped, rather than refusing the profile.
+ */
+export const MAX_STACK_FRAMES = 1024;
+/**
+ * Characters kept of a function name, file name, label key or label value. Go's longest real names (generic
+ * instantiations) run to a few hundred; a 64 MiB name (issue 10) went whole into stacks.jsonl and the page.
+ * A cut string ends in CUT_MARK and the number of characters dropped, so it is visibly not the real name.
+ */
+export const MAX_STRING_CHARS = 8192;
+export const CUT_MARK = '…[cut ';
+
+/** `s` cut to MAX_STRING_CHARS with a visible mark: `<first chars>…[cut 123 chars]`. */
+export function cutString(s: string): string {
+  return s.length <= MAX_STRING_CHARS ? s : `${s.slice(0, MAX_STRING_CHARS)}${CUT_MARK}${s.length - MAX_STRING_CHARS} chars]`;
+}
 
 /** The largest time a JavaScript Date holds, in seconds. */
 const MAX_DATE_SECONDS = 8.64e12;
@@ -60,16 +80,84 @@ export function inflateProfile(body: Uint8Array, maxBytes: number): Uint8Array {
 
 /** The identity of a stack: every frame's function, file and line, then the sorted labels. */
 export function stackKey(frames: Frame[], labels: Record<string, string>): string {
-  const parts = frames.map((f) => `${f.function} ${f.file}:${f.line}`);
-  const labelPart = Object.keys(labels)
-    .sort()
-    .map((k) => `${k}=${labels[k]}`)
-    .join('\u0000');
-  return `${parts.join('\n')}\n#${labelPart}`;
+  return `${framesKey(frames)}\n#${labelsKey(labels)}`;
+}
+
+function framesKey(frames: Frame[]): string {
+  return frames.map((f) => `${f.function} ${f.file}:${f.line}`).join('\n');
+}
+
+const labelsKey = labelsIdentity;
+
+/**
+ * A short, stable id for a stack key, used only to find the key's numeric id (stack-ids.idx, rebuilt from
+ * stacks.jsonl whenever in doubt, so the definition may change between versions). The key's '\n'-separated
+ * segments (one per frame, then the labels) are each hashed with two 32-bit FNV-1a lanes and the segment hashes
+ * folded in order: 64 bits, so a collision among even 100,000 stacks has odds of about 1 in 10^9. Per segment, so
+ * the decoder hashes each location once and folds numbers per stack instead of rehashing ~150 MB of keys a tick at
+ * 100,000 stacks. Not node:crypto: loading it costs the once-a-minute recorder ~11 ms (BENCHMARKS.md).
+ */
+export function stackHash(key: string): string {
+  const h = hashStart();
+  for (const [sa, sb] of segmentHashes(key)) foldSegment(h, sa, sb);
+  return hashEnd(h);
+}
+
+/** The hashes of `s`'s '\n'-separated segments, in order (a name may itself hold a newline: still one split). */
+function segmentHashes(s: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let start = 0;
+  for (let nl = s.indexOf('\n'); ; nl = s.indexOf('\n', start)) {
+    out.push(segmentHash(s, start, nl < 0 ? s.length : nl));
+    if (nl < 0) return out;
+    start = nl + 1;
+  }
+}
+
+interface HashState {
+  a: number;
+  b: number;
+}
+function hashStart(): HashState {
+  return { a: 0x811c9dc5, b: 0x01000193 ^ 0x5bd1e995 };
+}
+function segmentHash(s: string, from: number, to: number): [number, number] {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193) ^ (a >>> 15);
+  }
+  return [a, b];
+}
+function foldSegment(h: HashState, sa: number, sb: number): void {
+  h.a = Math.imul(Math.imul(h.a ^ sa, 0x01000193) ^ sb, 0x01000193);
+  h.b = Math.imul(Math.imul(h.b ^ sb, 0x01000193) ^ sa, 0x01000193) ^ (h.a >>> 15);
+}
+function hashEnd(h: HashState): string {
+  return (h.a >>> 0).toString(36) + '.' + (h.b >>> 0).toString(36);
 }
 
 function toNumber(v: number | bigint | undefined): number {
   return typeof v === 'bigint' ? Number(v) : (v ?? 0);
+}
+
+/**
+ * A decoded stack whose key (every frame's text: ~1.5 KB for 20 frames) is built only when something asks for it:
+ * a steady recorder tick finds ids by `hash` and never needs the keys of 100,000 known stacks.
+ */
+class DecodedStack implements StackCount {
+  #key: string | null = null;
+  constructor(
+    public frames: Frame[],
+    public labels: Record<string, string>,
+    public count: number,
+    public hash: string,
+  ) {}
+  get key(): string {
+    return (this.#key ??= stackKey(this.frames, this.labels));
+  }
 }
 
 /**
@@ -89,6 +177,7 @@ export function decodeGoroutineProfile(bytes: Uint8Array, sampleType = 'goroutin
     if (n < 0 || n >= strings.length) throw new ProfileError(`string index ${n} out of range`);
     return strings[n];
   };
+  const cutStr = (i: number | bigint | undefined): string => cutString(str(i));
   const types = p.sampleType.map((t) => `${str(t.type)}/${str(t.unit)}`);
   if (types.length !== 1 || types[0] !== `${sampleType}/count`) {
     const what = types.length ? types.join(', ') : 'no sample types';
@@ -96,8 +185,11 @@ export function decodeGoroutineProfile(bytes: Uint8Array, sampleType = 'goroutin
   }
 
   const functions = new Map<number, { name: string; file: string }>();
-  for (const f of p.function) functions.set(toNumber(f.id), { name: str(f.name), file: str(f.filename) });
-  const locations = new Map<number, Frame[]>();
+  for (const f of p.function) functions.set(toNumber(f.id), { name: cutStr(f.name), file: cutStr(f.filename) });
+  // Per location, built once: its frames and its segments' hash lanes flat ([a0, b0, a1, b1, ...]). A stack's hash
+  // is then its locations' lanes folded, not a key string built and hashed per sample (100,000 stacks of 20 frames:
+  // issue 10's 2 s goal).
+  const locations = new Map<number, { frames: Frame[]; lanes: number[] }>();
   for (const loc of p.location) {
     // A location with several lines is inlining: line[0] is the innermost (inlined) call, the last the caller.
     const frames: Frame[] = loc.line.map((ln) => {
@@ -105,7 +197,9 @@ export function decodeGoroutineProfile(bytes: Uint8Array, sampleType = 'goroutin
       return { function: fn?.name || '?', file: fn?.file ?? '', line: toNumber(ln.line) };
     });
     if (frames.length === 0) frames.push({ function: `0x${toNumber(loc.address).toString(16)}`, file: '', line: 0 });
-    locations.set(toNumber(loc.id), frames);
+    const lanes: number[] = [];
+    for (const f of frames) for (const [a, b] of segmentHashes(`${f.function} ${f.file}:${f.line}`)) lanes.push(a, b);
+    locations.set(toNumber(loc.id), { frames, lanes });
   }
 
   const byKey = new Map<string, StackCount>();
@@ -117,26 +211,54 @@ export function decodeGoroutineProfile(bytes: Uint8Array, sampleType = 'goroutin
     // inexact, so counts stopped summing to the total and a count like 1.2e+21 broke stack-history.log lines.
     if (!Number.isSafeInteger(count) || count < 0) throw new ProfileError(`sample value ${count} is not a goroutine count`);
     const frames: Frame[] = [];
+    let depth = 0;
+    const h = hashStart();
     for (const id of s.locationId) {
-      const loc = locations.get(toNumber(id));
-      if (!loc) throw new ProfileError(`sample refers to missing location ${toNumber(id)}`);
+      const l = locations.get(toNumber(id));
+      if (!l) throw new ProfileError(`sample refers to missing location ${toNumber(id)}`);
+      const loc = l.frames;
       // A frame budget over the whole profile (hostile case in test/fuzzDecoder.test.ts): samples may refer to the same location
       // any number of times, so a small body could otherwise expand into billions of frames and exhaust memory.
       framesBudget -= loc.length;
-      if (framesBudget < 0) throw new ProfileError(`stacks hold over ${MAX_TOTAL_FRAMES} frames in total; not a real goroutine profile`);
+      if (framesBudget < 0) {
+        throw new ProfileTooLargeError(
+          `stacks hold over ${MAX_TOTAL_FRAMES} frames in total (${p.sample.length} samples); leakwatch records at most that many to bound its memory`,
+        );
+      }
       // A loop, not frames.push(...loc): spreading a location with ~150,000 lines threw RangeError (call stack size).
-      for (const f of loc) frames.push(f);
+      // Past MAX_STACK_FRAMES only counted: a stack deeper than Go ever records keeps its first frames and a mark.
+      for (const f of loc) {
+        if (frames.length < MAX_STACK_FRAMES) frames.push(f);
+        depth++;
+      }
+      if (depth <= MAX_STACK_FRAMES) {
+        const lanes = l.lanes;
+        for (let i = 0; i < lanes.length; i += 2) foldSegment(h, lanes[i], lanes[i + 1]);
+      }
     }
+    if (depth > MAX_STACK_FRAMES) frames[MAX_STACK_FRAMES - 1] = { function: `…[${depth - MAX_STACK_FRAMES + 1} more frames cut]`, file: '', line: 0 };
     const labels: Record<string, string> = {};
     for (const l of s.label) {
-      const key = str(l.key);
-      const value = toNumber(l.str) !== 0 ? str(l.str) : `${toNumber(l.num)}${toNumber(l.numUnit) ? str(l.numUnit) : ''}`;
+      const key = cutStr(l.key);
+      const value = toNumber(l.str) !== 0 ? cutStr(l.str) : `${toNumber(l.num)}${toNumber(l.numUnit) ? cutStr(l.numUnit) : ''}`;
       labels[key] = value;
     }
-    const key = stackKey(frames, labels);
-    const seen = byKey.get(key);
+    let hash: string;
+    if (depth > MAX_STACK_FRAMES) {
+      hash = stackHash(stackKey(frames, labels));
+    } else {
+      // The same segments as stackKey(frames, labels), folded without building it. A sample without frames has the
+      // key "\n#…": its first segment is the empty frames part.
+      if (frames.length === 0) foldSegment(h, ...segmentHash('', 0, 0));
+      for (const [sa, sb] of segmentHashes(`#${labelsKey(labels)}`)) foldSegment(h, sa, sb);
+      hash = hashEnd(h);
+    }
+    // Keyed by the 64-bit hash, not the key: hashing 100,000 keys of ~1.5 KB for the Map cost more than the rest of
+    // the decode. Two stacks merged by a hash collision (odds ~1e-9 at 100,000 stacks) are the same risk the
+    // recorder already takes for stack ids.
+    const seen = byKey.get(hash);
     if (seen) seen.count += count;
-    else byKey.set(key, { key, frames, labels, count });
+    else byKey.set(hash, new DecodedStack(frames, labels, count, hash));
     total += count;
     if (!Number.isSafeInteger(total)) throw new ProfileError(`goroutine counts add up beyond ${Number.MAX_SAFE_INTEGER}; not a real goroutine profile`);
   }

@@ -15,6 +15,8 @@ export interface StackCount {
   frames: Frame[];
   labels: Record<string, string>;
   count: number;
+  /** stackHash(key), when the decoder computed it on the way (cheaper than hashing the whole key again). */
+  hash?: string;
 }
 
 /** A decoded goroutine profile. */
@@ -79,6 +81,13 @@ export interface StackRecord {
   frames: Frame[];
   labels: Record<string, string>;
   firstSeenTsSeconds: number;
+  /**
+   * Label keys whose value is LABEL_PLACEHOLDER (core/tickPlan.ts): they took more than 16 distinct values on these
+   * frames, so this stack stands for all of them; the number is the distinct values seen when it was first written.
+   */
+  collapsedLabels?: Record<string, number>;
+  /** stackHash(key), carried from the tick that created the record (not stored in stacks.jsonl). */
+  hash?: string;
 }
 
 /** One line of data/<target>/stack-history.log after replay: every stack's count at one tick. */

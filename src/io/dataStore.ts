@@ -2,14 +2,15 @@
 //   <data>/<target>/samples.csv         one row per tick
 //   <data>/<target>/stacks.jsonl        stack dictionary (id, frames, labels, first seen)
 //   <data>/<target>/stack-history.log   per-stack counts per tick (keyframes and deltas)
+//   <data>/<target>/stack-ids.idx       stack hash -> id, append-only (the recorder's index; rebuilt from stacks.jsonl)
 //   <data>/<target>/state.json          the recorder's cache (safe to delete)
 //   <data>/<target>/snapshots/*.pb.gz   raw goroutine profiles for go tool pprof
-import { closeSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StackRecord } from '../core/model.js';
 import { SAMPLES_HEADER } from '../core/samplesCsv.js';
 import { snapshotFileName, snapshotsToDelete, type SnapshotKind } from '../core/snapshots.js';
-import { emptyState, stackHash, type TargetState } from '../core/tickPlan.js';
+import { emptyState, LABEL_PLACEHOLDER, labelGroupId, stackHash, validateState, type TargetState } from '../core/tickPlan.js';
 import { stackKey } from '../core/goroutineProfile.js';
 import { appendLines, FILE_MODE, readFirstLine } from './safeAppend.js';
 import { CREATE_NEW_FLAGS, ensureOwnDir, openNoFollow, refuseLink, refuseLinksIn } from './safeOpen.js';
@@ -19,6 +20,7 @@ export const FILES = {
   stacks: 'stacks.jsonl',
   history: 'stack-history.log',
   state: 'state.json',
+  stackIds: 'stack-ids.idx',
   snapshots: 'snapshots',
 } as const;
 
@@ -85,7 +87,9 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 
 function stackLine(s: StackRecord): string {
   // The key is derivable from frames + labels, so it is not stored.
-  return JSON.stringify({ id: s.id, frames: s.frames, labels: s.labels, firstSeenTsSeconds: s.firstSeenTsSeconds }) + '\n';
+  const o: Record<string, unknown> = { id: s.id, frames: s.frames, labels: s.labels, firstSeenTsSeconds: s.firstSeenTsSeconds };
+  if (s.collapsedLabels) o.collapsedLabels = s.collapsedLabels;
+  return JSON.stringify(o) + '\n';
 }
 
 /** Parses stacks.jsonl, skipping damaged lines (a torn tail after a crash). */
@@ -108,36 +112,155 @@ export function parseStacksJsonl(text: string, source: string): { stacks: StackR
   return { stacks, warnings: bad ? [`${source}: skipped ${bad} damaged line(s)`] : [] };
 }
 
-/** Loads state.json, repairing it from the files when it is missing, corrupt or out of step with them. */
-export function loadState(dir: string): TargetState {
-  let state: TargetState;
+/**
+ * Calls `fn` with each complete line of a file (without its newline), reading 1 MiB at a time: a file of any size,
+ * never one string (V8 strings end at ~512 MiB, issue 10). A torn last line (no newline) is not passed.
+ */
+export function forEachLine(path: string, fn: (line: string) => void): void {
+  let fd: number;
   try {
-    const raw = JSON.parse(readFileSync(join(dir, FILES.state), 'utf8')) as TargetState;
-    state = raw && raw.version === 2 ? { ...emptyState(), ...raw } : emptyState();
-  } catch {
-    state = emptyState();
+    fd = openSync(path, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
   }
-  const stacksPath = join(dir, FILES.stacks);
-  const size = fileSize(stacksPath);
-  if (size !== state.stacksBytes) {
-    // stacks.jsonl is the source of truth for ids.
-    state.stackIds = {};
-    state.nextStackId = 1;
-    if (size > 0) {
-      const { stacks } = parseStacksJsonl(readFileSync(stacksPath, 'utf8'), stacksPath);
-      for (const s of stacks) {
-        state.stackIds[stackHash(s.key)] = s.id;
-        state.nextStackId = Math.max(state.nextStackId, s.id + 1);
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    let carry: Buffer[] = [];
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      let start = 0;
+      for (let nl = chunk.indexOf(0x0a, 0); nl >= 0 && nl < n; nl = chunk.indexOf(0x0a, start)) {
+        const piece = chunk.subarray(start, nl);
+        // A line longer than the string limit is damage for our purposes: skip it rather than throw.
+        const len = carry.reduce((t, b) => t + b.length, 0) + piece.length;
+        if (len < 256 * 1024 * 1024) fn(carry.length ? Buffer.concat([...carry, piece]).toString('utf8') : piece.toString('utf8'));
+        carry = [];
+        start = nl + 1;
       }
+      if (start < n) carry.push(Buffer.from(chunk.subarray(start, n)));
     }
-    state.stacksBytes = size;
-    state.historyBytes = -1; // force a keyframe
+  } finally {
+    closeSync(fd);
   }
-  return state;
 }
 
+/** The largest stack id that stack-history.log mentions (0 if none): ids there must never be handed out again. */
+export function maxHistoryStackId(path: string): number {
+  let max = 0;
+  forEachLine(path, (line) => {
+    for (let i = line.indexOf(' ', 0), n = 0; i >= 0; i = line.indexOf(' ', i + 1), n++) {
+      if (n < 3) continue; // kind, ts, lifetime, total come first
+      const colon = line.indexOf(':', i);
+      const id = Number(line.slice(i + 1, colon));
+      if (colon > i && Number.isSafeInteger(id) && id > max) max = id;
+    }
+  });
+  return max;
+}
+
+export interface LoadedState {
+  state: TargetState;
+  /** One line when state.json existed but failed validation (it is rebuilt from the files). */
+  warning: string | null;
+}
+
+/**
+ * Loads state.json and the stack ids. When state.json is missing, fails validation, or disagrees with the size of
+ * stacks.jsonl or stack-ids.idx, the ids are rebuilt from stacks.jsonl and the next id from every source
+ * (stacks.jsonl, stack-history.log, the old state), so an id the history already uses is never handed out again,
+ * even after stacks.jsonl was truncated (issue 10).
+ */
+export function loadState(dir: string): LoadedState {
+  const statePath = join(dir, FILES.state);
+  let state = emptyState();
+  let valid = false;
+  let warning: string | null = null;
+  let text: string | null = null;
+  try {
+    text = readFileSync(statePath, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') warning = `${statePath} could not be read (${code ?? (e as Error).message}); rebuilt it from the data files`;
+  }
+  if (text !== null) {
+    let raw: unknown;
+    let reason: string;
+    try {
+      raw = JSON.parse(text);
+      const v = validateState(raw);
+      if ('state' in v) {
+        state = { ...v.state, stackIds: new Map() };
+        valid = true;
+      }
+      reason = 'reason' in v ? v.reason : '';
+    } catch {
+      reason = 'not valid JSON';
+    }
+    // A state.json of an older version is an upgrade, not damage: rebuilt without a word.
+    const older = !valid && raw !== null && typeof raw === 'object' && typeof (raw as { version?: unknown }).version === 'number' && (raw as { version: number }).version < 3;
+    if (!valid && !older) warning = `${statePath} failed validation (${reason}); rebuilt it from the data files (nothing recorded was lost)`;
+  }
+  const stacksPath = join(dir, FILES.stacks);
+  const idsPath = join(dir, FILES.stackIds);
+  const stacksBytes = fileSize(stacksPath);
+  const idsBytes = fileSize(idsPath);
+  if (valid && stacksBytes === state.stacksBytes && idsBytes === state.idsBytes) {
+    // The common path: the index is what we appended, line for line.
+    if (idsBytes > 0) {
+      for (const line of readFileSync(idsPath, 'latin1').split('\n')) {
+        const sp = line.indexOf(' ');
+        if (sp > 0) state.stackIds.set(line.slice(0, sp), Number(line.slice(sp + 1)));
+      }
+    }
+    return { state, warning };
+  }
+  // Rebuild: stacks.jsonl is the source of truth for ids; every source bounds the next one.
+  let next = valid ? state.nextStackId : 1;
+  const ids = new Map<string, number>();
+  const labelGroups = new Map<string, { key: string; seen: number }>();
+  forEachLine(stacksPath, (line) => {
+    let o: { id?: unknown; frames?: unknown; labels?: unknown; collapsedLabels?: unknown };
+    try {
+      o = JSON.parse(line);
+    } catch {
+      return; // damaged line: its id (if any) is also in the history, which bounds `next` below
+    }
+    if (!Number.isSafeInteger(o.id) || !Array.isArray(o.frames)) return;
+    const labels = o.labels && typeof o.labels === 'object' ? (o.labels as Record<string, string>) : {};
+    ids.set(stackHash(stackKey(o.frames, labels)), o.id as number);
+    next = Math.max(next, (o.id as number) + 1);
+    // Collapsed label keys stay collapsed (with the count the record kept), so ids stay stable without state.json.
+    if (o.collapsedLabels && typeof o.collapsedLabels === 'object') {
+      const fh = stackHash(stackKey(o.frames, {}));
+      for (const [k, n] of Object.entries(o.collapsedLabels as Record<string, unknown>)) {
+        if (labels[k] !== LABEL_PLACEHOLDER) continue;
+        const g = labelGroupId(fh, k);
+        labelGroups.set(g, { key: k, seen: Math.max(labelGroups.get(g)?.seen ?? 0, Number(n) || 0) });
+      }
+    }
+  });
+  next = Math.max(next, maxHistoryStackId(join(dir, FILES.history)) + 1);
+  state.stackIds = ids;
+  state.nextStackId = next;
+  for (const [g, c] of labelGroups) {
+    if (!state.collapsedLabels[g]) state.collapsedLabels[g] = { key: c.key, sketch: '', distinctValues: c.seen, saturated: false, examples: [] };
+  }
+  let idx = '';
+  for (const [h, id] of ids) idx += `${h} ${id}\n`;
+  writeFileAtomic(idsPath, idx);
+  state.stacksBytes = stacksBytes;
+  state.idsBytes = Buffer.byteLength(idx);
+  state.historyBytes = -1; // force a keyframe
+  if (!valid) state.lastCounts = {};
+  return { state, warning };
+}
+
+/** state.json without the stack ids (they live in stack-ids.idx): small, whatever the dictionary's size. */
 export function saveState(dir: string, state: TargetState): void {
-  writeFileAtomic(join(dir, FILES.state), JSON.stringify(state));
+  const { stackIds: _ids, ...rest } = state;
+  writeFileAtomic(join(dir, FILES.state), JSON.stringify(rest));
 }
 
 /**
@@ -160,10 +283,17 @@ export interface WrittenTick {
   stacksBytes: number;
 }
 
-export function appendStacks(dir: string, stacks: StackRecord[]): number {
+/**
+ * Appends new stacks to stacks.jsonl, then their ids to stack-ids.idx (dictionary first: an index line never
+ * names a stack the dictionary lacks; a crash between the two leaves sizes that make the next tick rebuild).
+ */
+export function appendStacks(dir: string, stacks: StackRecord[]): { stacksBytes: number; idsBytes: number } {
   const path = join(dir, FILES.stacks);
-  if (stacks.length === 0) return fileSize(path);
-  return appendLines(path, stacks.map(stackLine).join('')).size;
+  const idsPath = join(dir, FILES.stackIds);
+  if (stacks.length === 0) return { stacksBytes: fileSize(path), idsBytes: fileSize(idsPath) };
+  const stacksBytes = appendLines(path, stacks.map(stackLine).join('')).size;
+  const idsBytes = appendLines(idsPath, stacks.map((s) => `${s.hash ?? stackHash(s.key)} ${s.id}\n`).join('')).size;
+  return { stacksBytes, idsBytes };
 }
 
 export function appendHistory(dir: string, line: string): number {

@@ -38,6 +38,12 @@ export interface TickOptions {
   config: Config;
   env: Record<string, string | undefined>;
   nowSeconds?: () => number;
+  /**
+   * A one-shot run (cron): the heap profile defaults to every TARGET_DEFAULTS.heapProfileMinutes instead of every
+   * tick, because a fresh process pays its fetch and decode on a budget of ~1.5x `node -e 0` (issue 10). A loop
+   * recorder is warm (a tick costs ~24 ms) and records short, dense windows where a heap point per tick matters.
+   */
+  oneShot?: boolean;
 }
 
 /** Inflated profiles may be this many times the compressed cap (profiles compress ~5-10x). */
@@ -88,7 +94,7 @@ async function fetchProfile(t: TargetConfig, cfg: Config, auth: RequestAuth): Pr
   } catch (e) {
     if (!(e instanceof ProfileError)) throw e;
     const tooLarge = e instanceof ProfileTooLargeError;
-    const hint = /HTML|text dump|not a goroutine/.test(e.message) ? '' : '; check the pprof URL points at net/http/pprof';
+    const hint = /HTML|text dump|not a goroutine|frames in total/.test(e.message) ? '' : '; check the pprof URL points at net/http/pprof';
     return {
       outcome: { ok: false, status: tooLarge ? 'pprof-too-large' : 'pprof-bad-profile', message: `${t.pprof}/goroutine: ${e.message}${hint}` },
       body: null,
@@ -105,7 +111,7 @@ export function isLoopbackHost(hostname: string): boolean {
 /** How long an optional endpoint that answered 404 is left alone. */
 const OPTIONAL_RETRY_SECONDS = 6 * 3600;
 
-type Backoff = Pick<TargetState, 'varsRetryTsSeconds' | 'leakRetryTsSeconds' | 'lastLeakFetchTsSeconds' | 'lastDebug2TsSeconds'>;
+type Backoff = Pick<TargetState, 'varsRetryTsSeconds' | 'leakRetryTsSeconds' | 'lastLeakFetchTsSeconds' | 'lastDebug2TsSeconds' | 'lastHeapFetchTsSeconds'>;
 
 /**
  * The optional endpoints, one after another (never concurrently with each other: goroutineleak runs a GC and
@@ -119,6 +125,7 @@ async function fetchExtras(
   ts: number,
   goroutines: number,
   save: (body: Uint8Array, kind: 'goroutineleak' | 'goroutine-debug2') => void,
+  oneShot = false,
 ): Promise<{ extras: TickExtras; backoff: Backoff }> {
   const extras: TickExtras = { heapInuseBytes: null, memstats: null, leakedConfirmed: null, notes: [] };
   const backoff: Backoff = {
@@ -126,12 +133,16 @@ async function fetchExtras(
     leakRetryTsSeconds: prev.leakRetryTsSeconds,
     lastLeakFetchTsSeconds: prev.lastLeakFetchTsSeconds,
     lastDebug2TsSeconds: prev.lastDebug2TsSeconds,
+    lastHeapFetchTsSeconds: prev.lastHeapFetchTsSeconds,
   };
   const timeoutMs = (t.timeoutSeconds ?? cfg.timeoutSeconds) * 1000;
   const get = (url: string) => httpGet(url, { headers: auth.headers, ca: auth.ca, timeoutMs, maxBytes: cfg.maxProfileBytes });
   const inflateCap = cfg.maxProfileBytes * INFLATE_FACTOR;
 
-  if (t.heap !== false) {
+  const heapEvery = (t.heapProfileMinutes ?? (oneShot ? TARGET_DEFAULTS.heapProfileMinutes : 0)) * 60;
+  // `ts < last` too: a clock stepped back must not stop the heap for as long as it stepped.
+  if (t.heap !== false && (ts - prev.lastHeapFetchTsSeconds >= heapEvery || ts < prev.lastHeapFetchTsSeconds)) {
+    backoff.lastHeapFetchTsSeconds = ts;
     const r = await get(`${t.pprof}/heap`);
     try {
       if (r.ok) extras.heapInuseBytes = heapInuseBytes(r.body, inflateCap);
@@ -189,9 +200,14 @@ export async function recordTarget(t: TargetConfig, opts: TickOptions): Promise<
   const dir = targetDir(opts.dataDir, t.name);
   const problems: string[] = [];
   const say = (msg: string) => problems.push(`target ${t.name}: ${msg}`);
+  // What this tick has written so far, in order: an error message says exactly what is on disk and what is not.
+  const written: string[] = [];
+  let writing = '';
   try {
     checkTargetDir(dir);
-    const state = loadState(dir);
+    const loaded = loadState(dir);
+    if (loaded.warning) say(loaded.warning);
+    const state = loaded.state;
     const hasFinder = t.pid !== undefined || t.process !== undefined || t.pidfile !== undefined;
     const found = hasFinder ? findProcess(t) : null;
     const proc = found && 'pid' in found ? await sampleProcess(found.pid) : null;
@@ -210,7 +226,7 @@ export async function recordTarget(t: TargetConfig, opts: TickOptions): Promise<
       } else {
         ({ outcome, body } = await fetchProfile(t, opts.config, auth));
         if (outcome?.ok) {
-          ({ extras, backoff } = await fetchExtras(t, opts.config, auth, state, ts, outcome.profile.total, (b, kind) => pendingSnapshots.push({ body: b, kind })));
+          ({ extras, backoff } = await fetchExtras(t, opts.config, auth, state, ts, outcome.profile.total, (b, kind) => pendingSnapshots.push({ body: b, kind }), opts.oneShot));
         }
         // pprof endpoints expose stacks, labels and command lines: warn once when one is open beyond loopback.
         const host = new URL(t.pprof).hostname;
@@ -225,12 +241,24 @@ export async function recordTarget(t: TargetConfig, opts: TickOptions): Promise<
     if (backoff) Object.assign(plan.state, backoff);
 
     // Dictionary before history before row: a reader never meets an id it cannot resolve.
-    if (plan.newStacks.length) plan.state.stacksBytes = appendStacks(dir, plan.newStacks);
-    if (plan.historyLine) plan.state.historyBytes = appendHistory(dir, plan.historyLine);
+    if (plan.newStacks.length) {
+      writing = `${plan.newStacks.length} new stack(s) in stacks.jsonl`;
+      ({ stacksBytes: plan.state.stacksBytes, idsBytes: plan.state.idsBytes } = appendStacks(dir, plan.newStacks));
+      written.push(writing);
+    }
+    if (plan.historyLine) {
+      writing = 'the stack-history.log line';
+      plan.state.historyBytes = appendHistory(dir, plan.historyLine);
+      written.push(writing);
+    }
+    writing = 'the samples.csv row';
     const samples = prepareSamplesFile(dir, ts);
     if (samples.movedAside) say(`samples.csv had another layout; moved it to ${samples.movedAside}`);
     appendLines(samples.path, formatSampleRow(plan.row), SAMPLES_HEADER);
+    written.push(writing);
+    writing = 'state.json';
     saveState(dir, plan.state);
+    written.push(writing);
     const snapshots = [...(body && outcome?.ok ? [{ body, kind: 'goroutine' as const }] : []), ...pendingSnapshots];
     for (const snap of snapshots) {
       try {
@@ -247,10 +275,18 @@ export async function recordTarget(t: TargetConfig, opts: TickOptions): Promise<
       return { target: t.name, row: null, lastOkTsSeconds: null, problems };
     }
     const err = e as NodeJS.ErrnoException;
+    // Exactly what is on disk (issue 10: "could not record" was said of a tick whose row had been written).
+    const what = !writing
+      ? 'nothing of this tick was written'
+      : `${written.length ? `wrote ${written.join(', ')}; ` : ''}did not write ${writing}${writing === 'state.json' ? ' (the next tick rebuilds it)' : ''}`;
+    if (writing === 'state.json') {
+      say(`recorded this tick but could not save state.json (${err.code ?? err.message}): ${what}; ${err.code === 'ENOSPC' ? 'the disk is full: free space' : `check ${dir}`}`);
+      return { target: t.name, row: null, lastOkTsSeconds: null, problems };
+    }
     const fix =
-      err.code === 'ENOSPC' ? 'the disk is full: free space; nothing already recorded was lost'
+      err.code === 'ENOSPC' ? `the disk is full (${what}): free space; nothing already recorded was lost`
         : err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS' ? `cannot write under ${dir}: fix its permissions or pass --data`
-          : 'nothing already recorded was lost';
+          : `${what}; nothing already recorded was lost`;
     say(`could not record this tick (${err.code ?? err.message}): ${fix}`);
     return { target: t.name, row: null, lastOkTsSeconds: null, problems };
   }

@@ -8,15 +8,25 @@ export { DIR_MODE, FILE_MODE } from './safeOpen.js';
 
 const TAIL_WINDOW = 64 * 1024;
 
-/** Size to cut the file back to so that it ends on a newline (or is empty). */
+/**
+ * Size to cut the file back to so that it ends on a newline (or is empty). Reads backwards a window at a time, so
+ * a torn line of any length is found and cut (issue 10: a 67 MB torn line outgrew the old single 64 KiB window
+ * and the next line was glued onto it). Normally one read of the last byte's window finds the newline at its end.
+ */
 function repairedSize(fd: number, size: number): number {
   if (size === 0) return 0;
-  const start = Math.max(0, size - TAIL_WINDOW);
-  const buf = Buffer.alloc(size - start);
-  readSync(fd, buf, 0, buf.length, start);
-  if (buf[buf.length - 1] === 0x0a) return size;
-  const nl = buf.lastIndexOf(0x0a);
-  return nl >= 0 ? start + nl + 1 : start === 0 ? 0 : size; // a line longer than the window: leave it
+  const buf = Buffer.alloc(Math.min(TAIL_WINDOW, size));
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - buf.length);
+    const n = readSync(fd, buf, 0, end - start, start);
+    const chunk = buf.subarray(0, n);
+    if (end === size && chunk[n - 1] === 0x0a) return size;
+    const nl = chunk.lastIndexOf(0x0a);
+    if (nl >= 0) return start + nl + 1;
+    end = start;
+  }
+  return 0; // one torn line from the first byte: the whole file is that line
 }
 
 export interface AppendResult {
