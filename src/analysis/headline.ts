@@ -73,7 +73,10 @@ function suspectPhrase(top: Suspect, endTs: number): string {
   let s = `top suspect ${top.leafFunction} ${kindPhrase(top)}${where}`;
   if (top.group) {
     const keys = top.group.labelKeys.map((k) => `${k.key} (${formatCount(k.distinctValues)} values)`).join(', ');
-    s += ` across ${plural(top.group.stackIds.length, 'stack')} that differ only in ${keys || 'label values'}`;
+    s +=
+      top.group.stackIds.length > 1
+        ? ` across ${plural(top.group.stackIds.length, 'stack')} that differ only in ${keys || 'label values'}`
+        : ` (labels differ only in ${keys})`;
   }
   s += `, ${formatSigned(top.perHour, '/hour')} for ${formatSpan(Math.max(0, endTs - top.firstSeenTsSeconds))}`;
   if (top.confirmed || top.evidence === 'runtime-proven') s += ', confirmed leaked by the Go runtime';

@@ -99,6 +99,16 @@ function groupOf(members: readonly StackRecord[]): SuspectGroup {
   return { stackIds: members.map((m) => m.id).sort((a, b) => a - b), labelKeys };
 }
 
+/**
+ * A stack the recorder already collapsed (label keys with too many values stored once, see data/README.md): shown
+ * like a label group of one stack, with how many distinct values the recorder counted per key.
+ */
+function collapsedGroup(rec: StackRecord): { group?: SuspectGroup } {
+  const keys = Object.entries(rec.collapsedLabels ?? {});
+  if (keys.length === 0) return {};
+  return { group: { stackIds: [rec.id], labelKeys: keys.map(([key, n]) => ({ key, distinctValues: n, examples: [] })).sort((a, b) => (a.key < b.key ? -1 : 1)) } };
+}
+
 function toSuspect(c: Candidate, series: Points, j: GrowthJudgement | null, lastTotal: number, perHourFallback: number): Suspect {
   const vs = series.vs;
   const n = vs.length;
@@ -132,7 +142,7 @@ function toSuspect(c: Candidate, series: Points, j: GrowthJudgement | null, last
     firstSeenTsSeconds: firstIdx < n ? series.ts[firstIdx]! : (series.ts[0] ?? 0),
     confirmed: false,
     evidence: j ? j.evidence ?? 'floor-rises' : 'runtime-proven',
-    ...(c.group ? { group: c.group } : {}),
+    ...(c.group ? { group: c.group } : collapsedGroup(c.rep)),
     source: null,
   };
 }

@@ -230,7 +230,8 @@ const EVIDENCE_TEXT: Record<NonNullable<Suspect['evidence']>, string> = {
 };
 
 function groupText(g: NonNullable<Suspect['group']>): string {
-  const keys = g.labelKeys.map((k) => `${k.key} (${formatCount(k.distinctValues)} values, e.g. ${k.examples.join(', ')})`).join('; ');
+  const keys = g.labelKeys.map((k) => `${k.key} (${formatCount(k.distinctValues)} values${k.examples.length > 0 ? `, e.g. ${k.examples.join(', ')}` : ''})`).join('; ');
+  if (g.stackIds.length === 1) return `the recorder stored these goroutines as one stack: their labels differ only in ${keys}`;
   return `${formatCount(g.stackIds.length)} stacks with the same frames whose labels differ only in ${keys || 'values'}, counted together`;
 }
 
