@@ -110,6 +110,11 @@ export interface TargetRecording {
   snapshots: SnapshotFile[];
   /** Problems met while reading (torn lines skipped, older layout), one line each. */
   warnings: string[];
+  /**
+   * Data files that exist but could not be read at all (not a regular file, permission, no line in them
+   * parses), as `<target>/<file>`: the analysis cannot judge the target from what is left.
+   */
+  unreadableFiles?: string[];
 }
 
 // ---- analysis output (also the `report --json` summary; documented in README) ----

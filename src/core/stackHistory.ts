@@ -42,79 +42,97 @@ export interface ReplayResult {
 }
 
 /**
- * Replays the log into per-tick counts. Damaged lines are skipped; a delta that cannot be applied (no keyframe
- * of its lifetime before it) is skipped until the next keyframe, so a wrong number is never invented.
+ * Replays the log into per-tick counts, one line at a time, so a reader can stream a file of any size (never
+ * one string: V8 strings stop at ~512 MiB). Damaged lines are skipped; a delta that cannot be applied (no
+ * keyframe of its lifetime before it) is skipped until the next keyframe, so a wrong number is never invented.
  * `keep(ts)` filters ticks (e.g. --since/--until) without breaking the replay.
  */
-export function replayHistory(text: string, source: string, keep: (ts: number) => boolean = () => true): ReplayResult {
-  const warnings: string[] = [];
-  const ticks: HistoryTick[] = [];
-  let state: Map<number, number> | null = null;
-  let shared = false;
-  let stateLifetime = '';
-  let bad = 0;
-  let orphanDeltas = 0;
-  const end = text.endsWith('\n') ? text.length : text.lastIndexOf('\n') + 1;
-  if (end < text.length) warnings.push(`${source}: skipped a torn last line (the recorder was killed mid-write)`);
-  let pos = 0;
-  while (pos < end) {
-    const nl = text.indexOf('\n', pos);
-    const line = text.slice(pos, nl);
-    pos = nl + 1;
-    if (line === '' || line.startsWith('#')) continue;
+export class HistoryReplay {
+  readonly ticks: HistoryTick[] = [];
+  /** Lines that did not parse. */
+  bad = 0;
+  /** Non-empty lines seen (to tell a file with some damage from one that is not a history at all). */
+  lines = 0;
+  private orphanDeltas = 0;
+  private state: Map<number, number> | null = null;
+  private shared = false;
+  private stateLifetime = '';
+
+  constructor(
+    private readonly source: string,
+    private readonly keep: (ts: number) => boolean = () => true,
+  ) {}
+
+  /** One line without its newline. */
+  line(line: string): void {
+    if (line === '' || line.startsWith('#')) return;
+    this.lines++;
     const parts = line.split(' ');
     const kind = parts[0];
     const ts = Number(parts[1]);
     const lifetime = parts[2];
     const total = Number(parts[3]);
     if ((kind !== 'K' && kind !== 'D') || !Number.isFinite(ts) || !lifetime || !Number.isFinite(total)) {
-      bad++;
-      state = null; // we no longer know what the next delta is relative to
-      continue;
+      this.bad++;
+      this.state = null; // we no longer know what the next delta is relative to
+      return;
     }
     const entries: Array<[number, number]> = [];
-    let ok = true;
     for (let i = 4; i < parts.length; i++) {
       const colon = parts[i].indexOf(':');
       const id = Number(parts[i].slice(0, colon));
       const count = Number(parts[i].slice(colon + 1));
       if (colon <= 0 || !Number.isInteger(id) || !Number.isInteger(count) || count < 0) {
-        ok = false;
-        break;
+        this.bad++;
+        this.state = null;
+        return;
       }
       entries.push([id, count]);
     }
-    if (!ok) {
-      bad++;
-      state = null;
-      continue;
-    }
     if (kind === 'K') {
-      state = new Map(entries.filter(([, c]) => c > 0));
-      stateLifetime = lifetime;
-      shared = false;
+      this.state = new Map(entries.filter(([, c]) => c > 0));
+      this.stateLifetime = lifetime;
+      this.shared = false;
     } else {
-      if (!state || stateLifetime !== lifetime) {
-        orphanDeltas++;
-        continue;
+      if (!this.state || this.stateLifetime !== lifetime) {
+        this.orphanDeltas++;
+        return;
       }
       // Copy-on-write: a map already handed out in a tick must not change; one that was filtered out
       // (outside --since/--until) or a delta that changes nothing can be reused as is.
-      if (shared && entries.length > 0) {
-        state = new Map(state);
-        shared = false;
+      if (this.shared && entries.length > 0) {
+        this.state = new Map(this.state);
+        this.shared = false;
       }
       for (const [id, c] of entries) {
-        if (c === 0) state.delete(id);
-        else state.set(id, c);
+        if (c === 0) this.state.delete(id);
+        else this.state.set(id, c);
       }
     }
-    if (keep(ts)) {
-      ticks.push({ tsSeconds: ts, lifetime, total, counts: state });
-      shared = true;
+    if (this.keep(ts)) {
+      this.ticks.push({ tsSeconds: ts, lifetime, total, counts: this.state });
+      this.shared = true;
     }
   }
-  if (bad) warnings.push(`${source}: skipped ${bad} damaged line(s)`);
-  if (orphanDeltas) warnings.push(`${source}: skipped ${orphanDeltas} tick(s) after damage, until the next keyframe`);
-  return { ticks, warnings };
+
+  warnings(): string[] {
+    const w: string[] = [];
+    if (this.bad) w.push(`${this.source}: skipped ${this.bad} damaged line(s)`);
+    if (this.orphanDeltas) w.push(`${this.source}: skipped ${this.orphanDeltas} tick(s) after damage, until the next keyframe`);
+    return w;
+  }
+}
+
+/** Replays a whole log held as text (tests, small files); readers of data files stream it (src/io/readRecording.ts). */
+export function replayHistory(text: string, source: string, keep: (ts: number) => boolean = () => true): ReplayResult {
+  const r = new HistoryReplay(source, keep);
+  const end = text.endsWith('\n') ? text.length : text.lastIndexOf('\n') + 1;
+  const torn = end < text.length ? [`${source}: skipped a torn last line (the recorder was killed mid-write)`] : [];
+  let pos = 0;
+  while (pos < end) {
+    const nl = text.indexOf('\n', pos);
+    r.line(text.slice(pos, nl));
+    pos = nl + 1;
+  }
+  return { ticks: r.ticks, warnings: [...torn, ...r.warnings()] };
 }
