@@ -128,6 +128,16 @@ test('an unreadable samples.csv, stack-history.log or stacks.jsonl is named with
   assert.equal(readRecording(dir, 't').unreadableFiles, undefined);
 });
 
+test('check says which data file it could not read and how to fix it', async (t) => {
+  const dir = tempDir(t);
+  const { historyPath } = writeRecording(dir, 120);
+  rmSync(historyPath);
+  mkdirSync(historyPath);
+  const r = await cli(['check', '--data', dir]);
+  const line = `leakwatch: t/stack-history.log: could not be read (a directory, not a file); nothing in it is used, so this target cannot be judged. Fix: make ${historyPath} a readable regular file again, or move it aside (the recorder then starts a new one)`;
+  assert.ok(r.stderr.split('\n').includes(line), r.stderr);
+});
+
 /** The slow way, to compare the binary search with: the first keyed line at or after target, else the end. */
 function linearSeek(lines: string[], target: number): number {
   let offset = 0;

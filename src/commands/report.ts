@@ -8,7 +8,7 @@ import { parseTimeSeconds } from '../core/duration.js';
 import { parseGoroutineDump } from '../core/goroutineDump.js';
 import { parseGoroutineProfile } from '../core/goroutineProfile.js';
 import type { Summary, TargetRecording } from '../core/model.js';
-import { listTargets, readRecording } from '../io/readRecording.js';
+import { listTargets, readRecording, unreadableWarnings } from '../io/readRecording.js';
 import { FILE_MODE } from '../io/safeAppend.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import { parseConfigText } from '../core/config.js';
@@ -173,5 +173,7 @@ export async function runCheck(args: string[]): Promise<number> {
     console.log(`${t.name}: ${t.verdict}: ${t.headline}`);
     if (t.verdict === 'leak') leak = true;
   }
+  // A data file that could not be read at all is said on stderr, with its fix, whatever the verdict.
+  for (const w of loaded.recordings.flatMap(unreadableWarnings)) console.error(`leakwatch: ${w}`);
   return leak ? 1 : 0;
 }

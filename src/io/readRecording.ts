@@ -55,6 +55,12 @@ function unreadableWarning(source: string, path: string, why: string): string {
   );
 }
 
+/** The warnings that name the recording's unreadable files (one each, with the fix). */
+export function unreadableWarnings(rec: TargetRecording): string[] {
+  const files = rec.unreadableFiles ?? [];
+  return rec.warnings.filter((w) => files.some((f) => w.startsWith(`${f}: could not be read`)));
+}
+
 /** A file read line by line from a byte offset: opens, reports an unreadable one, always closes. */
 function streamFile(
   path: string,
