@@ -8,7 +8,7 @@ import test from 'node:test';
 import type { SampleRow } from '../src/core/model.js';
 import { formatSampleRow, SAMPLES_HEADER } from '../src/core/samplesCsv.js';
 import { samplesLineTsSeconds } from '../src/core/samplesCsvRead.js';
-import { formatHistoryLine, KEYFRAME_EVERY } from '../src/core/stackHistory.js';
+import { formatHistoryLine, KEYFRAME_EVERY, replayHistory } from '../src/core/stackHistory.js';
 import { closeDataFile, forEachLine, forEachLineBackward, openDataFile, seekByKey, type DataFile } from '../src/io/lineReader.js';
 import { readRecording } from '../src/io/readRecording.js';
 import { seededRandom } from '../scripts/lib/seededRandom.js';
@@ -229,4 +229,36 @@ test('--since reads only from the window (or the current lifetime) on: the same 
   const early = readRecording(dir, 't', { sinceSeconds: T0 + 5 * day * 60, untilSeconds: T0 + 6 * day * 60, wholeLifetime: true });
   assert.equal(early.samples[0]!.tsSeconds, T0 + 0.25);
   assert.equal(early.samples.at(-1)!.tsSeconds, T0 + (6 * day - 1) * 60 + 0.25);
+});
+
+test('replayed counts answer like a Map: get, has, size, iteration in id order, zero counts absent', () => {
+  const rnd = seededRandom(3);
+  let text = '';
+  const truth: Map<number, number>[] = [];
+  let m = new Map<number, number>();
+  for (let i = 0; i < 200; i++) {
+    const key = i % 20 === 0;
+    const next = new Map(m);
+    for (let j = 0; j < 5; j++) next.set(1 + Math.floor(rnd() * 50), Math.floor(rnd() * 4));
+    for (const [id, c] of next) if (c === 0) next.delete(id);
+    const entries = key ? [...next].sort((a, b) => a[0] - b[0]) : [...next].filter(([id, c]) => m.get(id) !== c).concat([...m.keys()].filter((id) => !next.has(id)).map((id) => [id, 0] as [number, number]));
+    text += formatHistoryLine(key ? 'K' : 'D', 100 + i, '1@1', 0, entries);
+    truth.push(next);
+    m = next;
+  }
+  const { ticks } = replayHistory(text, 'h');
+  assert.equal(ticks.length, 200);
+  ticks.forEach((tick, i) => {
+    const want = [...truth[i]!].sort((a, b) => a[0] - b[0]);
+    assert.deepEqual([...tick.counts], want, `tick ${i}`);
+    assert.deepEqual([...tick.counts.keys()], want.map(([id]) => id));
+    assert.equal(tick.counts.size, want.length);
+    for (let id = 0; id <= 51; id++) {
+      assert.equal(tick.counts.get(id), truth[i]!.get(id));
+      assert.equal(tick.counts.has(id), truth[i]!.has(id));
+    }
+  });
+  // Ticks whose counts did not change share one object (a year of quiet ticks costs one copy).
+  const quiet = replayHistory('K 1 1@1 3 1:3\nD 2 1@1 3\nD 3 1@1 3\n', 'h').ticks;
+  assert.equal(quiet[0]!.counts, quiet[2]!.counts);
 });

@@ -88,7 +88,7 @@ export interface HistoryTick {
   lifetime: string;
   total: number;
   /** stack id -> goroutine count; stacks absent from the map have count 0 at this tick. */
-  counts: Map<number, number>;
+  counts: ReadonlyMap<number, number>;
 }
 
 export interface SnapshotFile {

@@ -228,7 +228,7 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
   let wanted: Set<number> | null = null;
   if (from > -Infinity) {
     wanted = new Set();
-    let last: Map<number, number> | null = null;
+    let last: ReadonlyMap<number, number> | null = null;
     for (const t of replay.ticks) {
       if (t.counts === last) continue; // unchanged maps are shared between ticks
       last = t.counts;
