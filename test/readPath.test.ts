@@ -73,7 +73,7 @@ test('check reads 130,000 rows (90 days of cron) without overflowing the call st
   assert.match(r.stdout, /^t: leak: /);
 });
 
-test('one stray quote in row 10 of samples.csv skips that row only', (t) => {
+test('one stray quote in row 10 of samples.csv skips that row only', async (t) => {
   const dir = tempDir(t);
   const { samplesPath } = writeRecording(dir, 30);
   const lines = readFileSync(samplesPath, 'utf8').split('\n');
@@ -91,6 +91,12 @@ test('one stray quote in row 10 of samples.csv skips that row only', (t) => {
   lines[23] = lines[23]!.replace(',ok,', ',"ok,');
   writeFileSync(samplesPath, lines.join('\n'));
   assert.equal(readRecording(dir, 't').samples.length, 27);
+
+  // export too: every row but the damaged ones, and it says so.
+  const exported = await cli(['export', '--target', 't', '--data', dir]);
+  assert.equal(exported.code, 0, exported.stderr);
+  assert.equal(exported.stdout.trimEnd().split('\n').length, 1 + 27);
+  assert.match(exported.stderr, /t\/samples\.csv: skipped 3 row\(s\) that did not parse/);
 
   // A quoted cell with a line break in it (edited by hand; the recorder never writes one) is still one row.
   writeFileSync(samplesPath, readFileSync(samplesPath, 'utf8') + `2026-09-21 00:30:00,${T0 + 40 * 60},t,error,,,,,,,,,,,,"two\nlines, one cell"\n`);

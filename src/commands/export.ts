@@ -128,12 +128,13 @@ export async function runExport(args: string[], io: CommandIo = processIo): Prom
     return 2;
   }
 
-  const rec = readRecording(dataDir, target, { sinceSeconds: since, untilSeconds: until });
+  const rec = readRecording(dataDir, target, { sinceSeconds: since, untilSeconds: until, readSamples: false });
   for (const w of rec.warnings) io.err(`leakwatch: export: ${w}\n`);
-  let samples: { header: string[]; rows: string[][] };
+  let samples: ReturnType<typeof readSamplesCells>;
   try {
     // A pprof history without samples.csv: the table has a header only.
-    samples = readSamplesCells(join(targetDir(dataDir, target), FILES.samples), since, until, SAMPLES_COLUMNS);
+    samples = readSamplesCells(join(targetDir(dataDir, target), FILES.samples), `${target}/${FILES.samples}`, since, until, SAMPLES_COLUMNS);
+    for (const w of samples.warnings) io.err(`leakwatch: export: ${w}\n`);
   } catch (e) {
     io.err(`leakwatch: export: ${target}/${FILES.samples}: ${(e as Error).message.split('\n')[0]}\n`);
     return 2;

@@ -34,6 +34,8 @@ export interface ReadOptions {
   wholeLifetime?: boolean;
   /** List snapshots/ (default true; the once-a-minute prom-textfile job does not need them). */
   listSnapshots?: boolean;
+  /** Read samples.csv (default true; export reads its cells itself). */
+  readSamples?: boolean;
 }
 
 /** Tick times are written with milliseconds: "after until" starts half a millisecond later. */
@@ -46,6 +48,8 @@ const historyLineTsSeconds = (line: string): number | null => {
   const v = Number(line.slice(a + 1, b));
   return Number.isFinite(v) ? v : null;
 };
+
+const tornRowWarning = (source: string) => `${source}: skipped a torn last row (the recorder was killed mid-write)`;
 
 /** The one line that says what is wrong with a data file and what to do. */
 function unreadableWarning(source: string, path: string, why: string): string {
@@ -166,7 +170,7 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
     // no folder
   }
   const samples: SampleRow[] = [];
-  for (const file of [...older, FILES.samples]) {
+  for (const file of opts.readSamples === false ? [] : [...older, FILES.samples]) {
     const source = `${name}/${file}`;
     const path = join(dir, file);
     streamFile(path, source, out, (f) => {
@@ -187,7 +191,7 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
         out.unreadable.push(source);
         return;
       }
-      if (scan.tornTail && end === f.sizeBytes) warnings.push(`${source}: skipped a torn last row (the recorder was killed mid-write)`);
+      if (scan.tornTail && end === f.sizeBytes) warnings.push(tornRowWarning(source));
       warnings.push(...reader.warnings());
       if (scan.tooLong) warnings.push(`${source}: skipped ${scan.tooLong} line(s) longer than ${MAX_LINE_BYTES} bytes`);
       // Rows are few per tick and bounded in count only by the window: push one by one, never spread.
@@ -294,22 +298,29 @@ export function readRecordingTail(dataDir: string, name: string, sinceSeconds: n
  * torn last line are left out, as in readRecording. Throws when the file cannot be read or has no leakwatch
  * header.
  */
-export function readSamplesCells(path: string, since: number, until: number, fallbackHeader: readonly string[]): { header: string[]; rows: string[][] } {
+export function readSamplesCells(
+  path: string,
+  source: string,
+  since: number,
+  until: number,
+  fallbackHeader: readonly string[],
+): { header: string[]; rows: string[][]; warnings: string[] } {
   const o = openDataFile(path);
-  if ('missing' in o) return { header: [...fallbackHeader], rows: [] };
+  if ('missing' in o) return { header: [...fallbackHeader], rows: [], warnings: [] };
   if ('error' in o) throw new Error(`could not be read (${o.error}); make it a readable regular file again`);
   try {
     const h = headerOf(o.file);
-    if (h.line === null) return { header: [...fallbackHeader], rows: [] };
+    if (h.line === null) return { header: [...fallbackHeader], rows: [], warnings: [] };
     const rows: string[][] = [];
-    const reader = new SamplesCsvReader(path, (ts) => ts >= since && ts <= until, (cells) => rows.push(reader.headerNames.map((_, i) => cells[i] ?? '')));
+    const reader = new SamplesCsvReader(source, (ts) => ts >= since && ts <= until, (cells) => rows.push(reader.headerNames.map((_, i) => cells[i] ?? '')));
     reader.header(h.line);
     if (reader.noHeader) throw new Error(`no leakwatch header (the first line starts ${JSON.stringify(h.line.slice(0, 40))})`);
     const start = seekByKey(o.file, samplesLineTsSeconds, since, h.endByte);
     const end = seekByKey(o.file, samplesLineTsSeconds, until + MS_EPSILON, start);
-    forEachLine(o.file, (line) => reader.line(line), start, end);
+    const scan = forEachLine(o.file, (line) => reader.line(line), start, end);
     reader.finish();
-    return { header: reader.headerNames, rows };
+    const torn = scan.tornTail && end === o.file.sizeBytes ? [tornRowWarning(source)] : [];
+    return { header: reader.headerNames, rows, warnings: [...torn, ...reader.warnings()] };
   } finally {
     closeDataFile(o.file);
   }
