@@ -46,7 +46,7 @@ const oddQuotes = (s: string): boolean => {
  */
 export class SamplesCsvReader {
   readonly rows: SampleRow[] = [];
-  private col: Map<string, number> | null = null;
+  private col: ColumnIndex | null = null;
   private headerCells = 0;
   /** Lines of a row whose quoted cell is still open. */
   private pending: string[] = [];
@@ -70,7 +70,7 @@ export class SamplesCsvReader {
     const col = new Map((rec ?? []).map((h, i) => [h, i]));
     if (!col.has('ts_seconds') || !col.has('status')) this.noHeader = true;
     else {
-      this.col = col;
+      this.col = columnIndex(col);
       this.headerCells = rec!.length;
       this.headerNames = rec!;
     }
@@ -147,40 +147,49 @@ export function samplesLineTsSeconds(line: string): number | null {
   return s !== '' && Number.isFinite(v) ? v : null;
 }
 
-function sampleRow(rec: string[], col: Map<string, number>): SampleRow | null {
-  const get = (name: string): string => rec[col.get(name) ?? -1] ?? '';
-  const n = (name: string): number | null => {
-    const s = get(name);
-    if (s === '') return null;
-    const v = Number(s);
-    return Number.isFinite(v) ? v : null;
-  };
-  const ts = n('ts_seconds');
-  const status = get('status') as SampleStatus;
+/** Where each field is in a row of this file (-1: the column is not in its header, an older layout). */
+type ColumnIndex = Record<(typeof SAMPLES_COLUMNS)[number], number>;
+
+function columnIndex(col: Map<string, number>): ColumnIndex {
+  return Object.fromEntries(SAMPLES_COLUMNS.map((c) => [c, col.get(c) ?? -1])) as ColumnIndex;
+}
+
+/** A number cell; empty or not a number is null (not measured), never 0. */
+function num(rec: string[], i: number): number | null {
+  const s = rec[i];
+  if (s === undefined || s === '') return null;
+  const v = Number(s);
+  return Number.isFinite(v) ? v : null;
+}
+
+// Column indices are looked up once per file, not per row and field: a year is 525,600 rows of 22 cells.
+function sampleRow(rec: string[], c: ColumnIndex): SampleRow | null {
+  const ts = num(rec, c.ts_seconds);
+  const status = rec[c.status] as SampleStatus;
   if (ts === null || !STATUSES.has(status)) return null;
-  const event = get('event');
+  const event = rec[c.event];
   return {
     tsSeconds: ts,
-    target: get('target'),
+    target: rec[c.target] ?? '',
     status,
-    pid: n('pid'),
-    processStartTsSeconds: n('process_start_ts_seconds'),
-    rssBytes: n('rss_bytes'),
-    vszBytes: n('vsz_bytes'),
-    cpuSecondsTotal: n('cpu_seconds_total'),
-    cpuPercent: n('cpu_percent'),
-    threads: n('threads'),
-    fds: n('fds'),
-    goroutines: n('goroutines'),
-    stacksDistinct: n('stacks_distinct'),
+    pid: num(rec, c.pid),
+    processStartTsSeconds: num(rec, c.process_start_ts_seconds),
+    rssBytes: num(rec, c.rss_bytes),
+    vszBytes: num(rec, c.vsz_bytes),
+    cpuSecondsTotal: num(rec, c.cpu_seconds_total),
+    cpuPercent: num(rec, c.cpu_percent),
+    threads: num(rec, c.threads),
+    fds: num(rec, c.fds),
+    goroutines: num(rec, c.goroutines),
+    stacksDistinct: num(rec, c.stacks_distinct),
     event: (event === 'start' || event === 'restart' ? event : '') as SampleEvent,
-    message: get('message'),
-    heapInuseBytes: n('heap_inuse_bytes'),
-    memstatsHeapInuseBytes: n('memstats_heap_inuse_bytes'),
-    memstatsStackInuseBytes: n('memstats_stack_inuse_bytes'),
-    memstatsSysBytes: n('memstats_sys_bytes'),
-    memstatsNumGc: n('memstats_num_gc'),
-    leakedConfirmed: n('leaked_goroutines_confirmed'),
+    message: rec[c.message] ?? '',
+    heapInuseBytes: num(rec, c.heap_inuse_bytes),
+    memstatsHeapInuseBytes: num(rec, c.memstats_heap_inuse_bytes),
+    memstatsStackInuseBytes: num(rec, c.memstats_stack_inuse_bytes),
+    memstatsSysBytes: num(rec, c.memstats_sys_bytes),
+    memstatsNumGc: num(rec, c.memstats_num_gc),
+    leakedConfirmed: num(rec, c.leaked_goroutines_confirmed),
   };
 }
 
