@@ -268,3 +268,28 @@ test('replayed counts answer like a Map: get, has, size, iteration in id order, 
   const quiet = replayHistory('K 1 1@1 3 1:3\nD 2 1@1 3\nD 3 1@1 3\n', 'h').ticks;
   assert.equal(quiet[0]!.counts, quiet[2]!.counts);
 });
+
+test('a window after the clock stepped back an hour gets every row in it, from both sides of the step', (t) => {
+  const dir = tempDir(t);
+  const { samplesPath, historyPath } = writeRecording(dir, 3000);
+  // Rows 0..1999 as written, then the clock steps back 60 minutes: rows 2000.. repeat times from 1940 on.
+  const step = (path: string, rewrite: (line: string, ts: number) => string, keyOf: (l: string) => number | null) => {
+    const lines = readFileSync(path, 'utf8').split('\n');
+    writeFileSync(path, lines.map((l) => {
+      const ts = keyOf(l);
+      return ts !== null && ts >= T0 + 2000 * 60 ? rewrite(l, ts) : l;
+    }).join('\n'));
+  };
+  const back = (ts: number) => String(Number((ts - 3600).toFixed(3)));
+  step(samplesPath, (l, ts) => l.replace(`,${ts},`, `,${back(ts)},`), samplesLineTsSeconds);
+  step(historyPath, (l, ts) => l.replace(` ${ts} `, ` ${back(ts)} `), (l) => (/^[KD] /.test(l) ? Number(l.split(' ')[1]) : null));
+  const full = readRecording(dir, 't');
+  assert.equal(full.samples.length, 3000);
+  for (const [since, until] of [[T0 + 1950 * 60, T0 + 1990 * 60], [T0 + 1900 * 60, Infinity], [T0 + 1999 * 60, T0 + 2100 * 60]] as const) {
+    const win = readRecording(dir, 't', { sinceSeconds: since, untilSeconds: until });
+    const want = full.samples.filter((s) => s.tsSeconds >= since && s.tsSeconds <= until);
+    assert.ok(want.length > 60, `${want.length} rows`);
+    assert.deepEqual(win.samples, want, `[${since}, ${until}]`);
+    assert.deepEqual(win.ticks.map((x) => x.tsSeconds), full.ticks.filter((x) => x.tsSeconds >= since && x.tsSeconds <= until).map((x) => x.tsSeconds));
+  }
+});

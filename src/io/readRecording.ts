@@ -38,8 +38,19 @@ export interface ReadOptions {
   readSamples?: boolean;
 }
 
-/** Tick times are written with milliseconds: "after until" starts half a millisecond later. */
-const MS_EPSILON = 0.0005;
+/**
+ * Rows are appended in the order taken, so their times only go back when the clock is stepped back (NTP, a
+ * wrong RTC at boot). Seeks start this much before `since` and end this much after `until`, which keeps every
+ * row of a window found by binary search as long as the clock never stepped back further (the extra rows are
+ * read and filtered out; 6 hours is a quarter of a one-day window).
+ */
+const CLOCK_STEP_MARGIN_SECONDS = 6 * 3600;
+
+/** Where a [since, until] window's lines lie in a file, seeking with the margin above. */
+function windowBytes(f: DataFile, keyOf: (line: string) => number | null, since: number, until: number, startByte = 0): { start: number; end: number } {
+  const start = seekByKey(f, keyOf, since - CLOCK_STEP_MARGIN_SECONDS, startByte);
+  return { start, end: seekByKey(f, keyOf, until + CLOCK_STEP_MARGIN_SECONDS, start) };
+}
 
 const historyLineTsSeconds = (line: string): number | null => {
   const a = line.indexOf(' ');
@@ -117,9 +128,11 @@ function currentLifetimeStart(dir: string, until: number): number | null {
     const cols = h.line === null ? null : splitCsvLine(h.line);
     const idx = cols ? cols.indexOf('process_start_ts_seconds') : -1;
     if (idx < 0) return;
-    const end = seekByKey(f, samplesLineTsSeconds, until + MS_EPSILON, h.endByte);
+    const { end } = windowBytes(f, samplesLineTsSeconds, until, until, h.endByte);
     forEachLineBackward(f, (line, at) => {
       if (at < h.endByte) return false;
+      const ts = samplesLineTsSeconds(line);
+      if (ts === null || ts > until) return true;
       const cell = splitCsvLine(line)?.[idx];
       const v = cell ? Number(cell) : NaN;
       if (!Number.isFinite(v)) return true; // a row without a process (no-process) or damaged: look further back
@@ -128,9 +141,10 @@ function currentLifetimeStart(dir: string, until: number): number | null {
     }, end);
   });
   streamFile(join(dir, FILES.history), '', quiet, (f) => {
-    const end = seekByKey(f, historyLineTsSeconds, until + MS_EPSILON);
+    const { end } = windowBytes(f, historyLineTsSeconds, until, until);
     forEachLineBackward(f, (line) => {
-      if (historyLineTsSeconds(line) === null) return true;
+      const ts = historyLineTsSeconds(line);
+      if (ts === null || ts > until) return true;
       const lifetime = line.split(' ')[2] ?? '';
       const at = lifetime.indexOf('@');
       const v = at > 0 ? Number(lifetime.slice(at + 1)) : NaN;
@@ -181,9 +195,9 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
       let scan = { tornTail: false, tooLong: 0 };
       let end = f.sizeBytes;
       if (!reader.noHeader) {
-        const start = seekByKey(f, samplesLineTsSeconds, from, h.endByte);
-        end = seekByKey(f, samplesLineTsSeconds, until + MS_EPSILON, start);
-        scan = forEachLine(f, (line) => reader.line(line), start, end);
+        const w = windowBytes(f, samplesLineTsSeconds, from, until, h.endByte);
+        end = w.end;
+        scan = forEachLine(f, (line) => reader.line(line), w.start, end);
         reader.finish();
       }
       if (reader.noHeader) {
@@ -205,7 +219,9 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
   let historyDone = false;
   streamFile(historyPath, historySource, out, (f) => {
     // Replay must start at a keyframe at or before the first tick wanted.
-    let start = seekByKey(f, historyLineTsSeconds, from);
+    const w = windowBytes(f, historyLineTsSeconds, from, until);
+    const end = w.end;
+    let start = w.start;
     if (start > 0) {
       let keyframe = 0;
       forEachLineBackward(f, (line, at) => {
@@ -215,7 +231,6 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
       }, start);
       start = keyframe;
     }
-    const end = seekByKey(f, historyLineTsSeconds, until + MS_EPSILON, start);
     const scan = forEachLine(f, (line) => replay.line(line), start, end);
     if (scan.tornTail && end === f.sizeBytes) warnings.push(`${historySource}: skipped a torn last line (the recorder was killed mid-write)`);
     if (scan.tooLong) warnings.push(`${historySource}: skipped ${scan.tooLong} line(s) longer than ${MAX_LINE_BYTES} bytes`);
@@ -315,8 +330,7 @@ export function readSamplesCells(
     const reader = new SamplesCsvReader(source, (ts) => ts >= since && ts <= until, (cells) => rows.push(reader.headerNames.map((_, i) => cells[i] ?? '')));
     reader.header(h.line);
     if (reader.noHeader) throw new Error(`no leakwatch header (the first line starts ${JSON.stringify(h.line.slice(0, 40))})`);
-    const start = seekByKey(o.file, samplesLineTsSeconds, since, h.endByte);
-    const end = seekByKey(o.file, samplesLineTsSeconds, until + MS_EPSILON, start);
+    const { start, end } = windowBytes(o.file, samplesLineTsSeconds, since, until, h.endByte);
     const scan = forEachLine(o.file, (line) => reader.line(line), start, end);
     reader.finish();
     const torn = scan.tornTail && end === o.file.sizeBytes ? [tornRowWarning(source)] : [];
