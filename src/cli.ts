@@ -2,6 +2,7 @@
 // leakwatch's command line. This file is on cron's path every minute, so it imports only what `record`
 // needs; report, check, cron and demo load their modules when asked for.
 import { HELP, UsageError } from './commands/args.js';
+import { displaySafeLine } from './core/terminalText.js';
 
 const USAGE = `leakwatch — find goroutine and memory leaks in Go services
 
@@ -61,7 +62,7 @@ main(process.argv.slice(2)).then(
     if (e instanceof UsageError) {
       console.error(`leakwatch: ${e.message}\n\n${USAGE}`);
     } else {
-      console.error(`leakwatch: ${(e as Error).message ?? e}`);
+      console.error(`leakwatch: ${displaySafeLine(String((e as Error).message ?? e))}`);
       if (process.env.LEAKWATCH_DEBUG) console.error(e);
     }
     process.exitCode = 2;

@@ -9,7 +9,7 @@ import {
   leafFunction,
   matchesIgnore,
   splitFunctionName,
-} from '../src/analysis/frames.js';
+} from '../src/core/frames.js';
 
 // Real stacks, leaf first, from Go 1.26.8 linux/amd64: a throwaway program (/tmp/gostacks/main.go) started
 // one goroutine blocked in each way, then wrote pprof.Lookup("goroutine").WriteTo(os.Stdout, 0); the proto

@@ -1,28 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Frame, HistoryTick, SampleRow, StackRecord, TargetRecording } from '../src/core/model.js';
-import { findSuspects, suspectScore, ticksOfLifetime } from '../src/analysis/suspects.js';
+import { findSuspects as findSuspectFindings, suspectScore, ticksOfLifetime, type SuspectOptions } from '../src/analysis/suspects.js';
+
+/** The suspects of one lifetime of a recording (the findings' other tallies are tested in analysisGrowth.test.ts). */
+const findSuspects = (rec: TargetRecording, lifetime: string, opts: SuspectOptions = {}) =>
+  findSuspectFindings(rec.stacks, rec.ticks, lifetime, opts).suspects;
 import { seededRandom } from './helpers/seededRandom.js';
+import { MUTEX, PARK, RECV, SELECT, SEND, SLEEP, userFrame } from './helpers/goFrames.js';
 
 const T0 = 1_790_000_000;
 const MIN = 60;
 
-// frame prefixes as Go 1.26 reports them (see analysisFrames.test.ts for where they come from)
-const PARK = { function: 'runtime.gopark', file: '/usr/local/go/src/runtime/proc.go', line: 462 };
-const SEND = [PARK, { function: 'runtime.chansend', file: '', line: 283 }, { function: 'runtime.chansend1', file: '', line: 161 }];
-const RECV = [PARK, { function: 'runtime.chanrecv', file: '', line: 667 }, { function: 'runtime.chanrecv1', file: '', line: 509 }];
-const SELECT = [PARK, { function: 'runtime.selectgo', file: '', line: 351 }];
-const SLEEP = [PARK, { function: 'time.Sleep', file: '', line: 363 }];
-const MUTEX = [
-  PARK,
-  { function: 'runtime.goparkunlock', file: '', line: 468 },
-  { function: 'runtime.semacquire1', file: '', line: 192 },
-  { function: 'internal/sync.runtime_SemacquireMutex', file: '', line: 95 },
-  { function: 'internal/sync.(*Mutex).lockSlow', file: '', line: 149 },
-  { function: 'internal/sync.(*Mutex).Lock', file: '', line: 70 },
-  { function: 'sync.(*Mutex).Lock', file: '', line: 46 },
-];
-const user = (fn: string, line: number, file = '/src/demo/leaks.go'): Frame => ({ function: fn, file, line });
+const user = (fn: string, line: number, file = '/src/demo/leaks.go'): Frame => userFrame(fn, line, file);
 
 interface StackSpec {
   id: number;

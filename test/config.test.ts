@@ -20,7 +20,7 @@ test('unknown keys and bad values name the key path and what was expected', () =
     [{ targets: [{ name: 'a', pprof: 'file:///etc/passwd' }] }, /only http and https/],
     [{ targets: [{ name: 'a', pprof: 'http://u:secret@h/debug/pprof' }] }, /do not put credentials in the URL/],
     [{ targets: [{ name: 'a', pid: 1 }, { name: 'a', pid: 2 }] }, /"a" is used twice/],
-    [{ targets: [{ name: 'a', pid: 1, headers: { 'X-A': 'a\nb' } }] }, /headers\.X-A: expected a one-line string/],
+    [{ targets: [{ name: 'a', pid: 1, headers: { 'X-A': 'a\nb' } }] }, /headers\.X-A: the value holds a line break \(CR or LF\)/],
     [{ targets: [] }, /targets: expected a non-empty list/],
     [{ targets: [{ name: 'a', pid: 1 }], retention: 3 }, /retention: unknown key/],
   ];

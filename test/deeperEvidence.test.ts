@@ -150,8 +150,10 @@ test('snapshots of the current lifetime only: same pid, not before its first sam
   ];
   const picked = pickEvidenceSnapshots(snaps, { pid: 20, startTs: 6500.4 });
   assert.equal(picked.leak?.tsSeconds, 9000);
+  assert.equal(picked.firstLeak?.tsSeconds, 7000, 'the first leak profile of the lifetime, to tell whether a proven stack grew');
   assert.equal(picked.dump, null);
-  assert.deepEqual(pickEvidenceSnapshots(snaps, null), { leak: null, dump: null });
+  assert.deepEqual(pickEvidenceSnapshots(snaps, null), { leak: null, firstLeak: null, dump: null });
+  assert.equal(pickEvidenceSnapshots(snaps, { pid: 10, startTs: 4000 }).firstLeak, null, 'one leak profile: nothing to compare it with');
   assert.equal(pickEvidenceSnapshots([snap('goroutineleak', 100, null)], { pid: null, startTs: 100.7 }).leak?.tsSeconds, 100, 'file names have whole seconds');
 
   const row = (ts: number, pid: number, start: number): SampleRow => ({
@@ -204,7 +206,8 @@ test('a steadily rising Go heap with flat goroutines is "growing": a memory leak
   assert.equal(s.heapInuseBytes!.shape, 'rising');
   assert.ok(Math.abs(s.heapInuseBytes!.perHour! - 6 * MiB) < 0.5 * MiB, String(s.heapInuseBytes!.perHour));
   assert.equal(s.verdict, 'growing');
-  assert.match(s.headline, /^growing: Go heap \+6 MiB\/hour for 3 h while goroutines flat at ~40; a memory leak that is not a goroutine leak/);
+  assert.equal(s.verdictReason, 'heap-rising');
+  assert.match(s.headline, /^Go heap \+6 MiB\/hour for 3\.0 h while no goroutine stack leaks \(goroutines flat at ~40\): a memory leak that is not a goroutine leak/);
 });
 
 test('a GC sawtooth that keeps returning to the same floor is not growth; memstats HeapInuse stands in without the heap profile', () => {
@@ -239,7 +242,9 @@ test('memory growth explained: memstats stack growth when served, else goroutine
   assert.equal(m.rssGrowthBytes, 20 * 162 * 18 * 1024);
   assert.equal(m.stackGrowthBytes, 20 * 162 * 8192);
   assert.equal(m.heapGrowthBytes, 20 * 162 * 2048);
-  assert.equal(m.sentence, 'goroutine stacks grew 25.3 MiB of the 57 MiB RSS growth; the Go heap grew 6.3 MiB');
+  // the parts add up to the RSS growth: heap first, then stacks, the rest is "other"
+  assert.deepEqual(m.parts, { heapBytes: 20 * 162 * 2048, stackBytes: 20 * 162 * 8192, otherBytes: 20 * 162 * 8192 });
+  assert.equal(m.sentence, 'RSS grew 57.0 MiB: Go heap 6.33 MiB, goroutine stacks 25.3 MiB, other 25.3 MiB');
 
   const estimated = analyzeTarget(memoryRecording({ goroutines: g, rss: (i) => 50 * MiB + g(i) * 18 * 1024 }), { nowSeconds: T0 + 10_800 });
   const e = estimated.memoryExplained!;
@@ -247,14 +252,16 @@ test('memory growth explained: memstats stack growth when served, else goroutine
   assert.equal(estimated.bytesPerGoroutine, 18 * 1024);
   assert.equal(e.stackGrowthBytes, 20 * 162 * 18 * 1024);
   assert.equal(e.heapGrowthBytes, null);
-  assert.equal(e.sentence, 'goroutines grew by 3,240; at about 18 KiB each (RSS against goroutines) they explain about all of the 57 MiB RSS growth');
+  assert.equal(e.sentence, 'RSS grew 57.0 MiB: goroutine stacks about 57.0 MiB, other 0 B (goroutines +3,240 at about 18.0 KiB each)');
   // Goroutines explaining part of the growth: the estimate is given in bytes.
   const ramp = (n: number, from: number, to: number) => ({ ts: Array.from({ length: n }, (_, i) => i), vs: Array.from({ length: n }, (_, i) => from + ((to - from) * i) / (n - 1)) });
-  const part = explainMemory(ramp(30, 100 * MiB, 200 * MiB), { ts: [], vs: [] }, { ts: [], vs: [] }, ramp(30, 0, 1000), 40 * 1024)!;
+  const part = explainMemory({ rss: ramp(30, 100 * MiB, 200 * MiB), stackMem: { ts: [], vs: [] }, heap: { ts: [], vs: [] }, goroutines: ramp(30, 0, 1000) }, 40 * 1024)!;
   assert.equal(part.stackGrowthSource, 'estimate');
-  assert.match(part.sentence, /^goroutines grew by 9\d\d; at about 40 KiB each \(RSS against goroutines\) they explain about 3\d\.\d MiB of the 9\d\.\d MiB RSS growth$/);
-  const flatRss = explainMemory({ ts: [1, 2, 3], vs: [9, 8, 7] }, { ts: [], vs: [] }, { ts: [1, 2, 3], vs: [5, 5, 6] }, { ts: [], vs: [] }, null)!;
-  assert.equal(flatRss.sentence, 'RSS did not grow (-2 B), Go heap +1 B');
-  assert.equal(explainMemory({ ts: [], vs: [] }, { ts: [], vs: [] }, { ts: [], vs: [] }, { ts: [], vs: [] }, null), null, 'RSS not measured');
+  assert.match(part.sentence, /^RSS grew 9\d\.\d MiB: goroutine stacks about 3\d\.\d MiB, other 5\d\.\d MiB \(goroutines \+9\d\d at about 40\.0 KiB each\)$/);
+  assert.equal(part.parts!.heapBytes + part.parts!.stackBytes + part.parts!.otherBytes, part.rssGrowthBytes, 'the parts add up');
+  const flatRss = explainMemory({ rss: { ts: [1, 2, 3], vs: [9, 8, 7] }, stackMem: { ts: [], vs: [] }, heap: { ts: [1, 2, 3], vs: [5, 5, 6] }, goroutines: { ts: [], vs: [] } }, null)!;
+  assert.equal(flatRss.sentence, 'RSS did not grow (−2 B); Go heap +1 B');
+  assert.equal(flatRss.parts, null);
+  assert.equal(explainMemory({ rss: { ts: [], vs: [] }, stackMem: { ts: [], vs: [] }, heap: { ts: [], vs: [] }, goroutines: { ts: [], vs: [] } }, null), null, 'RSS not measured');
   assert.equal(analyzeTarget(memoryRecording({ rss: () => null }), { nowSeconds: T0 + 10_800 }).memoryExplained, null);
 });

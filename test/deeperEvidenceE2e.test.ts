@@ -158,13 +158,15 @@ test('deeper evidence from a real recording: runtime-confirmed leaks, blocked mi
     const m = L.memoryExplained!;
     assert.equal(m.stackGrowthSource, 'memstats');
     assert.ok(m.stackGrowthBytes! > 0 && m.rssGrowthBytes > 0, JSON.stringify(m));
-    assert.match(m.sentence, /^goroutine stacks grew [\d.]+ (KiB|MiB) of the [\d.]+ (KiB|MiB) RSS growth/);
+    assert.match(m.sentence, /^RSS grew [\d.]+ (KiB|MiB): Go heap [\d.]+ (B|KiB|MiB), goroutine stacks [\d.]+ (KiB|MiB), other [\d.]+ (B|KiB|MiB)/);
+    assert.equal(m.parts!.heapBytes + m.parts!.stackBytes + m.parts!.otherBytes, m.rssGrowthBytes, 'the parts add up to the RSS growth');
     assert.ok(html.includes(m.sentence.replace(/&/g, '&amp;')), 'the sentence is in the target section');
     // heapy: goroutines flat, heap rising -> growing, and the headline says it is not a goroutine leak.
     assert.equal(H.goroutines.shape, 'flat', JSON.stringify(H.goroutines));
     assert.equal(H.heapInuseBytes!.shape, 'rising', JSON.stringify(H.heapInuseBytes));
     assert.equal(H.verdict, 'growing', H.headline);
-    assert.match(H.headline, /^growing: Go heap \+[\d.,]+ (KiB|MiB|GiB)\/hour for .* while goroutines flat at .* not a goroutine leak/);
+    assert.equal(H.verdictReason, 'heap-rising');
+    assert.match(H.headline, /^Go heap \+[\d.,]+ MiB\/hour for .* while no goroutine stack leaks \(goroutines flat at .*\): a memory leak that is not a goroutine leak/);
     assert.equal(H.suspects.length, 0);
     assert.ok(H.memoryExplained!.heapGrowthBytes! > 8 * 1024 * 1024, JSON.stringify(H.memoryExplained));
     assert.match(html, /data-metric="memory"/);

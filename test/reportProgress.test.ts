@@ -15,7 +15,7 @@ const run = promisify(execFile);
 test('the progress text: phase, target, position; cut to the terminal width; no control characters', () => {
   assert.equal(formatProgress({ phase: 'reading', target: 'api', index: 1, total: 3 }), 'reading api (2/3)…');
   assert.equal(formatProgress({ phase: 'rendering' }), 'rendering…');
-  assert.equal(formatProgress({ phase: 'analysing', target: 'a\u001b[2Jb\rc' }), 'analysing a?[2Jb?c…');
+  assert.equal(formatProgress({ phase: 'analysing', target: 'a\u001b[2Jb\rc' }), 'analysing a\\u001b[2Jb\\rc…');
   const long = formatProgress({ phase: 'reading', target: 'x'.repeat(200), index: 0, total: 1 }, 40);
   assert.equal([...long].length, 39, 'never wraps (a wrapped line cannot be redrawn with \\r)');
   assert.ok(long.endsWith('…'));

@@ -13,21 +13,24 @@
 //   (on the demo service this matches all five leak kinds and every benign stack exactly), plus the labels
 //   when the dump has them. Without labels in the dump, stacks that differ only in labels share one group.
 
+import type { LifetimeWindow } from './lifetimes.js';
 import type { BlockedMinutes, Frame, GoroutineProfile, RuntimeLeaks, SnapshotFile, StackRecord, Suspect } from '../core/model.js';
 import { waitDistribution, type DumpGoroutine, type GoroutineDump } from '../core/goroutineDump.js';
-import { blockingKind, leafFunction } from './frames.js';
+import { blockingKind, leafFunction } from '../core/frames.js';
+import { labelsIdentity, stackIdentity } from '../core/stackIdentity.js';
 
 /** The decoded snapshots for one target (see pickEvidenceSnapshots). */
 export interface TargetEvidence {
   leakProfile?: { tsSeconds: number; path: string; profile: GoroutineProfile } | null;
+  /**
+   * The first goroutineleak profile of the same lifetime, when it is not the latest: a proven stack whose count is
+   * higher in the latest one grew, and is a leak even below the material-rise floors (see suspects.ts).
+   */
+  firstLeakProfile?: { tsSeconds: number; path: string; profile: GoroutineProfile } | null;
   dump?: { tsSeconds: number; path: string; dump: GoroutineDump } | null;
 }
 
-/** The current lifetime as the analysis sees it: its pid (null for pprof-only targets) and first sample time. */
-export interface LifetimeWindow {
-  pid: number | null;
-  startTs: number;
-}
+export type { LifetimeWindow } from './lifetimes.js';
 
 /**
  * The latest goroutineleak and goroutine-debug2 snapshots of the current lifetime (same pid, taken at or after
@@ -36,8 +39,8 @@ export interface LifetimeWindow {
 export function pickEvidenceSnapshots(
   snapshots: readonly SnapshotFile[],
   life: LifetimeWindow | null,
-): { leak: SnapshotFile | null; dump: SnapshotFile | null } {
-  if (!life) return { leak: null, dump: null };
+): { leak: SnapshotFile | null; firstLeak: SnapshotFile | null; dump: SnapshotFile | null } {
+  if (!life) return { leak: null, firstLeak: null, dump: null };
   const mine = snapshots
     .filter((s) => s.pid === life.pid && s.tsSeconds >= Math.floor(life.startTs) - 1)
     .sort((a, b) => a.tsSeconds - b.tsSeconds);
@@ -45,27 +48,13 @@ export function pickEvidenceSnapshots(
     const of = mine.filter((s) => s.kind === kind);
     return of.length > 0 ? of[of.length - 1]! : null;
   };
-  return { leak: latest('goroutineleak'), dump: latest('goroutine-debug2') };
-}
-
-/** Frames of package runtime (exported or not): debug=2 hides most of them, so matching ignores them all. */
-function isRuntimePackageFrame(f: Frame): boolean {
-  return f.function.startsWith('runtime.');
+  const leaks = mine.filter((s) => s.kind === 'goroutineleak');
+  return { leak: latest('goroutineleak'), firstLeak: leaks.length >= 2 ? leaks[0]! : null, dump: latest('goroutine-debug2') };
 }
 
 /** Identity of a stack for matching against a debug=2 dump: frames outside package runtime, leaf first. */
 export function dumpMatchKey(frames: readonly Frame[]): string {
-  return frames
-    .filter((f) => !isRuntimePackageFrame(f))
-    .map((f) => `${f.function} ${f.file}:${f.line}`)
-    .join('\n');
-}
-
-function labelsKey(labels: Record<string, string>): string {
-  return Object.keys(labels)
-    .sort()
-    .map((k) => `${k}=${labels[k]}`)
-    .join('\u0000');
+  return stackIdentity(frames, {}, 'frames-outside-runtime');
 }
 
 function mostCommon<T>(items: T[], key: (x: T) => string): { key: string; first: T } | null {
@@ -102,7 +91,7 @@ export function dumpFactsForSuspects(
   const labelled = dump.goroutines.some((g) => Object.keys(g.labels).length > 0);
   const byKey = new Map<string, DumpGoroutine[]>();
   for (const g of dump.goroutines) {
-    const k = dumpMatchKey(g.frames) + (labelled ? `\n#${labelsKey(g.labels)}` : '');
+    const k = dumpMatchKey(g.frames) + (labelled ? `\n#${labelsIdentity(g.labels)}` : '');
     const list = byKey.get(k);
     if (list) list.push(g);
     else byKey.set(k, [g]);
@@ -115,7 +104,7 @@ export function dumpFactsForSuspects(
   return suspects.map((s) => {
     const fk = dumpMatchKey(s.frames);
     if (fk === '') return null; // a stack entirely inside package runtime: nothing to match on
-    const gs = byKey.get(fk + (labelled ? `\n#${labelsKey(s.labels)}` : ''));
+    const gs = byKey.get(fk + (labelled ? `\n#${labelsIdentity(s.labels)}` : ''));
     if (!gs || gs.length === 0) return null;
     const creator = mostCommon(gs.filter((g) => g.createdBy !== null), (g) => g.createdBy!.function);
     const state = mostCommon(gs, (g) => g.state);

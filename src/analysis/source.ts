@@ -1,7 +1,14 @@
 // "list" for a suspect: the source lines around its blocking frame, when the file is readable here.
 // The only I/O in the analysis; it never throws.
+//
+// The file name comes from the profile, and the profile from a service that may be compromised: a frame
+// naming /etc/passwd:1 must not put root's line into a page that gets shared. So only regular `.go` files
+// of at most MAX_SOURCE_BYTES are read, and only below a trusted root: the current folder (where `report`
+// runs, usually the checkout) and each --source-root TO folder. Links are resolved first (realpath), so
+// neither `..` nor a link inside a trusted root leads out of it.
 
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, realpathSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
 
 /** Lines shown either side of the blocking line by default. */
 export const DEFAULT_CONTEXT_LINES = 5;
@@ -19,7 +26,9 @@ export interface SourceOptions {
   context?: number;
   /** --source-root FROM=TO mappings; the first whose `from` prefixes the file (at a path boundary) applies. */
   sourceRoots?: SourceRoot[];
-  /** Injected reader for tests: returns the text or null. Default: the file system, capped at MAX_SOURCE_BYTES. */
+  /** Folders whose `.go` files may be read, besides each sourceRoots `to`. Default: the current folder. */
+  trustedRoots?: string[];
+  /** Injected reader for tests: returns the text or null. Default: trusted `.go` files only (above). */
   readFile?: (path: string) => string | null;
 }
 
@@ -47,11 +56,34 @@ export function mapSourcePath(file: string, roots: SourceRoot[] = []): string {
   return file;
 }
 
-function defaultReadFile(path: string): string | null {
+/** True when `path` is `root` or below it (both already real paths). */
+function isInside(path: string, root: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/** The text of a regular `.go` file of bounded size below one of `roots` (links resolved), else null. */
+export function readTrustedGoFile(path: string, roots: string[]): string | null {
   try {
-    const st = statSync(path);
-    if (!st.isFile() || st.size > MAX_SOURCE_BYTES) return null;
-    return readFileSync(path, 'utf8');
+    if (!path.endsWith('.go')) return null;
+    const real = realpathSync(resolve(path));
+    if (!real.endsWith('.go')) return null;
+    const realRoots = roots.flatMap((r) => {
+      try {
+        return [realpathSync(r)];
+      } catch {
+        return [];
+      }
+    });
+    if (!realRoots.some((r) => isInside(real, r))) return null;
+    // Open the resolved path without following a link swapped in since, and check what was opened.
+    const fd = openSync(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    try {
+      const st = fstatSync(fd);
+      if (!st.isFile() || st.size > MAX_SOURCE_BYTES) return null;
+      return readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return null;
   }
@@ -59,14 +91,16 @@ function defaultReadFile(path: string): string | null {
 
 /**
  * The lines file:line ± context (default 5), after applying sourceRoots; null when the file cannot be
- * read, is larger than MAX_SOURCE_BYTES, or has no such line. Never throws.
+ * read, is not a `.go` file below a trusted root, is larger than MAX_SOURCE_BYTES, or has no such line.
+ * Never throws.
  */
 export function readSourceLines(file: string, line: number, opts: SourceOptions = {}): SourceLines | null {
   try {
     if (!file || !Number.isInteger(line) || line < 1) return null;
     const context = Math.max(0, Math.floor(opts.context ?? DEFAULT_CONTEXT_LINES));
     const path = mapSourcePath(file, opts.sourceRoots ?? []);
-    const text = (opts.readFile ?? defaultReadFile)(path);
+    const roots = [...(opts.trustedRoots ?? [process.cwd()]), ...(opts.sourceRoots ?? []).map((r) => r.to)];
+    const text = opts.readFile ? opts.readFile(path) : readTrustedGoFile(path, roots);
     if (typeof text !== 'string' || text.length > MAX_SOURCE_BYTES) return null;
     const all = text.split(/\r?\n/);
     if (all.length > 0 && all[all.length - 1] === '' && text.endsWith('\n')) all.pop();

@@ -1,21 +1,41 @@
-// Which goroutine stacks grow: per-stack count series over one process lifetime, classified with
-// classifyTrend; the 'rising' ones are suspects, ranked by evidence. Pure.
+// Which goroutine stacks leak: every stack of the current process lifetime, and every label group (stacks with the
+// same frames and label keys whose label values differ: a leak spread over request ids), judged by judgeGrowth
+// (growth.ts) on the lifetime up to `until`, with earlier lifetimes as context; plus the stacks the Go runtime
+// proved leaked and whose count grew. Ranked by evidence. Pure.
 
-import type { HistoryTick, StackRecord, Suspect, TargetRecording } from '../core/model.js';
-import { blockingKind, isBenignRuntime, leafFunction, matchesIgnore } from './frames.js';
+import type { GoroutineProfile, HistoryTick, StackRecord, Suspect, SuspectGroup } from '../core/model.js';
+import { stackIdentity } from '../core/stackIdentity.js';
+import { blockingKind, isBenignRuntime, leafFunction, matchesIgnore } from '../core/frames.js';
+import { judgeGrowth, type GrowthJudgement, type Points } from './growth.js';
 import { classifyTrend, MIN_POINTS } from './trend.js';
+
+export { ticksOfLifetime } from './lifetimes.js';
 
 /**
  * Default absolute rise (goroutines over the lifetime) before a stack can be a suspect: below 5, a pool
  * resizing or a few slow requests explain it, and the report would drown in noise.
  */
 export const SUSPECT_MIN_INCREASE = 5;
+/** Less history than this (since the first tick ever recorded) is "the first day": no daily cycle seen yet. */
+export const FIRST_DAY_SECONDS = 86400;
+/**
+ * A stack whose goroutines appeared within this long of the lifetime's first tick grew "since the process started"
+ * (pools and connection caches fill from the first requests on); one that appeared later is new.
+ */
+export const WARM_UP_START_SECONDS = 15 * 60;
+/** Label values shown per varying key of a label group. */
+export const GROUP_EXAMPLES = 3;
 
 export interface SuspectOptions {
   /** goleak-style ignore list (exact function names, or prefixes ending with `*`). */
   ignore?: string[];
   /** Absolute minimum rise in goroutines for a stack to count as growing; default SUSPECT_MIN_INCREASE. */
   minIncrease?: number;
+  /**
+   * The first and the latest goroutineleak profiles of the current lifetime (Go 1.26+). A stack in the latest one
+   * whose count there is higher than in the first one is a leak even below the material-rise floor: the GC proved it.
+   */
+  leakProfiles?: { first: { tsSeconds: number; profile: GoroutineProfile }; latest: { tsSeconds: number; profile: GoroutineProfile } } | null;
 }
 
 /**
@@ -34,94 +54,259 @@ export function suspectScore(perHour: number, consistency: number, share: number
   return Math.log2(1 + Math.max(0, perHour)) * consistency * (1 + share);
 }
 
-/** Ticks of one lifetime, sorted by time (stable for equal times). */
-export function ticksOfLifetime(ticks: HistoryTick[], lifetime: string): HistoryTick[] {
-  return ticks
-    .map((t, i) => ({ t, i }))
-    .filter(({ t }) => t.lifetime === lifetime)
-    .sort((a, b) => a.t.tsSeconds - b.t.tsSeconds || a.i - b.i)
-    .map(({ t }) => t);
+/** What the suspect search saw besides the suspects: stacks that rose but could not be judged leaks, and why. */
+export interface SuspectFindings {
+  suspects: Suspect[];
+  /** Stacks or groups that rose with load, with less than a day of history to compare the same hours with. */
+  unsure: number;
+  /** Stacks or groups that rose but stayed within their usual range at these hours of the day. */
+  withinDailyRange: number;
+  /** Stacks or groups that rose to a level earlier lifetimes reached too, and stopped at (warm-up). */
+  boundedBefore: number;
+}
+
+/** One series to judge: a stack, or a label group (the sum of its member stacks). */
+interface Candidate {
+  ids: number[];
+  rep: StackRecord;
+  group: SuspectGroup | null;
+}
+
+function seriesOf(ids: readonly number[], ticks: readonly HistoryTick[]): { ts: Float64Array; vs: Float64Array } {
+  const ts = new Float64Array(ticks.length);
+  const vs = new Float64Array(ticks.length);
+  // a label group can have thousands of members: walk whichever of (members, tick's stacks) is smaller
+  const idSet = ids.length > 8 ? new Set(ids) : null;
+  ticks.forEach((t, i) => {
+    ts[i] = t.tsSeconds;
+    let c = 0;
+    if (idSet && t.counts.size < ids.length) {
+      for (const [id, n] of t.counts) if (idSet.has(id)) c += n;
+    } else for (const id of ids) c += t.counts.get(id) ?? 0;
+    vs[i] = c;
+  });
+  return { ts, vs };
+}
+
+/** Label keys whose values differ among the members, with how many distinct values and a few examples. */
+function groupOf(members: readonly StackRecord[]): SuspectGroup {
+  const keys = Object.keys(members[0]!.labels).sort();
+  const labelKeys = [];
+  for (const key of keys) {
+    const values = new Set(members.map((m) => m.labels[key] ?? ''));
+    if (values.size > 1) labelKeys.push({ key, distinctValues: values.size, examples: [...values].sort().slice(0, GROUP_EXAMPLES) });
+  }
+  return { stackIds: members.map((m) => m.id).sort((a, b) => a - b), labelKeys };
+}
+
+function toSuspect(c: Candidate, series: Points, j: GrowthJudgement | null, lastTotal: number, perHourFallback: number): Suspect {
+  const vs = series.vs;
+  const n = vs.length;
+  const from = j ? j.startIndex : 0;
+  let steps = 0;
+  let nonDecreasing = 0;
+  let firstIdx = from;
+  while (firstIdx < n && !(vs[firstIdx]! > 0)) firstIdx++;
+  for (let i = Math.max(firstIdx, 0) + 1; i < n; i++) {
+    steps++;
+    if (vs[i]! >= vs[i - 1]!) nonDecreasing++;
+  }
+  const consistency = steps > 0 ? nonDecreasing / steps : 1;
+  const last = n > 0 ? vs[n - 1]! : 0;
+  const share = lastTotal > 0 ? Math.min(1, last / lastTotal) : 0;
+  const perHour = j?.trend.perHour ?? perHourFallback;
+  const labels = { ...c.rep.labels };
+  for (const k of c.group?.labelKeys ?? []) labels[k.key] = `<${k.distinctValues} values>`;
+  return {
+    stackId: c.rep.id,
+    leafFunction: leafFunction(c.rep.frames),
+    frames: c.rep.frames,
+    labels,
+    kind: blockingKind(c.rep.frames),
+    first: n > 0 ? vs[0]! : 0,
+    last,
+    perHour,
+    consistency,
+    share,
+    score: suspectScore(perHour, consistency, share),
+    firstSeenTsSeconds: firstIdx < n ? series.ts[firstIdx]! : (series.ts[0] ?? 0),
+    confirmed: false,
+    evidence: j ? j.evidence ?? 'floor-rises' : 'runtime-proven',
+    ...(c.group ? { group: c.group } : {}),
+    source: null,
+  };
 }
 
 /**
- * Suspects for one lifetime of a recording: for each stack, its count at every tick of that lifetime
- * (absent from a tick = 0) is classified with classifyTrend (minAbsRise = minIncrease); 'rising' stacks
- * that are neither runtime internals (isBenignRuntime) nor ignored are suspects. Constant pools, tickers,
- * servers, bursts, plateaus and steps are not 'rising'. Sorted by suspectScore, then perHour, then id.
- * `firstSeenTsSeconds` is the first tick of this lifetime where the stack had goroutines; `source` is
- * null (reading files is the caller's job, see source.ts) and `confirmed` false.
+ * Suspects of the current lifetime `lifetime` of `ticks` (all lifetimes up to `until`, sorted by time). For each
+ * stack whose count in this lifetime spans at least minIncrease, and each label group of at least two stacks,
+ * judgeGrowth decides; stacks of the runtime's own (isBenignRuntime) and ignored ones are never suspects. A label
+ * group is a suspect only when none of its members is one on its own. Sorted by suspectScore, then perHour, then id.
  */
-export function findSuspects(recording: TargetRecording, lifetime: string, opts: SuspectOptions = {}): Suspect[] {
+export function findSuspects(
+  stacks: readonly StackRecord[],
+  ticks: readonly HistoryTick[],
+  lifetime: string,
+  opts: SuspectOptions = {},
+): SuspectFindings {
   const minIncrease = opts.minIncrease ?? SUSPECT_MIN_INCREASE;
   const ignore = opts.ignore ?? [];
-  const ticks = ticksOfLifetime(recording.ticks, lifetime);
-  const n = ticks.length;
-  if (n < MIN_POINTS) return [];
+  const findings: SuspectFindings = { suspects: [], unsure: 0, withinDailyRange: 0, boundedBefore: 0 };
 
-  const ts = Float64Array.from(ticks, (t) => t.tsSeconds);
-  // sparse per-stack series: tick indices and counts (one pass over the history)
-  const sparse = new Map<number, { idx: number[]; cnt: number[] }>();
-  ticks.forEach((tick, i) => {
-    for (const [id, c] of tick.counts) {
-      if (!(c > 0)) continue;
-      let s = sparse.get(id);
-      if (!s) sparse.set(id, (s = { idx: [], cnt: [] }));
-      s.idx.push(i);
-      s.cnt.push(c);
+  // ticks per lifetime, in time order
+  const lifeOrder: string[] = [];
+  const byLife = new Map<string, HistoryTick[]>();
+  for (const t of ticks) {
+    let list = byLife.get(t.lifetime);
+    if (!list) {
+      byLife.set(t.lifetime, (list = []));
+      lifeOrder.push(t.lifetime);
     }
-  });
-  const stacksById = new Map<number, StackRecord>(recording.stacks.map((s) => [s.id, s]));
-  const lastTick = ticks[n - 1]!;
+    list.push(t);
+  }
+  const cur = byLife.get(lifetime) ?? [];
+  if (cur.length < MIN_POINTS) return findings;
+  const earlierLives = lifeOrder.filter((l) => l !== lifetime).map((l) => byLife.get(l)!);
+
+  const stacksById = new Map<number, StackRecord>(stacks.map((s) => [s.id, s]));
+  // per stack: min and max count in this lifetime (absent = 0), in one pass
+  const span = new Map<number, { min: number; max: number; seen: number }>();
+  for (const t of cur) {
+    for (const [id, c] of t.counts) {
+      if (!(c > 0)) continue;
+      const s = span.get(id);
+      if (s) {
+        if (c > s.max) s.max = c;
+        if (c < s.min) s.min = c;
+        s.seen++;
+      } else span.set(id, { min: c, max: c, seen: 1 });
+    }
+  }
+  const eligible = (rec: StackRecord) => !isBenignRuntime(rec.frames) && !matchesIgnore(rec.frames, ignore);
+
+  const candidates: Candidate[] = [];
+  const groups = new Map<string, StackRecord[]>();
+  for (const [id, s] of span) {
+    const rec = stacksById.get(id);
+    if (!rec || !eligible(rec)) continue; // unknown id: the dictionary lost it (torn line): nothing to show
+    const min = s.seen < cur.length ? 0 : s.min;
+    if (s.max - min >= minIncrease) candidates.push({ ids: [id], rep: rec, group: null });
+    if (Object.keys(rec.labels).length > 0) {
+      const gk = stackIdentity(rec.frames, rec.labels, 'frames+label-keys');
+      let g = groups.get(gk);
+      if (!g) groups.set(gk, (g = []));
+      g.push(rec);
+    }
+  }
+
+  const lastTick = cur[cur.length - 1]!;
   let lastTotal = lastTick.total;
   if (!(lastTotal > 0)) for (const c of lastTick.counts.values()) lastTotal += c > 0 ? c : 0;
 
-  const series = new Float64Array(n);
-  const suspects: Suspect[] = [];
-  for (const [id, s] of sparse) {
-    const rec = stacksById.get(id);
-    if (!rec) continue; // the history names a stack the dictionary lost (torn line): nothing to show
-    // cheap pre-filter: a stack whose counts never span minIncrease cannot rise materially
-    let max = 0;
-    let min = s.idx.length < n ? 0 : Infinity;
-    for (const c of s.cnt) {
-      if (c > max) max = c;
-      if (c < min) min = c;
-    }
-    if (max - min < minIncrease || max - min <= 0) continue;
-    if (isBenignRuntime(rec.frames) || matchesIgnore(rec.frames, ignore)) continue;
-
-    series.fill(0);
-    s.idx.forEach((i, k) => (series[i] = s.cnt[k]!));
-    const trend = classifyTrend(ts, series, { minAbsRise: minIncrease });
-    if (trend.shape !== 'rising' || trend.perHour === null) continue;
-
-    const firstIdx = s.idx[0]!;
-    let steps = 0;
-    let nonDecreasing = 0;
-    for (let i = firstIdx + 1; i < n; i++) {
-      steps++;
-      if (series[i]! >= series[i - 1]!) nonDecreasing++;
-    }
-    const consistency = steps > 0 ? nonDecreasing / steps : 1;
-    const last = series[n - 1]!;
-    const share = lastTotal > 0 ? Math.min(1, last / lastTotal) : 0;
-    suspects.push({
-      stackId: id,
-      leafFunction: leafFunction(rec.frames),
-      frames: rec.frames,
-      labels: rec.labels,
-      kind: blockingKind(rec.frames),
-      first: series[0]!,
-      last,
-      perHour: trend.perHour,
-      consistency,
-      share,
-      score: suspectScore(trend.perHour, consistency, share),
-      firstSeenTsSeconds: ts[firstIdx]!,
-      confirmed: false,
-      source: null,
-    });
+  // Every candidate's series in every lifetime, in one pass over the history: stack id -> the candidates it adds to.
+  const groupCandidates: Candidate[] = [];
+  for (const members of groups.values()) {
+    if (members.length < 2) continue;
+    // the representative: the member with the most goroutines now
+    const rep = members.reduce((a, b) => ((lastTick.counts.get(b.id) ?? 0) > (lastTick.counts.get(a.id) ?? 0) ? b : a));
+    groupCandidates.push({ ids: members.map((m) => m.id), rep, group: groupOf(members) });
   }
-  suspects.sort((a, b) => b.score - a.score || b.perHour - a.perHour || a.stackId - b.stackId);
-  return suspects;
+  const all = [...candidates, ...groupCandidates];
+  const addsTo = new Map<number, number[]>();
+  all.forEach((c, k) => {
+    for (const id of c.ids) {
+      const list = addsTo.get(id);
+      if (list) list.push(k);
+      else addsTo.set(id, [k]);
+    }
+  });
+  const lives = [...earlierLives, cur];
+  const tsOf = lives.map((l) => Float64Array.from(l, (t) => t.tsSeconds));
+  // values[lifetime][candidate], allocated when the candidate has goroutines in that lifetime
+  const values: (Float64Array | undefined)[][] = lives.map(() => new Array<Float64Array | undefined>(all.length));
+  lives.forEach((l, li) => {
+    const row = values[li]!;
+    l.forEach((t, i) => {
+      for (const [id, n] of t.counts) {
+        if (!(n > 0)) continue;
+        const ks = addsTo.get(id);
+        if (!ks) continue;
+        for (const k of ks) (row[k] ??= new Float64Array(l.length))[i]! += n;
+      }
+    });
+  });
+  const curIdx = lives.length - 1;
+  const judged = (k: number): { j: GrowthJudgement; series: Points } => {
+    const series = { ts: tsOf[curIdx]!, vs: values[curIdx]![k] ?? new Float64Array(cur.length) };
+    const earlier: Points[] = [];
+    for (let li = 0; li < curIdx; li++) {
+      const vs = values[li]![k];
+      if (vs) earlier.push({ ts: tsOf[li]!, vs });
+    }
+    return { j: judgeGrowth({ current: series, earlier, minAbsRise: minIncrease, fromFirstNonZero: true }), series };
+  };
+  const tally = (j: GrowthJudgement) => {
+    if (j.status === 'unsure') findings.unsure++;
+    else if (j.status === 'within-daily-range') findings.withinDailyRange++;
+    else if (j.status === 'bounded-before') findings.boundedBefore++;
+  };
+
+  // The first day ever recorded: a stack that has risen since the process started, while the stacks that follow
+  // load rose too, may be a pool filling with the day's first traffic (a high-water mark) as much as a leak. Until
+  // load falls or a whole day is recorded that cannot be told apart: unsure, not a suspect.
+  const judgedStacks = candidates.map((_, k) => judged(k));
+  const firstTs = lives[0]![0]!.tsSeconds;
+  const untilTs = lastTick.tsSeconds;
+  let loadRising = false;
+  if (untilTs - firstTs < FIRST_DAY_SECONDS) {
+    const load = new Float64Array(cur.length);
+    for (const { j, series } of judgedStacks) if (j.elastic) for (let i = 0; i < load.length; i++) load[i]! += series.vs[i]!;
+    loadRising = classifyTrend(tsOf[curIdx]!, load, { minAbsRise: minIncrease }).shape === 'rising';
+  }
+  const warmingUp = (j: GrowthJudgement, series: Points) =>
+    loadRising && j.status === 'leaking' && j.evidence === 'floor-rises' && series.ts[j.startIndex]! - cur[0]!.tsSeconds <= WARM_UP_START_SECONDS;
+
+  const suspectIds = new Set<number>();
+  for (let k = 0; k < candidates.length; k++) {
+    const c = candidates[k]!;
+    const { j, series } = judgedStacks[k]!;
+    if (warmingUp(j, series)) {
+      findings.unsure++;
+      continue;
+    }
+    tally(j);
+    if (j.status !== 'leaking') continue;
+    findings.suspects.push(toSuspect(c, series, j, lastTotal, 0));
+    suspectIds.add(c.ids[0]!);
+  }
+  for (let g = 0; g < groupCandidates.length; g++) {
+    const c = groupCandidates[g]!;
+    if (c.ids.some((id) => suspectIds.has(id))) continue;
+    const { j, series } = judged(candidates.length + g);
+    if (warmingUp(j, series)) {
+      findings.unsure++;
+      continue;
+    }
+    tally(j);
+    if (j.status === 'leaking') findings.suspects.push(toSuspect(c, series, j, lastTotal, 0));
+  }
+
+  // Runtime proof: in the latest leak profile with more goroutines than in the first one of this lifetime.
+  if (opts.leakProfiles) {
+    const { first, latest } = opts.leakProfiles;
+    const before = new Map(first.profile.stacks.map((s) => [s.key, s.count] as const));
+    const idByKey = new Map(stacks.map((s) => [s.key, s.id] as const));
+    const hours = Math.max(1 / 60, (latest.tsSeconds - first.tsSeconds) / 3600);
+    for (const s of latest.profile.stacks) {
+      const grew = s.count - (before.get(s.key) ?? 0);
+      const id = idByKey.get(s.key);
+      if (!(grew > 0) || id === undefined || suspectIds.has(id)) continue;
+      const rec = stacksById.get(id)!;
+      if (!eligible(rec) || findings.suspects.some((x) => x.stackId === id)) continue;
+      findings.suspects.push(toSuspect({ ids: [id], rep: rec, group: null }, seriesOf([id], cur), null, lastTotal, grew / hours));
+    }
+  }
+
+  findings.suspects.sort((a, b) => b.score - a.score || b.perHour - a.perHour || a.stackId - b.stackId);
+  return findings;
 }

@@ -31,6 +31,7 @@ Options:
   --since TIME     from this time: ISO date-time, unix seconds, or "6h ago"
   --until TIME     up to this time
   --source-root FROM=TO   read sources from TO where the build had FROM (repeatable)
+                   (source is shown only for .go files under TO or the current folder)
   --ignore FUNC    never treat stacks through FUNC as suspects (repeatable; trailing * = prefix)
   --config FILE    also take "ignore" lists from this config (default ./leakwatch.config.json, if present)
 

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { formatDuration } from '../core/duration.js';
 import { parseGoroutineProfile, ProfileError } from '../core/goroutineProfile.js';
 import type { GoroutineProfile } from '../core/model.js';
-import { diffProfiles, displaySafe, formatDiffTable, signed } from '../core/profileDiff.js';
+import { diffProfiles, formatDiffTable, signed } from '../core/profileDiff.js';
+import { displaySafe } from '../core/terminalText.js';
 import { parseCommandArgs, UsageError } from './args.js';
 
 export const DIFF_HELP = `leakwatch diff — which goroutine stacks grew (or shrank) between two goroutine profiles

@@ -3,14 +3,16 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { leafFunction } from '../analysis/frames.js';
+import { leafFunction } from '../core/frames.js';
 import { parseTimeSeconds } from '../core/duration.js';
 import type { HistoryTick, StackRecord } from '../core/model.js';
 import { SAMPLES_COLUMNS, spreadsheetSafe } from '../core/samplesCsv.js';
-import { FILES, targetDir, writeFileAtomic } from '../io/dataStore.js';
+import { FILES, refuseLinksInTarget, targetDir, writeFileAtomic } from '../io/dataStore.js';
+import { UnsafePathError } from '../io/safeOpen.js';
 import { listTargets, readRecording, readSamplesCells } from '../io/readRecording.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import { processIo, type CommandIo } from './diff.js';
+import { displaySafeLine } from '../core/terminalText.js';
 
 export const EXPORT_HELP = `leakwatch export — one table for a spreadsheet: the samples plus the top stacks' goroutine counts
 
@@ -124,19 +126,26 @@ export async function runExport(args: string[], io: CommandIo = processIo): Prom
     throw new UsageError((e as Error).message);
   }
   if (!names.includes(target)) {
-    io.err(`leakwatch: export: no recording for target "${spreadsheetSafe(target, 64)}" in ${dataDir}${names.length ? ` (have: ${names.join(', ')})` : ''}\n`);
+    io.err(`leakwatch: export: ${displaySafeLine(`no recording for target "${spreadsheetSafe(target, 64)}" in ${dataDir}${names.length ? ` (have: ${names.join(', ')})` : ''}`)}\n`);
     return 2;
   }
 
+  try {
+    refuseLinksInTarget(targetDir(dataDir, target));
+  } catch (e) {
+    if (!(e instanceof UnsafePathError)) throw e;
+    io.err(`leakwatch: export: ${displaySafeLine(e.message)}\n`);
+    return 2;
+  }
   const rec = readRecording(dataDir, target, { sinceSeconds: since, untilSeconds: until, readSamples: false });
-  for (const w of rec.warnings) io.err(`leakwatch: export: ${w}\n`);
+  for (const w of rec.warnings) io.err(`leakwatch: export: ${displaySafeLine(w)}\n`);
   let samples: ReturnType<typeof readSamplesCells>;
   try {
     // A pprof history without samples.csv: the table has a header only.
     samples = readSamplesCells(join(targetDir(dataDir, target), FILES.samples), `${target}/${FILES.samples}`, since, until, SAMPLES_COLUMNS);
-    for (const w of samples.warnings) io.err(`leakwatch: export: ${w}\n`);
+    for (const w of samples.warnings) io.err(`leakwatch: export: ${displaySafeLine(w)}\n`);
   } catch (e) {
-    io.err(`leakwatch: export: ${target}/${FILES.samples}: ${(e as Error).message.split('\n')[0]}\n`);
+    io.err(`leakwatch: export: ${target}/${FILES.samples}: ${displaySafeLine((e as Error).message.split('\n')[0]!)}\n`);
     return 2;
   }
   const table = buildExportTable(samples, rec.stacks, rec.ticks);

@@ -1,5 +1,6 @@
 // One updating status line on a terminal ("reading api (2/3)…"), cleared when done. Silent when the stream is
 // not a TTY (cron, CI, pipes, files): those get exactly the output they got before.
+import { displaySafe } from '../core/terminalText.js';
 
 export type ProgressPhase = 'reading' | 'analysing' | 'rendering' | 'writing';
 
@@ -16,14 +17,14 @@ export interface ProgressStep {
 export const CLEAR_LINE = '\r\x1b[K';
 
 /**
- * The status text: `reading api (2/3)…`, `rendering…`. Control characters in target names are replaced (the
+ * The status text: `reading api (2/3)…`, `rendering…`. Control characters in target names are escaped (the
  * name comes from a folder name), and the line is cut to `columns - 1` so it never wraps (a wrapped line
  * cannot be redrawn with a carriage return).
  */
 export function formatProgress(step: ProgressStep, columns = 80): string {
   let text: string = step.phase;
   if (step.target !== undefined) {
-    text += ` ${step.target.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')}`;
+    text += ` ${displaySafe(step.target, Infinity)}`;
     if (step.index !== undefined && step.total !== undefined) text += ` (${step.index + 1}/${step.total})`;
   }
   text += '…';

@@ -3,9 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, DEFAULTS, parseConfigText, validateTarget, type Config } from '../core/config.js';
 import { parseDurationSeconds } from '../core/duration.js';
-import { lockWithin, tryLock } from '../io/lock.js';
+import { LOCK_FILE, lockWithin, tryLock } from '../io/lock.js';
 import { recordTick, type TargetResult } from '../io/recordTick.js';
 import { parseCommandArgs, UsageError } from './args.js';
+import { displaySafeLine } from '../core/terminalText.js';
 
 export const DEFAULT_CONFIG = 'leakwatch.config.json';
 
@@ -42,7 +43,7 @@ function stamp(): string {
 function report(results: TargetResult[], verbose: boolean): boolean {
   let allOk = true;
   for (const r of results) {
-    for (const p of r.problems) console.error(`${stamp()} leakwatch: ${p}`);
+    for (const p of r.problems) console.error(`${stamp()} leakwatch: ${displaySafeLine(p)}`);
     if (!r.row || r.row.status !== 'ok') allOk = false;
     if (verbose && r.row) {
       const g = r.row.goroutines === null ? '' : ` goroutines=${r.row.goroutines}`;
@@ -88,10 +89,10 @@ export async function runRecord(args: string[]): Promise<number> {
 
   if (everySeconds === null) {
     // One tick (cron). An overlapping run is skipped, not queued: the next minute comes soon enough.
-    const { ensureDir } = await import('../io/dataStore.js');
+    const { ensureDataDir } = await import('../io/safeOpen.js');
     let lock;
     try {
-      ensureDir(dataDir);
+      ensureDataDir(dataDir, [LOCK_FILE]);
       lock = tryLock(dataDir);
     } catch (e) {
       console.error(`${stamp()} leakwatch: ${dataFolderProblem(dataDir, e)}`);
@@ -122,11 +123,11 @@ export async function runRecord(args: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   let allOk = true;
   let tick = 0;
-  const { ensureDir } = await import('../io/dataStore.js');
+  const { ensureDataDir } = await import('../io/safeOpen.js');
   while (!stopping) {
     let lock;
     try {
-      ensureDir(dataDir);
+      ensureDataDir(dataDir, [LOCK_FILE]);
       lock = await lockWithin(dataDir, Math.min(everySeconds * 500, 5000));
     } catch (e) {
       // The folder may come back (a remount, space freed): keep the loop going, say so each tick.
@@ -160,6 +161,7 @@ export async function runRecord(args: string[]): Promise<number> {
 /** One line for a data folder leakwatch cannot write to. */
 function dataFolderProblem(dataDir: string, e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+  if (code === 'EUNSAFEPATH') return `refused: ${(e as Error).message}; nothing was written`;
   if (code === 'ENOSPC') return `the disk holding ${dataDir} is full (ENOSPC): free space; nothing already recorded was lost`;
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
     return `cannot write to ${dataDir} (${code}): fix its permissions or mount, or pass --data DIR; nothing already recorded was lost`;
@@ -204,7 +206,7 @@ async function writeProm(dir: string, dataDir: string, config: Config, results: 
       const summary = analyzeTarget(rec, { ignore: [...config.ignore, ...(t?.ignore ?? [])], nowSeconds: now });
       suspects = summary.verdict === 'insufficient-data' ? null : summary.suspects.length;
     } catch (e) {
-      console.error(`${stamp()} leakwatch: target ${r.target}: could not analyse for --prom-textfile (${(e as Error).message})`);
+      console.error(`${stamp()} leakwatch: target ${r.target}: could not analyse for --prom-textfile (${displaySafeLine((e as Error).message)})`);
     }
     targets.push({ name: r.target, row: r.row, suspects, lastSuccessTsSeconds: r.lastOkTsSeconds });
   }

@@ -1,7 +1,9 @@
 // `leakwatch report` and `leakwatch check`: read the data folder, analyse, then write a page and/or print verdicts.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { analyzeAll, currentLifetimeWindow } from '../analysis/analyze.js';
+import { recordingWithin } from '../analysis/lifetimes.js';
+import { exitCodeForVerdicts } from '../analysis/verdict.js';
 import { pickEvidenceSnapshots, type TargetEvidence } from '../analysis/evidence.js';
 import { readSourceLines } from '../analysis/source.js';
 import { parseTimeSeconds } from '../core/duration.js';
@@ -9,11 +11,13 @@ import { parseGoroutineDump } from '../core/goroutineDump.js';
 import { parseGoroutineProfile } from '../core/goroutineProfile.js';
 import type { Summary, TargetRecording } from '../core/model.js';
 import { listTargets, readRecording, unreadableWarnings } from '../io/readRecording.js';
-import { FILE_MODE } from '../io/safeAppend.js';
+import { refuseLinksInTarget, targetDir, writeFileAtomic } from '../io/dataStore.js';
+import { readFileNoFollow, UnsafePathError } from '../io/safeOpen.js';
 import { parseCommandArgs, UsageError } from './args.js';
 import { parseConfigText } from '../core/config.js';
 import { DEFAULT_CONFIG } from './record.js';
 import { createProgress, type Progress } from './progress.js';
+import { displaySafeLine } from '../core/terminalText.js';
 
 const OPTIONS = {
   data: { type: 'string' },
@@ -41,17 +45,20 @@ const MAX_INFLATED_PROFILE_BYTES = 256 * 1024 * 1024;
 export function readEvidence(dataDir: string, rec: TargetRecording): TargetEvidence {
   const picks = pickEvidenceSnapshots(rec.snapshots, currentLifetimeWindow(rec));
   const ev: TargetEvidence = {};
-  if (picks.leak) {
+  const readLeak = (snap: NonNullable<typeof picks.leak>) => {
     try {
-      const profile = parseGoroutineProfile(readFileSync(join(dataDir, picks.leak.path)), MAX_INFLATED_PROFILE_BYTES, 'goroutineleak');
-      ev.leakProfile = { tsSeconds: picks.leak.tsSeconds, path: picks.leak.path, profile };
+      const profile = parseGoroutineProfile(readFileNoFollow(join(dataDir, snap.path)), MAX_INFLATED_PROFILE_BYTES, 'goroutineleak');
+      return { tsSeconds: snap.tsSeconds, path: snap.path, profile };
     } catch (e) {
-      rec.warnings.push(`could not read the leak profile ${picks.leak.path}: ${(e as Error).message}`);
+      rec.warnings.push(`could not read the leak profile ${snap.path}: ${(e as Error).message}`);
+      return null;
     }
-  }
+  };
+  if (picks.leak) ev.leakProfile = readLeak(picks.leak);
+  if (picks.firstLeak && ev.leakProfile) ev.firstLeakProfile = readLeak(picks.firstLeak);
   if (picks.dump) {
     try {
-      const dump = parseGoroutineDump(readFileSync(join(dataDir, picks.dump.path)));
+      const dump = parseGoroutineDump(readFileNoFollow(join(dataDir, picks.dump.path)));
       if (dump.goroutines.length === 0) rec.warnings.push(`the debug=2 dump ${picks.dump.path} holds no goroutines (damaged?)`);
       else ev.dump = { tsSeconds: picks.dump.tsSeconds, path: picks.dump.path, dump };
     } catch (e) {
@@ -77,10 +84,19 @@ function load(v: Record<string, unknown>, progress: Progress): Loaded | { error:
     return { error: `no recording for target "${v.target}" in ${dataDir}${names.length ? ` (have: ${names.join(', ')})` : ''}` };
   }
   const chosen = v.target !== undefined ? [String(v.target)] : names;
+  // Run as root on a folder someone else could write to, a planted link would put a local file in the page.
+  try {
+    for (const n of chosen) refuseLinksInTarget(targetDir(dataDir, n));
+  } catch (e) {
+    if (e instanceof UnsafePathError) return { error: e.message };
+    throw e;
+  }
   const evidence: Record<string, TargetEvidence> = {};
+  // History before --since is context (is a stack elastic? did it leak in an earlier lifetime?): read everything up
+  // to --until, judge on that, and show only the window.
   const recordings = chosen.map((n, i) => {
     progress.update({ phase: 'reading', target: n, index: i, total: chosen.length });
-    const rec = readRecording(dataDir, n, { sinceSeconds, untilSeconds });
+    const rec = readRecording(dataDir, n, { untilSeconds });
     evidence[n] = readEvidence(dataDir, rec);
     return rec;
   });
@@ -105,6 +121,7 @@ function load(v: Record<string, unknown>, progress: Progress): Loaded | { error:
   const summary = analyzeAll(recordings, {
     ignore,
     nowSeconds: now,
+    window: { sinceSeconds, untilSeconds },
     evidence,
     onTarget: (name, index, total) => progress.update({ phase: 'analysing', target: name, index, total }),
   });
@@ -114,7 +131,7 @@ function load(v: Record<string, unknown>, progress: Progress): Loaded | { error:
       s.source = leaf ? readSourceLines(leaf.file, leaf.line, { sourceRoots }) : null;
     }
   }
-  return { dataDir, recordings, summary };
+  return { dataDir, recordings: recordings.map((r) => recordingWithin(r, sinceSeconds, untilSeconds)), summary };
 }
 
 export async function runReport(args: string[]): Promise<number> {
@@ -131,21 +148,22 @@ export async function runReport(args: string[]): Promise<number> {
       const html = renderReportHtml(loaded.summary, loaded.recordings, { dataDir: loaded.dataDir, assets: loadReportAssets() });
       progress.update({ phase: 'writing' });
       mkdirSync(dirname(out), { recursive: true });
-      writeFileSync(out, html, { mode: FILE_MODE });
+      // Owner-only and atomic whatever was there (a 0644 page, a link): the page holds stacks and labels.
+      writeFileAtomic(out, html);
       if (v.json !== undefined) {
         const jsonPath = resolve(String(v.json));
         mkdirSync(dirname(jsonPath), { recursive: true });
-        writeFileSync(jsonPath, JSON.stringify(loaded.summary, null, 2) + '\n', { mode: FILE_MODE });
+        writeFileAtomic(jsonPath, JSON.stringify(loaded.summary, null, 2) + '\n');
       }
     }
   } finally {
     progress.done();
   }
   if ('error' in loaded) {
-    console.error(`leakwatch: ${loaded.error}`);
+    console.error(`leakwatch: ${displaySafeLine(loaded.error)}`);
     return 2;
   }
-  for (const t of loaded.summary.targets) console.log(`${t.name}: ${t.verdict}: ${t.headline}`);
+  for (const t of loaded.summary.targets) console.log(`${t.name}: ${t.verdict}: ${displaySafeLine(t.headline)}`);
   if (loaded.summary.targets.length === 0) console.log(`no recordings in ${loaded.dataDir} yet: run "leakwatch record" first`);
   console.log(`report: ${out}`);
   return 0;
@@ -161,19 +179,15 @@ export async function runCheck(args: string[]): Promise<number> {
     progress.done();
   }
   if ('error' in loaded) {
-    console.error(`leakwatch: ${loaded.error}`);
+    console.error(`leakwatch: ${displaySafeLine(loaded.error)}`);
     return 2;
   }
   if (loaded.summary.targets.length === 0) {
     console.error(`leakwatch: no recordings in ${loaded.dataDir}: run "leakwatch record" first`);
     return 2;
   }
-  let leak = false;
-  for (const t of loaded.summary.targets) {
-    console.log(`${t.name}: ${t.verdict}: ${t.headline}`);
-    if (t.verdict === 'leak') leak = true;
-  }
+  for (const t of loaded.summary.targets) console.log(`${t.name}: ${t.verdict}: ${displaySafeLine(t.headline)}`);
   // A data file that could not be read at all is said on stderr, with its fix, whatever the verdict.
-  for (const w of loaded.recordings.flatMap(unreadableWarnings)) console.error(`leakwatch: ${w}`);
-  return leak ? 1 : 0;
+  for (const w of loaded.recordings.flatMap(unreadableWarnings)) console.error(`leakwatch: ${displaySafeLine(w)}`);
+  return exitCodeForVerdicts(loaded.summary.targets.map((t) => t.verdict));
 }

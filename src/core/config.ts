@@ -142,7 +142,9 @@ export function validateTarget(raw: unknown, path: string): TargetConfig {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(raw.headers)) {
       if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(k)) fail(`${path}.headers`, `"${k}" is not a valid header name`);
-      if (typeof v !== 'string' || /[\r\n]/.test(v)) fail(`${path}.headers.${k}`, 'expected a one-line string');
+      if (typeof v !== 'string') fail(`${path}.headers.${k}`, 'expected a one-line string');
+      const problem = headerValueProblem(v);
+      if (problem) fail(`${path}.headers.${k}`, `the value ${problem}`);
       headers[k] = v;
     }
     t.headers = headers;
@@ -222,24 +224,44 @@ export function parseConfigText(text: string, source: string): Config {
 }
 
 /**
- * Expands ${VAR} in header values from `env`. Returns the headers, or an error naming the missing variable.
- * Secrets stay in memory only: callers must never log the expanded values.
+ * What makes a header value unsendable, or null. HTTP field values are one line of bytes: Node refuses
+ * CR/LF (header injection) and anything above U+00FF (ERR_INVALID_CHAR, after the request was built);
+ * other controls (C0 but tab, DEL, C1) are refused too, as no real token holds them. Never quotes the value.
+ */
+export function headerValueProblem(value: string): string | null {
+  if (/[\r\n]/.test(value)) return 'holds a line break (CR or LF): header values are one line';
+  if (/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(value)) return 'holds a control character: remove it';
+  if (/[^\u0000-\u00ff]/.test(value)) return 'holds a character outside Latin-1: header values are bytes; percent- or base64-encode it';
+  return null;
+}
+
+/**
+ * Expands ${VAR} in header values from `env`. Returns the headers, or an error naming the missing variable,
+ * or the variable whose value cannot be sent in a header (`checkValues`; basic auth is base64-encoded, so
+ * any text goes there). Secrets stay in memory only: callers must never log the expanded values.
  */
 export function expandHeaders(
   headers: Record<string, string> | undefined,
   env: Record<string, string | undefined>,
+  checkValues = true,
 ): { headers: Record<string, string> } | { error: string } {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers ?? {})) {
     let missing: string | null = null;
+    let bad: string | null = null;
     out[k] = v.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
       const value = env[name];
       if (value === undefined || value === '') missing ??= name;
+      else if (checkValues && !bad) {
+        const problem = headerValueProblem(value);
+        if (problem) bad = `header ${k}: the value of \${${name}} ${problem} (value not shown); fix the variable`;
+      }
       return value ?? '';
     });
     if (missing) {
       return { error: `header ${k} uses \${${missing}}, which is not set; export it (cron: put it in the crontab line's environment)` };
     }
+    if (bad) return { error: bad };
   }
   return { headers: out };
 }

@@ -23,9 +23,5 @@ export function parseTimeSeconds(text: string, nowSeconds: number, what = 'time'
   return ms / 1000;
 }
 
-export function formatDuration(seconds: number): string {
-  if (seconds < 120) return `${Math.round(seconds)} s`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
-  if (seconds < 172800) return `${(seconds / 3600).toFixed(seconds < 36000 ? 1 : 0)} h`;
-  return `${(seconds / 86400).toFixed(1)} d`;
-}
+/** Durations for people: the one formatter (src/core/format.ts formatSpan). */
+export { formatSpan as formatDuration } from './format.js';

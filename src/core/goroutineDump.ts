@@ -45,6 +45,7 @@
 //
 // parseGoroutineDump never throws: lines it does not understand (a panic message before the first
 // goroutine, `exit status 2` after it, log prefixes) are counted in skippedLines.
+import { stackIdentity } from './stackIdentity.js';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import type { Frame } from './model.js';
 
@@ -381,10 +382,6 @@ export interface DumpBucket {
   elidedFrames: boolean;
 }
 
-export function frameSignature(frames: Frame[]): string {
-  return frames.map((f) => `${f.function} ${f.file}:${f.line}`).join('\n');
-}
-
 function countBy(values: string[]): Array<{ key: string; count: number }> {
   const m = new Map<string, number>();
   for (const v of values) m.set(v, (m.get(v) ?? 0) + 1);
@@ -408,11 +405,15 @@ export function waitDistribution(minutes: Array<number | null>): WaitDistributio
   return { min: n ? v[0]! : 0, median, max: n ? v[n - 1]! : 0, stamped: minutes.filter((m) => m !== null).length, histogram };
 }
 
-/** Groups goroutines by frame signature; biggest bucket first (ties: lowest goroutine id first). */
+/**
+ * Groups goroutines by their frames outside package runtime (stackIdentity level frames-outside-runtime, the level
+ * dumps are matched to profiles at; debug=2 hides most runtime frames anyway); biggest bucket first (ties: lowest
+ * goroutine id first).
+ */
 export function bucketByStack(goroutines: DumpGoroutine[]): DumpBucket[] {
   const groups = new Map<string, DumpGoroutine[]>();
   for (const g of goroutines) {
-    const sig = frameSignature(g.frames);
+    const sig = stackIdentity(g.frames, {}, 'frames-outside-runtime');
     const list = groups.get(sig);
     if (list) list.push(g);
     else groups.set(sig, [g]);

@@ -112,14 +112,31 @@ export interface TargetRecording {
   warnings: string[];
   /**
    * Data files that exist but could not be read at all (not a regular file, permission, no line in them
-   * parses), as `<target>/<file>`: the analysis cannot judge the target from what is left.
+   * parses), as `<target>/<file>`: the analysis cannot judge the target then (verdict `insufficient-data`,
+   * reason `unreadable-file`) rather than give a different verdict.
    */
   unreadableFiles?: string[];
 }
 
 // ---- analysis output (also the `report --json` summary; documented in README) ----
 
+/** `insufficient-data` is "cannot judge": too few samples, none usable, an empty or inverted window, unreadable files. */
 export type Verdict = 'leak' | 'growing' | 'stable' | 'insufficient-data';
+
+/** Why the verdict is what it is (machine-readable; the headline says it in words). See analysis/verdict.ts. */
+export type VerdictReason =
+  | 'suspects' // leak: at least one stack or label group of the current lifetime leaks
+  | 'runtime-proven' // leak: only stacks the Go runtime proved leaked, and whose count grew
+  | 'total-only' // leak: no per-stack history, but the goroutine total rises strongly on its own
+  | 'goroutines-unexplained' // growing: the goroutine total only rises, and no stack or label group explains it
+  | 'heap-rising' // growing: the Go heap leaks while no goroutine stack does
+  | 'rss-rising' // growing: RSS leaks while neither the heap (when measured) nor a stack explains it
+  | 'no-growth' // stable
+  | 'too-few-samples' // insufficient-data
+  | 'no-usable-sample'
+  | 'empty-window'
+  | 'inverted-window'
+  | 'unreadable-file';
 
 export interface SeriesTrend {
   first: number | null;
@@ -166,6 +183,19 @@ export interface Suspect {
    * False when it is not, or when no leak profile was recorded.
    */
   confirmed: boolean;
+  /**
+   * Set when the suspect is a label group: stacks with the same frames and label keys whose label values differ
+   * (request ids, trace ids). Counts are the group's sum; `stackId`/`labels` are those of its largest member, with
+   * each varying key's value shown as `<N values>`.
+   */
+  group?: SuspectGroup;
+  /**
+   * Why this stack is a suspect: `floor-rises` (it never gave goroutines back and keeps rising), `known-leaker`
+   * (it rose through an earlier lifetime too), `above-daily-range` (it follows load, but now stands above its usual
+   * range at this time of day), `daily-floor-rises` (its floor rises day over day), `runtime-proven` (the Go
+   * runtime proved it leaked and its count grew).
+   */
+  evidence?: SuspectEvidence;
   /** Source lines around the blocking frame when the file is readable ("list"). */
   source?: { file: string; line: number; startLine: number; lines: string[] } | null;
   /**
@@ -179,6 +209,13 @@ export interface Suspect {
   waitReason?: string | null;
   /** ... and how long they have been blocked (approximate: Go stamps wait times at GC cycles). */
   blockedMinutes?: BlockedMinutes | null;
+}
+
+export type SuspectEvidence = 'floor-rises' | 'known-leaker' | 'above-daily-range' | 'daily-floor-rises' | 'runtime-proven';
+
+export interface SuspectGroup {
+  stackIds: number[];
+  labelKeys: { key: string; distinctValues: number; examples: string[] }[];
 }
 
 /** Wait times of the goroutines on one stack in a debug=2 dump, in whole minutes as Go printed them. */
@@ -244,6 +281,11 @@ export interface MemoryExplained {
   heapGrowthBytes: number | null;
   /** Growth of the goroutine count over the same window, null when not measured. */
   goroutineGrowth: number | null;
+  /**
+   * The RSS growth split so the parts add up to it (all 0 when RSS did not grow): the heap's part (its growth, at
+   * most the RSS growth), the stacks' part (at most what the heap left), and the rest (cgo, fragmentation, runtime).
+   */
+  parts?: { heapBytes: number; stackBytes: number; otherBytes: number } | null;
   /** One plain sentence, e.g. "goroutine stacks grew 3.1 MiB of the 6.8 MiB RSS growth". */
   sentence: string;
 }
@@ -251,7 +293,15 @@ export interface MemoryExplained {
 export interface TargetSummary {
   name: string;
   verdict: Verdict;
-  /** One plain sentence for the verdict card. */
+  verdictReason?: VerdictReason;
+  /**
+   * How sure the verdict can be: `firm`, or `provisional` when the current lifetime is shorter than a day and some
+   * stack rose with load (a daily cycle cannot be told apart from a leak yet). The headline says so in words.
+   */
+  confidence?: 'firm' | 'provisional';
+  /** The view `--since/--until` chose (unix seconds), null when not given. The verdict covers the lifetime up to `until`. */
+  window?: { sinceSeconds: number | null; untilSeconds: number | null };
+  /** One plain sentence for the verdict card (without the verdict word). */
   headline: string;
   samples: number;
   lifetimes: number;

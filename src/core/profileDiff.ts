@@ -1,7 +1,8 @@
 // Compares two goroutine profiles stack by stack: which stacks (frames + labels) gained or lost
 // goroutines from A to B. `go tool pprof -top -diff_base A B` answers the same question per function;
 // per stack, with the labels, is what tells one leaking handler from its healthy siblings.
-import { leafFrame } from '../analysis/frames.js';
+import { displaySafe } from './terminalText.js';
+import { leafFrame } from './frames.js';
 import type { Frame, GoroutineProfile } from './model.js';
 
 export interface StackDelta {
@@ -12,7 +13,7 @@ export interface StackDelta {
   b: number;
   /** b - a */
   delta: number;
-  /** The innermost frame outside the runtime and standard library (see analysis/frames.ts leafFrame). */
+  /** The innermost frame outside the runtime and standard library (see core/frames.ts leafFrame). */
   blocking: Frame | null;
 }
 
@@ -47,16 +48,6 @@ export function diffProfiles(a: GoroutineProfile, b: GoroutineProfile): ProfileD
   changed.sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta) || y.b - x.b || (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
   const secondsBetween = a.timeSeconds > 0 && b.timeSeconds > 0 ? b.timeSeconds - a.timeSeconds : null;
   return { totalA: a.total, totalB: b.total, secondsBetween, stacks: byKey.size, changed };
-}
-
-/** Terminal-safe text: control characters escaped, long values cut. */
-export function displaySafe(s: string, max = 80): string {
-  let out = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
-    const special: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-    return special[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  });
-  if (out.length > max) out = out.slice(0, max - 1) + '…';
-  return out;
 }
 
 /** A label key or value as is when it is one plain word, else JSON-quoted, so `k=v` pairs stay unambiguous. */

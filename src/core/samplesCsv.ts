@@ -2,6 +2,7 @@
 // so the header carries units, the first column is a date-time every spreadsheet parses, and no cell
 // can start a formula. The column order is a contract: new columns are only ever appended.
 import type { SampleRow } from './model.js';
+import { displaySafe } from './terminalText.js';
 
 export const SAMPLES_COLUMNS = [
   'time_utc',
@@ -43,8 +44,8 @@ export function formatTimeUtc(tsSeconds: number): string {
  * OWASP's rule: a cell starting with = + - @ (or tab / CR) is prefixed with a single quote.
  */
 export function spreadsheetSafe(text: string, maxLength = 500): string {
-  let s = text.replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f]/g, '');
-  if (s.length > maxLength) s = s.slice(0, maxLength - 1) + '…';
+  // Other control and bidi characters are shown escaped by the one terminal sanitiser (export prints to stdout).
+  const s = displaySafe(text.replace(/[\r\n\t]+/g, ' '), maxLength);
   return /^[=+\-@]/.test(s) ? `'${s}` : s;
 }
 

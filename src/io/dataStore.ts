@@ -4,14 +4,15 @@
 //   <data>/<target>/stack-history.log   per-stack counts per tick (keyframes and deltas)
 //   <data>/<target>/state.json          the recorder's cache (safe to delete)
 //   <data>/<target>/snapshots/*.pb.gz   raw goroutine profiles for go tool pprof
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StackRecord } from '../core/model.js';
 import { SAMPLES_HEADER } from '../core/samplesCsv.js';
 import { snapshotFileName, snapshotsToDelete, type SnapshotKind } from '../core/snapshots.js';
 import { emptyState, stackHash, type TargetState } from '../core/tickPlan.js';
 import { stackKey } from '../core/goroutineProfile.js';
-import { appendLines, DIR_MODE, FILE_MODE, readFirstLine } from './safeAppend.js';
+import { appendLines, FILE_MODE, readFirstLine } from './safeAppend.js';
+import { CREATE_NEW_FLAGS, ensureOwnDir, openNoFollow, refuseLink, refuseLinksIn } from './safeOpen.js';
 
 export const FILES = {
   samples: 'samples.csv',
@@ -25,8 +26,26 @@ export function targetDir(dataDir: string, name: string): string {
   return join(dataDir, name);
 }
 
+/** A folder below the data folder (a target's, snapshots/): made if missing, refused if a link or shared. */
 export function ensureDir(path: string): void {
-  mkdirSync(path, { recursive: true, mode: DIR_MODE });
+  ensureOwnDir(path);
+}
+
+/**
+ * Checks a target folder before a tick touches it: the folder itself and every file leakwatch keeps in it
+ * (snapshots/ and its entries too) must not be links. With the folder ours and not shared, nothing can
+ * change between this check and the writes.
+ */
+export function checkTargetDir(dir: string): void {
+  ensureOwnDir(dir);
+  refuseLinksInTarget(dir);
+}
+
+/** The read side (report, check, export): the target folder, its files, snapshots/ and its entries are no links. */
+export function refuseLinksInTarget(dir: string): void {
+  refuseLink(dir);
+  for (const name of Object.values(FILES)) refuseLink(join(dir, name));
+  refuseLinksIn(join(dir, FILES.snapshots));
 }
 
 export function fileSize(path: string): number {
@@ -37,18 +56,28 @@ export function fileSize(path: string): number {
   }
 }
 
-/** Writes a file atomically: a temp file in the same folder, then rename. */
+/**
+ * Writes a file atomically and owner-only: a fresh temp file in the same folder (O_EXCL|O_NOFOLLOW, a random
+ * name, so nothing planted is written through), then rename, which replaces whatever was at `path` (a wider
+ * mode, even a link) without writing through it.
+ */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
+  // Random only to avoid a leftover of an earlier run; O_EXCL makes it safe, so no node:crypto (load time).
+  const tmp = `${path}.tmp-${process.pid}-${Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0')}`;
+  const fd = openNoFollow(tmp, CREATE_NEW_FLAGS, FILE_MODE); // fails on anything already there: never ours to remove
   try {
-    writeFileSync(tmp, data, { mode: FILE_MODE });
+    try {
+      writeFileSync(fd, data);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, path);
   } catch (e) {
     // A full disk leaves a partial temp file: remove it so it neither wastes space nor confuses a reader.
     try {
       unlinkSync(tmp);
     } catch {
-      // never created
+      // gone already
     }
     throw e;
   }
@@ -165,7 +194,8 @@ export function saveSnapshot(
   ensureDir(snapDir);
   const path = join(snapDir, snapshotFileName(tsSeconds, pid, kind));
   writeFileAtomic(path, body);
-  const names = readdirSync(snapDir);
+  // Only regular files: retention never deletes (or deletes through) a link or anything it did not name.
+  const names = readdirSync(snapDir, { withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name);
   for (const name of snapshotsToDelete(names, tsSeconds, retentionDays, pid, kind)) {
     try {
       unlinkSync(join(snapDir, name));

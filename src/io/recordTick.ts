@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import {
   appendHistory,
   appendStacks,
-  ensureDir,
+  checkTargetDir,
   historySize,
   loadState,
   prepareSamplesFile,
@@ -21,7 +21,9 @@ import {
 } from './dataStore.js';
 import { httpGet } from './httpFetch.js';
 import { findProcess, sampleProcess } from './procSampler.js';
+import { LOCK_FILE } from './lock.js';
 import { appendLines } from './safeAppend.js';
+import { ensureDataDir, UnsafePathError } from './safeOpen.js';
 
 export interface TargetResult {
   target: string;
@@ -53,7 +55,7 @@ export function requestAuth(t: TargetConfig, env: Record<string, string | undefi
   if ('error' in h) return { error: h.error };
   const headers = h.headers;
   if (t.basicAuth) {
-    const b = expandHeaders({ user: t.basicAuth.user, password: t.basicAuth.password }, env);
+    const b = expandHeaders({ user: t.basicAuth.user, password: t.basicAuth.password }, env, false);
     if ('error' in b) return { error: `basicAuth: ${b.error.replace(/^header \w+ uses/, 'uses')}` };
     headers.Authorization = `Basic ${Buffer.from(`${b.headers.user}:${b.headers.password}`).toString('base64')}`;
   }
@@ -184,7 +186,7 @@ export async function recordTarget(t: TargetConfig, opts: TickOptions): Promise<
   const problems: string[] = [];
   const say = (msg: string) => problems.push(`target ${t.name}: ${msg}`);
   try {
-    ensureDir(dir);
+    checkTargetDir(dir);
     const state = loadState(dir);
     const hasFinder = t.pid !== undefined || t.process !== undefined || t.pidfile !== undefined;
     const found = hasFinder ? findProcess(t) : null;
@@ -235,6 +237,10 @@ export async function recordTarget(t: TargetConfig, opts: TickOptions): Promise<
     if (plan.row.status !== 'ok') say(`${plan.row.status}: ${plan.row.message}`);
     return { target: t.name, row: plan.row, lastOkTsSeconds: plan.state.lastOkTsSeconds, problems };
   } catch (e) {
+    if (e instanceof UnsafePathError) {
+      say(`refused: ${e.message}; nothing was written this tick`);
+      return { target: t.name, row: null, lastOkTsSeconds: null, problems };
+    }
     const err = e as NodeJS.ErrnoException;
     const fix =
       err.code === 'ENOSPC' ? 'the disk is full: free space; nothing already recorded was lost'
@@ -260,7 +266,7 @@ export async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) 
 }
 
 export async function recordTick(opts: TickOptions): Promise<TargetResult[]> {
-  ensureDir(opts.dataDir);
+  ensureDataDir(opts.dataDir, [LOCK_FILE]);
   return mapBounded(opts.config.targets, opts.config.concurrency, (t) => recordTarget(t, opts));
 }
 

@@ -1,11 +1,10 @@
 // Appends whole lines so that a crash, a full disk or a concurrent reader never sees half a row twice.
 // One write() per append (O_APPEND), a torn tail from an earlier crash is cut back to the last newline
 // before writing, and a failed write is truncated away so the file still ends on a newline.
-import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, readSync, writeSync } from 'node:fs';
+import { APPEND_FLAGS, FILE_MODE, openNoFollow } from './safeOpen.js';
 
-/** Files hold process names, stacks and labels of production services: owner-only by default. */
-export const FILE_MODE = 0o600;
-export const DIR_MODE = 0o700;
+export { DIR_MODE, FILE_MODE } from './safeOpen.js';
 
 const TAIL_WINDOW = 64 * 1024;
 
@@ -32,7 +31,7 @@ export interface AppendResult {
  * the same write. Throws on I/O errors after restoring the file to its previous size.
  */
 export function appendLines(path: string, text: string, header = ''): AppendResult {
-  const fd = openSync(path, 'a+', FILE_MODE);
+  const fd = openNoFollow(path, APPEND_FLAGS, FILE_MODE);
   try {
     const before = fstatSync(fd).size;
     const size = repairedSize(fd, before);
@@ -59,9 +58,10 @@ export function appendLines(path: string, text: string, header = ''): AppendResu
 export function readFirstLine(path: string): string | null {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
-  } catch {
-    return null;
+    fd = openNoFollow(path, constants.O_RDONLY);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
   }
   try {
     const buf = Buffer.alloc(4096);

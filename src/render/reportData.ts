@@ -10,7 +10,7 @@
 import type { BlockingKind, Frame, HistoryTick, SampleRow, Summary, TargetRecording, TargetSummary } from '../core/model.js';
 import { downsampleMinMax, insertGaps, medianStep, prepareChartSeries, thinIndices, type Series } from './downsample.js';
 import { suspectsTsv } from './tsv.js';
-import { blockingKind, leafFrame } from '../analysis/frames.js';
+import { blockingKind, leafFrame } from '../core/frames.js';
 
 export const REPORT_DATA_VERSION = 1;
 
@@ -172,7 +172,7 @@ export interface ReportData {
   targets: ReportTargetData[];
 }
 
-// ---- blocking function / kind: the analysis' rules (src/analysis/frames.ts) ----
+// ---- blocking function / kind: the analysis' rules (src/core/frames.ts) ----
 
 /** Index of the frame where the code blocks (analysis' leafFrame), 0 for an empty stack. */
 export function blockingFrameIndex(frames: readonly Frame[]): number {

@@ -116,53 +116,9 @@ export function encodeEmbeddedData(data: ReportData): string {
   return gzipSync(Buffer.from(JSON.stringify(data), 'utf8'), { level: 6 }).toString('base64');
 }
 
-/** POSIX shell quoting: bare when only safe characters, else single quotes. */
-export function shellQuote(s: string): string {
-  if (s !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) && !s.startsWith('-')) return s;
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-// ---- formatting ----
-
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-
-export function formatBytes(b: number | null | undefined): string {
-  if (b === null || b === undefined || !Number.isFinite(b)) return '—';
-  const neg = b < 0;
-  let v = Math.abs(b);
-  let u = 0;
-  while (v >= 1024 && u < UNITS.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  const txt = u === 0 ? String(Math.round(v)) : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
-  return `${neg ? '−' : ''}${txt} ${UNITS[u]}`;
-}
-
-export function formatCount(n: number | null | undefined): string {
-  if (n === null || n === undefined || !Number.isFinite(n)) return '—';
-  const r = Math.abs(n) >= 100 || Number.isInteger(n) ? Math.round(n) : Math.round(n * 10) / 10;
-  return r.toLocaleString('en-US');
-}
-
-export function formatSigned(n: number | null | undefined, suffix = ''): string {
-  if (n === null || n === undefined || !Number.isFinite(n)) return '—';
-  const s = formatCount(Math.abs(n));
-  return `${n > 0 ? '+' : n < 0 ? '−' : '±'}${s}${suffix}`;
-}
-
-export function formatTime(ts: number | null | undefined): string {
-  if (ts === null || ts === undefined || !Number.isFinite(ts) || ts <= 0) return '—';
-  return new Date(Math.floor(ts) * 1000).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
-}
-
-export function formatSpan(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '—';
-  if (seconds < 120) return `${Math.round(seconds)} s`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
-  if (seconds < 172800) return `${(seconds / 3600).toFixed(seconds < 36000 ? 1 : 0)} h`;
-  return `${(seconds / 86400).toFixed(1)} days`;
-}
+// Formatting lives in one module (src/core/format.ts); re-exported for the page's view models and tests.
+export { formatBytes, formatCount, formatSigned, formatSpan, formatTime, shellQuote } from '../core/format.js';
+import { formatTime, formatSpan, formatBytes, formatCount, formatSigned, shellQuote } from '../core/format.js';
 
 function isoTime(s: string | undefined): { text: string; iso: string } {
   const ms = s ? Date.parse(s) : NaN;
@@ -254,6 +210,20 @@ function blockedView(s: Suspect) {
   };
 }
 
+/** Why a stack is a suspect, in the words of suspects.ts / growth.ts. */
+const EVIDENCE_TEXT: Record<NonNullable<Suspect['evidence']>, string> = {
+  'floor-rises': 'it never gave goroutines back in the recorded history, and keeps rising',
+  'known-leaker': 'it rose through an earlier process lifetime too, and rises again in this one',
+  'above-daily-range': 'it follows load, but its last hours stand above the highest it ever was at these hours',
+  'daily-floor-rises': 'it follows load, and its daily floor rises day over day',
+  'runtime-proven': 'the Go runtime proved these goroutines leaked, and their count grew between two leak profiles',
+};
+
+function groupText(g: NonNullable<Suspect['group']>): string {
+  const keys = g.labelKeys.map((k) => `${k.key} (${formatCount(k.distinctValues)} values, e.g. ${k.examples.join(', ')})`).join('; ');
+  return `${formatCount(g.stackIds.length)} stacks with the same frames whose labels differ only in ${keys || 'values'}, counted together`;
+}
+
 function suspectView(s: Suspect, i: number, lastTs: number | null) {
   let bi = s.frames.findIndex((f) => f.function === s.leafFunction);
   if (bi < 0) bi = blockingFrameIndex(s.frames);
@@ -275,6 +245,8 @@ function suspectView(s: Suspect, i: number, lastTs: number | null) {
     consistency: `${Math.round(s.consistency * 100)}%`,
     score: formatCount(Math.round(s.score * 100) / 100),
     confirmed: s.confirmed,
+    evidence: s.evidence ? EVIDENCE_TEXT[s.evidence] : null,
+    group: s.group ? groupText(s.group) : null,
     createdBy: s.createdBy ?? null,
     createdAt: s.createdAt ?? null,
     waitReason: s.waitReason ?? null,

@@ -7,7 +7,7 @@
 // pprof-format. The leaf-first frame lists seen are quoted next to each rule and pasted into
 // test/analysisFrames.test.ts.
 
-import type { BlockingKind, Frame } from '../core/model.js';
+import type { BlockingKind, Frame } from './model.js';
 
 /**
  * First import-path elements of the Go standard library (`ls $(go env GOROOT)/src` for Go 1.26, minus

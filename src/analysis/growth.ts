@@ -1,0 +1,193 @@
+// Does a series leak? One judgement for a goroutine stack, a label group, the goroutine total, the Go heap and
+// RSS: on the current process lifetime up to `until`, with everything recorded before as context. Pure.
+//
+// A leak only takes: leaked goroutines are never given back, so a leaking stack's count never falls by much,
+// while a stack that follows traffic (connection readers, handlers) rises every morning and falls every night.
+// The judgement, first match wins (every threshold is a named constant):
+//  1. not-rising when classifyTrend (trend.ts) over the current lifetime, from the series' first non-zero point,
+//     has too few points.
+//  2. Elastic or not: ELASTIC means that somewhere in the recorded history (this lifetime or an earlier one, each on
+//     its own) the series fell from a high by at least max(minAbsRise, ELASTIC_DROP_SHARE of that high). A leak's
+//     count only dips by the few goroutines in flight on the same frames.
+//  3. Not elastic ("its floor only rises"): not-rising unless classifyTrend says 'rising'; then
+//     - known-leaker: it also rose through an earlier lifetime (classifyTrend 'rising' there): a leak in every
+//       lifetime, reported as soon as this lifetime's rise is significant;
+//     - bounded-before: an earlier lifetime reached at least this level and stopped there (a pool warming up again
+//       after a deploy): not a leak until it passes that level by a material amount;
+//     - otherwise leaking: floor-rises.
+//  4. Elastic (it gave goroutines or memory back before, so a rise may be the daily curve; the plain trend test
+//     does not gate these, the daily cycle would drown a slow leak in its amplitude):
+//     - with two whole days in this lifetime: leaking when the floor rises day over day (seasonal Kendall over the
+//       24 hours of the day, daily floors: seasonal.ts dailyFloorRises), else within-daily-range;
+//     - else, when the same hours of earlier days are known: leaking when each of the last ABOVE_RANGE_HOURS hours
+//       stands a material amount above the highest that hour of the day ever was, and the excess is not shrinking;
+//       else within-daily-range;
+//     - else, if classifyTrend says 'rising', unsure: less than a day of history cannot tell a morning from a leak
+//       (the headline says so); else not-rising.
+
+import type { SuspectEvidence } from '../core/model.js';
+import { dailyFloorRises, excessOverDailyRange, hourlyMedians } from './seasonal.js';
+import { classifyTrend, MATERIAL_REL_RISE, median, type TrendResult } from './trend.js';
+
+/**
+ * A fall from a high of at least this share (and minAbsRise) makes a series elastic. 10%: a traffic-following stack
+ * of 200 goroutines with Poisson noise (sd ~14) falls that far within an hour; a leak of 200 with a few in flight
+ * on the same frames dips by those few.
+ */
+export const ELASTIC_DROP_SHARE = 0.1;
+
+export interface Points {
+  ts: ArrayLike<number>;
+  vs: ArrayLike<number>;
+}
+
+export interface GrowthInput {
+  /** The current lifetime's points up to `until`, sorted by time (a stack: every tick, 0 where absent). */
+  current: Points;
+  /** Earlier lifetimes' points, each sorted by time, oldest lifetime first. */
+  earlier: Points[];
+  /** The least rise (and fall) that is material, in the series' unit (5 goroutines, 4 MiB). */
+  minAbsRise: number;
+  /** Start the trend at the first non-zero point (stacks: a new stack's history starts when it appears). */
+  fromFirstNonZero?: boolean;
+  /**
+   * Look for falls in the series' rolling floor (the least of ROLLING_FLOOR_POINTS points) rather than in the raw
+   * values: for a sum of stacks (the goroutine total), where short bursts of one stack come and go on top of a
+   * floor another stack lifts.
+   */
+  fallsOfFloor?: boolean;
+}
+
+/** Points of the rolling floor used with fallsOfFloor: a quarter of an hour at one-minute sampling. */
+export const ROLLING_FLOOR_POINTS = 15;
+
+/** The least of each point and the ROLLING_FLOOR_POINTS - 1 before it; NaN until a whole window is there. */
+export function rollingFloor(vs: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(vs.length).fill(NaN);
+  for (let i = ROLLING_FLOOR_POINTS - 1; i < vs.length; i++) {
+    let m = Infinity;
+    for (let j = Math.max(0, i - ROLLING_FLOOR_POINTS + 1); j <= i; j++) if (vs[j]! < m) m = vs[j]!;
+    out[i] = m;
+  }
+  return out;
+}
+
+export type GrowthStatus = 'leaking' | 'not-rising' | 'bounded-before' | 'within-daily-range' | 'unsure';
+
+export interface GrowthJudgement {
+  status: GrowthStatus;
+  /** Why it leaks (status 'leaking' only). */
+  evidence: SuspectEvidence | null;
+  /** The trend over the current lifetime (from the first non-zero point when asked). */
+  trend: TrendResult;
+  /** Index into `current` where the trend starts. */
+  startIndex: number;
+  elastic: boolean;
+  /** The largest material fall seen (elastic only). */
+  largestFall: number | null;
+  /** One line saying why (for --json readers and the tests). */
+  reason: string;
+}
+
+/** The largest fall from a running high that is material (>= max(minAbs, ELASTIC_DROP_SHARE x the high)), or null. */
+export function largestMaterialFall(vs: ArrayLike<number>, minAbs: number): number | null {
+  let high = -Infinity;
+  let best: number | null = null;
+  for (let i = 0; i < vs.length; i++) {
+    const v = vs[i]!;
+    if (Number.isNaN(v)) continue;
+    if (v > high) high = v;
+    const fall = high - v;
+    if (fall > 0 && fall >= Math.max(minAbs, ELASTIC_DROP_SHARE * high) && (best === null || fall > best)) best = fall;
+  }
+  return best;
+}
+
+function tail(a: ArrayLike<number>, from: number): ArrayLike<number> {
+  return a instanceof Float64Array ? a.subarray(from) : (Array.prototype.slice.call(a, from) as number[]);
+}
+
+function slice(p: Points, from: number): Points {
+  return { ts: tail(p.ts, from), vs: tail(p.vs, from) };
+}
+
+function firstNonZero(vs: ArrayLike<number>): number {
+  for (let i = 0; i < vs.length; i++) if (vs[i]! > 0) return i;
+  return vs.length;
+}
+
+function maxOf(vs: ArrayLike<number>): number {
+  let m = -Infinity;
+  for (let i = 0; i < vs.length; i++) if (vs[i]! > m) m = vs[i]!;
+  return m;
+}
+
+/** Judge one series; see the header for the rules. */
+export function judgeGrowth(input: GrowthInput): GrowthJudgement {
+  const { current, earlier, minAbsRise } = input;
+  const start = input.fromFirstNonZero ? firstNonZero(current.vs) : 0;
+  const own = start > 0 ? slice(current, start) : current;
+  const trend = classifyTrend(own.ts, own.vs, { minAbsRise });
+  const base = { trend, startIndex: start, evidence: null, elastic: false, largestFall: null };
+  if (trend.shape === 'insufficient-data') return { ...base, status: 'not-rising', reason: `insufficient-data: ${trend.details.reason}` };
+
+  let largestFall: number | null = null;
+  for (const p of [...earlier, current]) {
+    const f = largestMaterialFall(input.fallsOfFloor ? rollingFloor(p.vs) : p.vs, minAbsRise);
+    if (f !== null && (largestFall === null || f > largestFall)) largestFall = f;
+  }
+
+  if (largestFall === null) {
+    if (trend.shape !== 'rising') return { ...base, status: 'not-rising', reason: `${trend.shape}: ${trend.details.reason}` };
+    const lastLevel = median(tail(own.vs, Math.max(0, own.vs.length - 5)));
+    const seenBefore = earlier.filter((p) => maxOf(p.vs) > 0);
+    for (const p of seenBefore) {
+      const s = input.fromFirstNonZero ? firstNonZero(p.vs) : 0;
+      const before = s > 0 ? slice(p, s) : p;
+      if (classifyTrend(before.ts, before.vs, { minAbsRise }).shape === 'rising') {
+        return { ...base, status: 'leaking', evidence: 'known-leaker', reason: 'rises in this lifetime and rose through an earlier one' };
+      }
+    }
+    if (seenBefore.length > 0) {
+      const priorMax = Math.max(...seenBefore.map((p) => maxOf(p.vs)));
+      const material = Math.max(minAbsRise, MATERIAL_REL_RISE * priorMax);
+      if (lastLevel < priorMax + material) {
+        return {
+          ...base,
+          status: 'bounded-before',
+          reason: `rises, but earlier lifetimes reached ${priorMax} and stopped there (now ${lastLevel})`,
+        };
+      }
+    }
+    return { ...base, status: 'leaking', evidence: 'floor-rises', reason: `never fell back; ${trend.details.reason}` };
+  }
+
+  // Elastic: compare like with like. The plain trend does not gate this: over days the daily curve drowns a slow
+  // rise of the floor in its own amplitude, and within a day it makes every morning look like a trend.
+  const elastic = { ...base, elastic: true, largestFall };
+  const curHours = hourlyMedians(current.ts, current.vs);
+  const level = Math.abs(median(Array.from(curHours.values)));
+  const material = Math.max(minAbsRise, MATERIAL_REL_RISE * level);
+  const until = current.ts.length > 0 ? current.ts[current.ts.length - 1]! : 0;
+  const days = dailyFloorRises(curHours, until, material);
+  if (days.days >= 2) {
+    return days.rises
+      ? { ...elastic, status: 'leaking', evidence: 'daily-floor-rises', reason: `floor +${days.floorRise} over ${days.days} days (seasonal z=${days.z.toFixed(1)})` }
+      : { ...elastic, status: 'within-daily-range', reason: `gave back ${largestFall} before; daily floor +${days.floorRise} over ${days.days} days, peaks +${days.peakRise} (seasonal z=${days.z.toFixed(1)})` };
+  }
+  const refPoints: Points = {
+    ts: earlier.flatMap((p) => Array.from(p.ts)),
+    vs: earlier.flatMap((p) => Array.from(p.vs)),
+  };
+  const range = excessOverDailyRange(curHours, hourlyMedians(refPoints.ts, refPoints.vs));
+  if (!range.known) {
+    return trend.shape === 'rising'
+      ? { ...elastic, status: 'unsure', reason: `gave back ${largestFall} before and less than a day of history to compare the same hours with` }
+      : { ...elastic, status: 'not-rising', reason: `${trend.shape}: ${trend.details.reason}` };
+  }
+  const rangeMaterial = Math.max(minAbsRise, MATERIAL_REL_RISE * Math.abs(range.referenceLevel));
+  const above = range.excess.every((e) => e >= rangeMaterial) && range.excess[range.excess.length - 1]! >= range.excess[0]!;
+  return above
+    ? { ...elastic, status: 'leaking', evidence: 'above-daily-range', reason: `last hours stand ${range.excess.map((e) => Math.round(e)).join(', ')} above their usual range` }
+    : { ...elastic, status: trend.shape === 'rising' ? 'within-daily-range' : 'not-rising', reason: `gave back ${largestFall} before; within the usual range of these hours (excess ${range.excess.map((e) => Math.round(e)).join(', ')})` };
+}

@@ -1,0 +1,154 @@
+// Comparing like with like across days: services follow a daily traffic curve, so a stack of connection readers
+// rises every morning. Within one morning that looks like a trend; compared hour by hour with the same hours of
+// earlier days it does not. Pure statistics on (time, value) points; times are unix seconds, days are UTC days.
+
+import { mannKendall, median, Z_SIGNIFICANT } from './trend.js';
+
+export const HOUR_SECONDS = 3600;
+export const DAY_SECONDS = 86400;
+
+/** One value per clock hour (the median of the points in it): hour index = floor(ts / 3600). */
+export interface HourlyMedians {
+  hours: number[];
+  values: number[];
+}
+
+/** Medians per UTC clock hour, oldest first. Points must be sorted by time. */
+export function hourlyMedians(ts: ArrayLike<number>, vs: ArrayLike<number>): HourlyMedians {
+  const hours: number[] = [];
+  const values: number[] = [];
+  let cur = NaN;
+  let bucket: number[] = [];
+  const flush = () => {
+    if (bucket.length > 0) {
+      hours.push(cur);
+      values.push(median(bucket));
+    }
+  };
+  for (let i = 0; i < ts.length; i++) {
+    const h = Math.floor(ts[i]! / HOUR_SECONDS);
+    if (h !== cur) {
+      flush();
+      cur = h;
+      bucket = [];
+    }
+    bucket.push(vs[i]!);
+  }
+  flush();
+  return { hours, values };
+}
+
+/**
+ * Seasonal Kendall test (Hirsch, Slack & Smith 1982) with the 24 hours of the day as seasons: the Mann–Kendall S
+ * of each hour-of-day's values across days, summed; the variances summed; z with continuity correction. A daily
+ * curve contributes nothing (each season compares 09:00 with 09:00); a floor that rises day after day makes every
+ * season's S positive.
+ */
+export function seasonalKendall(h: HourlyMedians): { s: number; variance: number; z: number; seasons: number } {
+  const bySeason = new Map<number, number[]>();
+  for (let i = 0; i < h.hours.length; i++) {
+    const season = ((h.hours[i]! % 24) + 24) % 24;
+    let list = bySeason.get(season);
+    if (!list) bySeason.set(season, (list = []));
+    list.push(h.values[i]!);
+  }
+  let s = 0;
+  let variance = 0;
+  let seasons = 0;
+  for (const list of bySeason.values()) {
+    if (list.length < 2) continue;
+    const mk = mannKendall(list);
+    s += mk.s;
+    variance += mk.variance;
+    seasons++;
+  }
+  const z = variance > 0 && s !== 0 ? (s - Math.sign(s)) / Math.sqrt(variance) : 0;
+  return { s, variance, z, seasons };
+}
+
+/**
+ * Floor and peak of each whole day, counted back from `endTs` (so the last day ends now): the lowest and highest
+ * hourly median of each 24-hour block that is at least 90% covered by hourly medians. Oldest first.
+ */
+export function dailyFloorsAndPeaks(h: HourlyMedians, endTs: number): { floors: number[]; peaks: number[] } {
+  const endHour = Math.floor(endTs / HOUR_SECONDS);
+  const blocks = new Map<number, number[]>();
+  for (let i = 0; i < h.hours.length; i++) {
+    const back = Math.floor((endHour - h.hours[i]!) / 24);
+    if (back < 0) continue;
+    let list = blocks.get(back);
+    if (!list) blocks.set(back, (list = []));
+    list.push(h.values[i]!);
+  }
+  const floors: number[] = [];
+  const peaks: number[] = [];
+  for (const back of [...blocks.keys()].sort((a, b) => b - a)) {
+    const list = blocks.get(back)!;
+    if (list.length < 0.9 * 24) continue; // a partial day's floor would miss the night
+    floors.push(Math.min(...list));
+    peaks.push(Math.max(...list));
+  }
+  return { floors, peaks };
+}
+
+/** Share of the rise in daily peaks the floors must rise too: a leak adds to night and noon alike, load growth scales. */
+export const FLOOR_TO_PEAK_RISE = 0.5;
+
+/**
+ * Does the floor rise day over day? Needs two whole days. `material` is the least rise that counts. Leak: the
+ * seasonal Kendall z is significant, the last day's floor stands `material` above the first's, it never fell back
+ * by more than half of `material` from one day to the next, and the floors rose by at least FLOOR_TO_PEAK_RISE of
+ * what the peaks rose (traffic growing week over week lifts the peaks far more than the night floor).
+ */
+export function dailyFloorRises(
+  h: HourlyMedians,
+  endTs: number,
+  material: number,
+): { days: number; rises: boolean; floorRise: number; peakRise: number; z: number } {
+  const { floors, peaks } = dailyFloorsAndPeaks(h, endTs);
+  const sk = seasonalKendall(h);
+  if (floors.length < 2) return { days: floors.length, rises: false, floorRise: 0, peakRise: 0, z: sk.z };
+  const floorRise = floors[floors.length - 1]! - floors[0]!;
+  const peakRise = peaks[peaks.length - 1]! - peaks[0]!;
+  let steady = true;
+  for (let i = 1; i < floors.length; i++) if (floors[i]! < floors[i - 1]! - material / 2) steady = false;
+  const rises = sk.z >= Z_SIGNIFICANT && floorRise >= material && steady && floorRise >= FLOOR_TO_PEAK_RISE * Math.max(0, peakRise);
+  return { days: floors.length, rises, floorRise, peakRise, z: sk.z };
+}
+
+/** How many of the most recent clock hours must stand above their usual range to count. */
+export const ABOVE_RANGE_HOURS = 3;
+/** Hours that must separate a reference hour from now: the same hour of an earlier day, not this morning. */
+export const REFERENCE_MIN_AGE_HOURS = 20;
+
+/**
+ * The most recent ABOVE_RANGE_HOURS clock hours of `current` against the same hours of the day in `reference`
+ * (earlier lifetimes, and the current one's points at least REFERENCE_MIN_AGE_HOURS old): for each recent hour the
+ * excess of its median over the highest median that hour of the day ever had. `known` is false when some recent
+ * hour has no reference (less than a day of history): nothing can be said then.
+ */
+export function excessOverDailyRange(
+  current: HourlyMedians,
+  reference: HourlyMedians,
+): { known: boolean; excess: number[]; referenceLevel: number } {
+  const n = current.hours.length;
+  if (n < ABOVE_RANGE_HOURS) return { known: false, excess: [], referenceLevel: NaN };
+  const lastHour = current.hours[n - 1]!;
+  const maxBySeason = new Map<number, number>();
+  const refValues: number[] = [];
+  const add = (hour: number, v: number) => {
+    if (hour > lastHour - REFERENCE_MIN_AGE_HOURS) return;
+    const season = ((hour % 24) + 24) % 24;
+    maxBySeason.set(season, Math.max(maxBySeason.get(season) ?? -Infinity, v));
+    refValues.push(v);
+  };
+  reference.hours.forEach((hr, i) => add(hr, reference.values[i]!));
+  current.hours.forEach((hr, i) => add(hr, current.values[i]!));
+  const excess: number[] = [];
+  for (let i = n - ABOVE_RANGE_HOURS; i < n; i++) {
+    const ref = maxBySeason.get(((current.hours[i]! % 24) + 24) % 24);
+    if (ref === undefined) return { known: false, excess: [], referenceLevel: NaN };
+    excess.push(current.values[i]! - ref);
+  }
+  return { known: true, excess, referenceLevel: refValues.length > 0 ? median(refValues) : NaN };
+}
