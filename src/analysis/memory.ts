@@ -3,7 +3,7 @@
 
 import type { MemoryExplained, SampleRow } from '../core/model.js';
 import { formatBytes, formatCount, formatSignedBytes } from '../core/format.js';
-import { median, MIN_POINTS, theilSenSlope } from './trend.js';
+import { extent, median, MIN_POINTS, theilSenSlope } from './trend.js';
 
 /** RSS must rise by at least 4 MiB to be material: allocator and GC noise on small services is in the MiB range. */
 export const RSS_MIN_RISE_BYTES = 4 * 1024 * 1024;
@@ -82,7 +82,8 @@ export function bytesPerGoroutine(rows: readonly SampleRow[]): number | null {
     mem.push(v);
   }
   if (g.length < MIN_POINTS) return null;
-  if (Math.max(...g) - Math.min(...g) < BPG_MIN_GOROUTINE_RANGE) return null;
+  const gx = extent(g);
+  if (gx.max - gx.min < BPG_MIN_GOROUTINE_RANGE) return null;
   const slope = theilSenSlope(g, mem);
   return slope !== null && Number.isFinite(slope) ? Math.max(MIN_BYTES_PER_GOROUTINE, slope) : null;
 }
@@ -170,7 +171,7 @@ export function unexplainedRssGrowth(m: MemorySeries, mem: MemoryExplained | nul
   if (m.heap.vs.length < 2) return mem.parts ? mem.parts.otherBytes : whole;
   const k = Math.min(Math.floor(m.heap.vs.length / 2), Math.max(3, Math.ceil(m.heap.vs.length * GROWTH_LEVEL_FRACTION)));
   const heapStart = median(m.heap.vs.slice(0, k));
-  const heapPeakGrowth = Math.max(0, Math.max(...m.heap.vs) - heapStart);
+  const heapPeakGrowth = Math.max(0, extent(m.heap.vs).max - heapStart);
   const stackPart = mem.parts ? mem.parts.stackBytes : 0;
   return Math.max(0, whole - heapPeakGrowth - stackPart);
 }

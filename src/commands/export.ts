@@ -1,8 +1,7 @@
 // `leakwatch export --target NAME`: one table for a spreadsheet — every samples.csv column, then one column per
 // top stack holding its goroutine count at the same tick, so "RSS vs. the leaking handler" is one chart away.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { leafFrame, leafFunction } from '../core/frames.js';
 import { parseTimeSeconds } from '../core/duration.js';
@@ -10,7 +9,7 @@ import type { HistoryTick, StackRecord } from '../core/model.js';
 import { SAMPLES_COLUMNS, spreadsheetSafe } from '../core/samplesCsv.js';
 import { FILES, refuseLinksInTarget, targetDir, writeFileAtomic } from '../io/dataStore.js';
 import { UnsafePathError } from '../io/safeOpen.js';
-import { listTargets, readRecording } from '../io/readRecording.js';
+import { listTargets, readRecording, readSamplesCells } from '../io/readRecording.js';
 import { dataFolderToReadProblem, parseCommandArgs, UsageError } from './args.js';
 import { processIo, type CommandIo } from './diff.js';
 import { displaySafeLine } from '../core/terminalText.js';
@@ -78,26 +77,6 @@ export function topStacks(stacks: StackRecord[], ticks: HistoryTick[], n = EXPOR
 
 /** Tick times as written (3 decimals) match sample times as written: compare in whole milliseconds. */
 const msKey = (ts: number) => Math.round(ts * 1000);
-
-/**
- * samples.csv as recorded (its own header, so columns appended by newer versions come along), rows in
- * [since, until]. A torn last line (no newline) is left out, as readers of the file do.
- */
-export function readSamplesTable(text: string, since: number, until: number): { header: string[]; rows: string[][] } {
-  if (text.length && !text.endsWith('\n')) text = text.slice(0, text.lastIndexOf('\n') + 1);
-  if (!text.trim()) return { header: [...SAMPLES_COLUMNS], rows: [] };
-  const records = parse(text, { relax_column_count: true, skip_empty_lines: true }) as string[][];
-  const header = records[0] ?? [...SAMPLES_COLUMNS];
-  const tsIdx = header.indexOf('ts_seconds');
-  if (tsIdx < 0) throw new Error(`no ts_seconds column in the header (${header.slice(0, 4).join(',')}…)`);
-  const rows: string[][] = [];
-  for (const rec of records.slice(1)) {
-    const ts = Number(rec[tsIdx]);
-    if (rec[tsIdx] === '' || !Number.isFinite(ts) || ts < since || ts > until) continue;
-    rows.push(header.map((_, i) => rec[i] ?? ''));
-  }
-  return { header, rows };
-}
 
 /** The merged table: sample columns, then one count column per top stack. Every cell spreadsheet-safe. */
 export function buildExportTable(
@@ -180,17 +159,13 @@ export async function runExport(args: string[], io: CommandIo = processIo): Prom
     io.err(`leakwatch: export: ${displaySafeLine(e.message)}\n`);
     return 2;
   }
-  const rec = readRecording(dataDir, target, { sinceSeconds: since, untilSeconds: until });
+  const rec = readRecording(dataDir, target, { sinceSeconds: since, untilSeconds: until, readSamples: false });
   for (const w of rec.warnings) io.err(`leakwatch: export: ${displaySafeLine(w)}\n`);
-  let samplesText = '';
+  let samples: ReturnType<typeof readSamplesCells>;
   try {
-    samplesText = readFileSync(join(targetDir(dataDir, target), FILES.samples), 'utf8');
-  } catch {
-    // a pprof history without samples.csv: the table has a header only
-  }
-  let samples: { header: string[]; rows: string[][] };
-  try {
-    samples = readSamplesTable(samplesText, since, until);
+    // A pprof history without samples.csv: the table has a header only.
+    samples = readSamplesCells(join(targetDir(dataDir, target), FILES.samples), `${target}/${FILES.samples}`, since, until, SAMPLES_COLUMNS);
+    for (const w of samples.warnings) io.err(`leakwatch: export: ${displaySafeLine(w)}\n`);
   } catch (e) {
     io.err(`leakwatch: export: ${target}/${FILES.samples}: ${displaySafeLine((e as Error).message.split('\n')[0]!)}\n`);
     return 2;

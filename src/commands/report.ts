@@ -10,7 +10,7 @@ import { parseTimeSeconds } from '../core/duration.js';
 import { parseGoroutineDump } from '../core/goroutineDump.js';
 import { parseGoroutineProfile } from '../core/goroutineProfile.js';
 import type { Summary, TargetRecording } from '../core/model.js';
-import { listTargets, readRecording } from '../io/readRecording.js';
+import { listTargets, readRecording, unreadableWarnings } from '../io/readRecording.js';
 import { refuseLinksInTarget, targetDir, writeFileAtomic } from '../io/dataStore.js';
 import { readFileNoFollow, UnsafePathError } from '../io/safeOpen.js';
 import { dataFolderToReadProblem, parseCommandArgs, UsageError } from './args.js';
@@ -70,6 +70,20 @@ export function readEvidence(dataDir: string, rec: TargetRecording): TargetEvide
   return ev;
 }
 
+/**
+ * History before --since that the verdict reads as context: earlier lifetimes within this long before --until (was a
+ * stack elastic, a known leaker, a warm-up; the same hours of earlier days). A week covers deploys every day or two
+ * and the daily cycle, and keeps `--since "2h ago"` on a year-long recording from reading the year.
+ */
+export const CONTEXT_SECONDS = 7 * 86400;
+
+/** What to read for a window: everything up to --until without --since; else the window, the week before it and the current lifetime. */
+export function readWindow(sinceSeconds: number | undefined, untilSeconds: number | undefined, nowSeconds: number) {
+  if (sinceSeconds === undefined) return { untilSeconds };
+  const context = (untilSeconds ?? nowSeconds) - CONTEXT_SECONDS;
+  return { sinceSeconds: Math.min(sinceSeconds, context), untilSeconds, wholeLifetime: true };
+}
+
 function load(v: Record<string, unknown>, progress: Progress): Loaded | { error: string } {
   const dataDir = resolve(String(v.data ?? 'data'));
   const now = Date.now() / 1000;
@@ -96,11 +110,11 @@ function load(v: Record<string, unknown>, progress: Progress): Loaded | { error:
     throw e;
   }
   const evidence: Record<string, TargetEvidence> = {};
-  // History before --since is context (is a stack elastic? did it leak in an earlier lifetime?): read everything up
-  // to --until, judge on that, and show only the window.
+  // History before --since is context (is a stack elastic? did it leak in an earlier lifetime?): read it (see
+  // readWindow), judge on it, and show only the window.
   const recordings = chosen.map((n, i) => {
     progress.update({ phase: 'reading', target: n, index: i, total: chosen.length });
-    const rec = readRecording(dataDir, n, { untilSeconds });
+    const rec = readRecording(dataDir, n, readWindow(sinceSeconds, untilSeconds, now));
     evidence[n] = readEvidence(dataDir, rec);
     return rec;
   });
@@ -200,5 +214,7 @@ export async function runCheck(args: string[]): Promise<number> {
     return 2;
   }
   for (const t of loaded.summary.targets) console.log(`${t.name}: ${t.verdict}: ${displaySafeLine(t.headline)}`);
+  // A data file that could not be read at all is said on stderr, with its fix, whatever the verdict.
+  for (const w of loaded.recordings.flatMap(unreadableWarnings)) console.error(`leakwatch: ${displaySafeLine(w)}`);
   return exitCodeForVerdicts(loaded.summary.targets.map((t) => t.verdict));
 }

@@ -97,7 +97,7 @@ export interface HistoryTick {
   lifetime: string;
   total: number;
   /** stack id -> goroutine count; stacks absent from the map have count 0 at this tick. */
-  counts: Map<number, number>;
+  counts: ReadonlyMap<number, number>;
 }
 
 export interface SnapshotFile {
@@ -120,8 +120,9 @@ export interface TargetRecording {
   /** Problems met while reading (torn lines skipped, older layout), one line each. */
   warnings: string[];
   /**
-   * Data files that exist but could not be read (permissions, I/O error, too large): the analysis cannot judge
-   * the target then (verdict `insufficient-data`, reason `unreadable-file`) rather than give a different verdict.
+   * Data files that exist but could not be read at all (not a regular file, permission, no line in them
+   * parses), as `<target>/<file>`: the analysis cannot judge the target then (verdict `insufficient-data`,
+   * reason `unreadable-file`) rather than give a different verdict.
    */
   unreadableFiles?: string[];
 }

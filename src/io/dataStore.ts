@@ -92,6 +92,18 @@ function stackLine(s: StackRecord): string {
   return JSON.stringify(o) + '\n';
 }
 
+/** One stacks.jsonl line to a record, or null when it is damaged. */
+export function parseStackLine(line: string): StackRecord | null {
+  try {
+    const o = JSON.parse(line) as Omit<StackRecord, 'key'>;
+    if (!o || !Number.isInteger(o.id) || !Array.isArray(o.frames)) return null;
+    const labels = o.labels && typeof o.labels === 'object' ? o.labels : {};
+    return { id: o.id, key: stackKey(o.frames, labels), frames: o.frames, labels, firstSeenTsSeconds: o.firstSeenTsSeconds };
+  } catch {
+    return null;
+  }
+}
+
 /** Parses stacks.jsonl, skipping damaged lines (a torn tail after a crash). */
 export function parseStacksJsonl(text: string, source: string): { stacks: StackRecord[]; warnings: string[] } {
   const stacks: StackRecord[] = [];
@@ -100,14 +112,9 @@ export function parseStacksJsonl(text: string, source: string): { stacks: StackR
   if (!text.endsWith('\n')) lines.pop(); // torn tail
   for (const line of lines) {
     if (!line) continue;
-    try {
-      const o = JSON.parse(line) as Omit<StackRecord, 'key'>;
-      if (!Number.isInteger(o.id) || !Array.isArray(o.frames)) throw new Error('shape');
-      const labels = o.labels && typeof o.labels === 'object' ? o.labels : {};
-      stacks.push({ id: o.id, key: stackKey(o.frames, labels), frames: o.frames, labels, firstSeenTsSeconds: o.firstSeenTsSeconds });
-    } catch {
-      bad++;
-    }
+    const s = parseStackLine(line);
+    if (s) stacks.push(s);
+    else bad++;
   }
   return { stacks, warnings: bad ? [`${source}: skipped ${bad} damaged line(s)`] : [] };
 }

@@ -1,13 +1,12 @@
 // Reads a target's recording back for report, check and export. Never throws on damaged content.
-import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SnapshotFile, TargetRecording } from '../core/model.js';
-import { parseSamplesCsv } from '../core/samplesCsvRead.js';
-import { SAMPLES_HEADER } from '../core/samplesCsv.js';
-import { readFirstLine } from './safeAppend.js';
+import type { SampleRow, SnapshotFile, StackRecord, TargetRecording } from '../core/model.js';
+import { SamplesCsvReader, samplesLineTsSeconds, splitCsvLine } from '../core/samplesCsvRead.js';
 import { parseSnapshotFileName } from '../core/snapshots.js';
-import { replayHistory } from '../core/stackHistory.js';
-import { FILES, fileSize, parseStacksJsonl, targetDir } from './dataStore.js';
+import { HistoryReplay } from '../core/stackHistory.js';
+import { FILES, fileSize, parseStackLine, targetDir } from './dataStore.js';
+import { closeDataFile, type DataFile, forEachLine, forEachLineBackward, MAX_LINE_BYTES, openDataFile, seekByKey } from './lineReader.js';
 
 /** Target folders in the data dir (those that hold a samples.csv or a stack history). */
 export function listTargets(dataDir: string): string[] {
@@ -23,121 +22,320 @@ export function listTargets(dataDir: string): string[] {
 }
 
 export interface ReadOptions {
+  /** The window's start: nothing older is returned (but see `wholeLifetime`). */
   sinceSeconds?: number;
   untilSeconds?: number;
-}
-
-function readText(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
-/** Reads everything recorded for one target. Never throws on damaged content: it warns and skips. */
-export function readRecording(dataDir: string, name: string, opts: ReadOptions = {}): TargetRecording {
-  const dir = targetDir(dataDir, name);
-  const since = opts.sinceSeconds ?? -Infinity;
-  const until = opts.untilSeconds ?? Infinity;
-  const inRange = (ts: number) => ts >= since && ts <= until;
-  const warnings: string[] = [];
-
-  // Files moved aside when the column layout changed (samples.<unix seconds>.old.csv) come first, oldest first;
-  // they are read by column name, so older layouts still chart.
-  let older: string[] = [];
-  try {
-    older = readdirSync(dir).filter((n) => /^samples\.\d+\.old\.csv$/.test(n)).sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
-  } catch {
-    // no folder
-  }
-  const samples = [];
-  for (const file of [...older, FILES.samples]) {
-    const parsed = parseSamplesCsv(readText(join(dir, file)) ?? '', `${name}/${file}`);
-    warnings.push(...parsed.warnings);
-    samples.push(...parsed.rows.filter((r) => inRange(r.tsSeconds)));
-  }
-
-  const stacksText = readText(join(dir, FILES.stacks)) ?? '';
-  const st = parseStacksJsonl(stacksText, `${name}/${FILES.stacks}`);
-  warnings.push(...st.warnings);
-
-  const historyText = readText(join(dir, FILES.history)) ?? '';
-  const replay = replayHistory(historyText, `${name}/${FILES.history}`, inRange);
-  warnings.push(...replay.warnings);
-
-  const snapshots: SnapshotFile[] = [];
-  try {
-    for (const n of readdirSync(join(dir, FILES.snapshots))) {
-      const s = parseSnapshotFileName(n);
-      if (!s || !inRange(s.tsSeconds)) continue;
-      const rel = join(name, FILES.snapshots, n);
-      snapshots.push({ path: rel, kind: s.kind, tsSeconds: s.tsSeconds, pid: s.pid, bytes: fileSize(join(dataDir, rel)) });
-    }
-  } catch {
-    // no snapshots yet
-  }
-  snapshots.sort((a, b) => a.tsSeconds - b.tsSeconds);
-  return { name, samples, stacks: st.stacks, ticks: replay.ticks, snapshots, warnings };
-}
-
-/** Reads the end of a file backwards in chunks until `enough(text)` says the text read so far suffices. */
-function readTail(path: string, enough: (text: string, atStart: boolean) => boolean): { text: string; atStart: boolean } {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return { text: '', atStart: true };
-  }
-  try {
-    const size = fstatSync(fd).size;
-    let start = size;
-    let chunk = 64 * 1024;
-    let buf = Buffer.alloc(0);
-    for (;;) {
-      const from = Math.max(0, start - chunk);
-      const part = Buffer.alloc(start - from);
-      readSync(fd, part, 0, part.length, from);
-      buf = Buffer.concat([part, buf]);
-      start = from;
-      const text = buf.toString('utf8');
-      if (start === 0) return { text, atStart: true };
-      // Drop the first (probably partial) line: we did not start at a line boundary.
-      const cut = text.slice(text.indexOf('\n') + 1);
-      if (enough(cut, false)) return { text: cut, atStart: false };
-      chunk *= 2;
-    }
-  } finally {
-    closeSync(fd);
-  }
+  /**
+   * Also return the current process lifetime (the one recorded last at or before `untilSeconds`) from its
+   * start, when it began before `sinceSeconds`: verdicts are judged on the whole lifetime. Still nothing older
+   * than min(since, lifetime start) is read. A target known only by its pprof URL has no lifetime start: all
+   * of it is read.
+   */
+  wholeLifetime?: boolean;
+  /** List snapshots/ (default true; the once-a-minute prom-textfile job does not need them). */
+  listSnapshots?: boolean;
+  /** Read samples.csv (default true; export reads its cells itself). */
+  readSamples?: boolean;
 }
 
 /**
- * The last `windowSeconds` of a recording, read from the ends of the files, so that a once-a-minute job
- * (record --prom-textfile) costs the same on day 30 as on day 1. Snapshots are not listed.
+ * Rows are appended in the order taken, so their times only go back when the clock is stepped back (NTP, a
+ * wrong RTC at boot). Seeks start this much before `since` and end this much after `until`, which keeps every
+ * row of a window found by binary search as long as the clock never stepped back further (the extra rows are
+ * read and filtered out; 6 hours is a quarter of a one-day window).
+ */
+const CLOCK_STEP_MARGIN_SECONDS = 6 * 3600;
+
+/** Where a [since, until] window's lines lie in a file, seeking with the margin above. */
+function windowBytes(f: DataFile, keyOf: (line: string) => number | null, since: number, until: number, startByte = 0): { start: number; end: number } {
+  const start = seekByKey(f, keyOf, since - CLOCK_STEP_MARGIN_SECONDS, startByte);
+  return { start, end: seekByKey(f, keyOf, until + CLOCK_STEP_MARGIN_SECONDS, start) };
+}
+
+const historyLineTsSeconds = (line: string): number | null => {
+  const a = line.indexOf(' ');
+  const b = a < 0 ? -1 : line.indexOf(' ', a + 1);
+  if (b < 0 || (line[0] !== 'K' && line[0] !== 'D')) return null;
+  const v = Number(line.slice(a + 1, b));
+  return Number.isFinite(v) ? v : null;
+};
+
+const tornRowWarning = (source: string) => `${source}: skipped a torn last row (the recorder was killed mid-write)`;
+
+/** The one line that says what is wrong with a data file and what to do. */
+function unreadableWarning(source: string, path: string, why: string): string {
+  return (
+    `${source}: could not be read (${why}); nothing in it is used, so this target cannot be judged. ` +
+    `Fix: make ${path} a readable regular file again, or move it aside (the recorder then starts a new one)`
+  );
+}
+
+/** The warnings that name the recording's unreadable files (one each, with the fix). */
+export function unreadableWarnings(rec: TargetRecording): string[] {
+  const files = rec.unreadableFiles ?? [];
+  return rec.warnings.filter((w) => files.some((f) => w.startsWith(`${f}: could not be read`)));
+}
+
+/** A file read line by line from a byte offset: opens, reports an unreadable one, always closes. */
+function streamFile(
+  path: string,
+  source: string,
+  out: { warnings: string[]; unreadable: string[] },
+  read: (f: DataFile) => void,
+): boolean {
+  const o = openDataFile(path);
+  if ('missing' in o) return false;
+  if ('error' in o) {
+    out.warnings.push(unreadableWarning(source, path, o.error));
+    out.unreadable.push(source);
+    return false;
+  }
+  try {
+    read(o.file);
+    return true;
+  } catch (e) {
+    out.warnings.push(unreadableWarning(source, path, (e as NodeJS.ErrnoException).code ?? (e as Error).message.split('\n')[0]));
+    out.unreadable.push(source);
+    return false;
+  } finally {
+    closeDataFile(o.file);
+  }
+}
+
+/** Byte offset just past the first line (the CSV header), and that line. */
+function headerOf(f: DataFile): { line: string | null; endByte: number } {
+  let line: string | null = null;
+  let endByte = 0;
+  forEachLine(f, (l, start) => {
+    line = l;
+    endByte = start + Buffer.byteLength(l) + 1;
+    return false;
+  });
+  return { line, endByte };
+}
+
+/**
+ * When the lifetime recorded last at or before `until` started (unix seconds), read backwards from `until`
+ * in samples.csv and stack-history.log; -Infinity when it has no start (a pprof-only target); null when
+ * nothing was recorded.
+ */
+function currentLifetimeStart(dir: string, until: number): number | null {
+  let start: number | null = null;
+  const found = (ts: number) => (start = start === null ? ts : Math.min(start, ts));
+  const quiet = { warnings: [], unreadable: [] };
+  streamFile(join(dir, FILES.samples), '', quiet, (f) => {
+    const h = headerOf(f);
+    const cols = h.line === null ? null : splitCsvLine(h.line);
+    const idx = cols ? cols.indexOf('process_start_ts_seconds') : -1;
+    if (idx < 0) return;
+    const { end } = windowBytes(f, samplesLineTsSeconds, until, until, h.endByte);
+    forEachLineBackward(f, (line, at) => {
+      if (at < h.endByte) return false;
+      const ts = samplesLineTsSeconds(line);
+      if (ts === null || ts > until) return true;
+      const cell = splitCsvLine(line)?.[idx];
+      const v = cell ? Number(cell) : NaN;
+      if (!Number.isFinite(v)) return true; // a row without a process (no-process) or damaged: look further back
+      found(v);
+      return false;
+    }, end);
+  });
+  streamFile(join(dir, FILES.history), '', quiet, (f) => {
+    const { end } = windowBytes(f, historyLineTsSeconds, until, until);
+    forEachLineBackward(f, (line) => {
+      const ts = historyLineTsSeconds(line);
+      if (ts === null || ts > until) return true;
+      const lifetime = line.split(' ')[2] ?? '';
+      const at = lifetime.indexOf('@');
+      const v = at > 0 ? Number(lifetime.slice(at + 1)) : NaN;
+      found(Number.isFinite(v) ? v : -Infinity);
+      return false;
+    }, end);
+  });
+  return start;
+}
+
+/**
+ * Reads what was recorded for one target in [since, until] (see ReadOptions.wholeLifetime), streaming each
+ * file from the first line it needs: `--since` finds its place by binary search on the timestamps, so the last
+ * day of a year costs about what a one-day recording does. Never throws on damaged content: it warns and
+ * skips; a data file that exists but cannot be read at all is listed in `unreadableFiles`.
+ */
+export function readRecording(dataDir: string, name: string, opts: ReadOptions = {}): TargetRecording {
+  const dir = targetDir(dataDir, name);
+  const until = opts.untilSeconds ?? Infinity;
+  let from = opts.sinceSeconds ?? -Infinity;
+  if (opts.wholeLifetime && from > -Infinity) {
+    const lifetimeStart = currentLifetimeStart(dir, until);
+    if (lifetimeStart !== null) from = Math.min(from, lifetimeStart);
+  }
+  const inRange = (ts: number) => ts >= from && ts <= until;
+  const out = { warnings: [] as string[], unreadable: [] as string[] };
+  const { warnings } = out;
+
+  // Files moved aside when the column layout changed (samples.<unix seconds>.old.csv) come first, oldest first;
+  // they are read by column name, so older layouts still chart. Every row in one is older than its name.
+  let older: string[] = [];
+  try {
+    older = readdirSync(dir)
+      .filter((n) => /^samples\.\d+\.old\.csv$/.test(n) && Number(n.split('.')[1]) >= from)
+      .sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
+  } catch {
+    // no folder
+  }
+  const samples: SampleRow[] = [];
+  for (const file of opts.readSamples === false ? [] : [...older, FILES.samples]) {
+    const source = `${name}/${file}`;
+    const path = join(dir, file);
+    streamFile(path, source, out, (f) => {
+      const h = headerOf(f);
+      if (h.line === null) return;
+      const reader = new SamplesCsvReader(source, inRange);
+      reader.header(h.line);
+      let scan = { tornTail: false, tooLong: 0 };
+      let end = f.sizeBytes;
+      if (!reader.noHeader) {
+        const w = windowBytes(f, samplesLineTsSeconds, from, until, h.endByte);
+        end = w.end;
+        scan = forEachLine(f, (line) => reader.line(line), w.start, end);
+        reader.finish();
+      }
+      if (reader.noHeader) {
+        warnings.push(unreadableWarning(source, path, 'no leakwatch header line'));
+        out.unreadable.push(source);
+        return;
+      }
+      if (scan.tornTail && end === f.sizeBytes) warnings.push(tornRowWarning(source));
+      warnings.push(...reader.warnings());
+      if (scan.tooLong) warnings.push(`${source}: skipped ${scan.tooLong} line(s) longer than ${MAX_LINE_BYTES} bytes`);
+      // Rows are few per tick and bounded in count only by the window: push one by one, never spread.
+      for (const r of reader.rows) samples.push(r);
+    });
+  }
+
+  const historySource = `${name}/${FILES.history}`;
+  const historyPath = join(dir, FILES.history);
+  const replay = new HistoryReplay(historySource, inRange);
+  let historyDone = false;
+  streamFile(historyPath, historySource, out, (f) => {
+    // Replay must start at a keyframe at or before the first tick wanted.
+    const w = windowBytes(f, historyLineTsSeconds, from, until);
+    const end = w.end;
+    let start = w.start;
+    if (start > 0) {
+      let keyframe = 0;
+      forEachLineBackward(f, (line, at) => {
+        if (!line.startsWith('K ')) return true;
+        keyframe = at;
+        return false;
+      }, start);
+      start = keyframe;
+    }
+    const scan = forEachLine(f, (line) => replay.line(line), start, end);
+    if (scan.tornTail && end === f.sizeBytes) warnings.push(`${historySource}: skipped a torn last line (the recorder was killed mid-write)`);
+    if (scan.tooLong) warnings.push(`${historySource}: skipped ${scan.tooLong} line(s) longer than ${MAX_LINE_BYTES} bytes`);
+    historyDone = true;
+  });
+  if (historyDone && replay.lines > 0 && replay.bad === replay.lines) {
+    warnings.push(unreadableWarning(historySource, historyPath, 'no line is a history line'));
+    out.unreadable.push(historySource);
+  } else {
+    warnings.push(...replay.warnings());
+  }
+
+  // The dictionary holds every stack ever seen; a windowed read keeps only the stacks its ticks count.
+  let wanted: Set<number> | null = null;
+  if (from > -Infinity) {
+    wanted = new Set();
+    let last: ReadonlyMap<number, number> | null = null;
+    for (const t of replay.ticks) {
+      if (t.counts === last) continue; // unchanged maps are shared between ticks
+      last = t.counts;
+      for (const id of t.counts.keys()) wanted.add(id);
+    }
+  }
+  const stacksSource = `${name}/${FILES.stacks}`;
+  const stacksPath = join(dir, FILES.stacks);
+  const stacks: StackRecord[] = [];
+  let stackLines = 0;
+  let badStacks = 0;
+  const stacksRead = streamFile(stacksPath, stacksSource, out, (f) => {
+    forEachLine(f, (line) => {
+      if (!line) return;
+      stackLines++;
+      if (wanted) {
+        // Lines start {"id":N, (as written): skip the JSON parse of stacks not shown.
+        const m = /^\{"id":(\d+),/.exec(line);
+        if (m && !wanted.has(Number(m[1]))) return;
+      }
+      const s = parseStackLine(line);
+      if (s) stacks.push(s);
+      else badStacks++;
+    });
+  });
+  if (stacksRead && stackLines > 0 && badStacks === stackLines) {
+    warnings.push(unreadableWarning(stacksSource, stacksPath, 'no line is a stack record'));
+    out.unreadable.push(stacksSource);
+  } else if (badStacks) {
+    warnings.push(`${stacksSource}: skipped ${badStacks} damaged line(s)`);
+  }
+
+  const snapshots: SnapshotFile[] = [];
+  if (opts.listSnapshots !== false) {
+    try {
+      for (const n of readdirSync(join(dir, FILES.snapshots))) {
+        const s = parseSnapshotFileName(n);
+        if (!s || !inRange(s.tsSeconds)) continue;
+        const rel = join(name, FILES.snapshots, n);
+        snapshots.push({ path: rel, kind: s.kind, tsSeconds: s.tsSeconds, pid: s.pid, bytes: fileSize(join(dataDir, rel)) });
+      }
+    } catch {
+      // no snapshots yet
+    }
+    snapshots.sort((a, b) => a.tsSeconds - b.tsSeconds);
+  }
+  const rec: TargetRecording = { name, samples, stacks, ticks: replay.ticks, snapshots, warnings };
+  if (out.unreadable.length) rec.unreadableFiles = out.unreadable;
+  return rec;
+}
+
+/**
+ * The last `windowSeconds` of a recording, found by binary search on the timestamps, so that a once-a-minute
+ * job (record --prom-textfile) costs the same on day 30 as on day 1. Snapshots are not listed.
  */
 export function readRecordingTail(dataDir: string, name: string, sinceSeconds: number): TargetRecording {
-  const dir = targetDir(dataDir, name);
-  const warnings: string[] = [];
-  const samplesPath = join(dir, FILES.samples);
-  const firstTs = (text: string, re: RegExp) => {
-    const m = re.exec(text);
-    return m ? Number(m[1]) : Infinity;
-  };
-  const tail = readTail(samplesPath, (text) => firstTs(text, /^[^,\n]*,([\d.]+),/m) <= sinceSeconds);
-  let samplesText = tail.text;
-  if (!tail.atStart) samplesText = (readFirstLine(samplesPath) ?? SAMPLES_HEADER) + samplesText;
-  const parsed = parseSamplesCsv(samplesText, `${name}/${FILES.samples}`);
-  warnings.push(...parsed.warnings);
-  const samples = parsed.rows.filter((r) => r.tsSeconds >= sinceSeconds);
+  return readRecording(dataDir, name, { sinceSeconds, listSnapshots: false });
+}
 
-  const st = parseStacksJsonl(readText(join(dir, FILES.stacks)) ?? '', `${name}/${FILES.stacks}`);
-  warnings.push(...st.warnings);
-  // Replay must start at a keyframe at or before the window.
-  const hist = readTail(join(dir, FILES.history), (text) => {
-    const keyframes = [...text.matchAll(/^K ([\d.]+) /gm)];
-    return keyframes.length > 0 && Number(keyframes[0][1]) <= sinceSeconds;
-  });
-  const replay = replayHistory(hist.text, `${name}/${FILES.history}`, (ts) => ts >= sinceSeconds);
-  return { name, samples, stacks: st.stacks, ticks: replay.ticks, snapshots: [], warnings };
+/**
+ * samples.csv as recorded, cell by cell (its own header, so columns appended by newer versions come along),
+ * rows in [since, until], streamed from the first row needed. Rows that do not parse (a stray quote) and a
+ * torn last line are left out, as in readRecording. Throws when the file cannot be read or has no leakwatch
+ * header.
+ */
+export function readSamplesCells(
+  path: string,
+  source: string,
+  since: number,
+  until: number,
+  fallbackHeader: readonly string[],
+): { header: string[]; rows: string[][]; warnings: string[] } {
+  const o = openDataFile(path);
+  if ('missing' in o) return { header: [...fallbackHeader], rows: [], warnings: [] };
+  if ('error' in o) throw new Error(`could not be read (${o.error}); make it a readable regular file again`);
+  try {
+    const h = headerOf(o.file);
+    if (h.line === null) return { header: [...fallbackHeader], rows: [], warnings: [] };
+    const rows: string[][] = [];
+    const reader = new SamplesCsvReader(source, (ts) => ts >= since && ts <= until, (cells) => rows.push(reader.headerNames.map((_, i) => cells[i] ?? '')));
+    reader.header(h.line);
+    if (reader.noHeader) throw new Error(`no leakwatch header (the first line starts ${JSON.stringify(h.line.slice(0, 40))})`);
+    const { start, end } = windowBytes(o.file, samplesLineTsSeconds, since, until, h.endByte);
+    const scan = forEachLine(o.file, (line) => reader.line(line), start, end);
+    reader.finish();
+    const torn = scan.tornTail && end === o.file.sizeBytes ? [tornRowWarning(source)] : [];
+    return { header: reader.headerNames, rows, warnings: [...torn, ...reader.warnings()] };
+  } finally {
+    closeDataFile(o.file);
+  }
 }

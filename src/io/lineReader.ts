@@ -1,0 +1,216 @@
+// Reads data files line by line through a bounded buffer, forwards or backwards from any byte offset.
+// Never the whole file as one string: V8 strings stop at ~512 MiB (a longer file read with readFileSync
+// came back as nothing at all), and a year of rows held twice (text + records) is gigabytes.
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+
+/** Bytes read per system call. */
+const CHUNK_BYTES = 1024 * 1024;
+/**
+ * A line longer than this is skipped as damaged rather than buffered: the longest real line is a history
+ * keyframe at 100k stacks (~1.5 MB) or a stack with very long names, far below it.
+ */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+/** An open data file. Opened without following a symlink (we never made one) and only if it is a regular file. */
+export interface DataFile {
+  fd: number;
+  sizeBytes: number;
+}
+
+export type OpenResult = { file: DataFile } | { missing: true } | { error: string };
+
+export function openDataFile(path: string): OpenResult {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { missing: true };
+    return { error: code === 'ELOOP' ? 'a symbolic link (not followed)' : (code ?? 'error') };
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      closeSync(fd);
+      return { error: st.isDirectory() ? 'a directory, not a file' : 'not a regular file' };
+    }
+    return { file: { fd, sizeBytes: st.size } };
+  } catch (e) {
+    closeSync(fd);
+    return { error: (e as NodeJS.ErrnoException).code ?? 'error' };
+  }
+}
+
+export function closeDataFile(f: DataFile): void {
+  closeSync(f.fd);
+}
+
+export interface LineScan {
+  /** The file ended without a newline: the last line was torn by a crash and was not passed on. */
+  tornTail: boolean;
+  /** Lines over MAX_LINE_BYTES, skipped. */
+  tooLong: number;
+}
+
+/**
+ * Calls `onLine` for each complete line in [startByte, endByte) (endByte defaults to the size at open), in
+ * order, without its newline. `startByte` must be a line start. `onLine` returning false stops the scan.
+ */
+export function forEachLine(
+  f: DataFile,
+  onLine: (line: string, startByte: number) => boolean | void,
+  startByte = 0,
+  endByte = f.sizeBytes,
+): LineScan {
+  const scan: LineScan = { tornTail: false, tooLong: 0 };
+  let buf = Buffer.alloc(Math.min(CHUNK_BYTES, Math.max(1, endByte - startByte)));
+  let filled = 0; // bytes in buf
+  let bufStart = startByte; // file offset of buf[0]
+  let pos = startByte; // next byte to read
+  let skipping = false; // inside a line that is too long
+  while (pos < endByte) {
+    if (filled === buf.length) {
+      // The current line fills the buffer: grow it up to the cap, or skip the line.
+      if (buf.length >= MAX_LINE_BYTES) {
+        skipping = true;
+        bufStart += filled;
+        filled = 0;
+      } else {
+        const bigger = Buffer.alloc(Math.min(MAX_LINE_BYTES, buf.length * 2));
+        buf.copy(bigger, 0, 0, filled);
+        buf = bigger;
+      }
+    }
+    const n = readSync(f.fd, buf, filled, Math.min(buf.length - filled, endByte - pos), pos);
+    if (n === 0) break; // the file shrank
+    pos += n;
+    filled += n;
+    let lineStart = 0;
+    for (;;) {
+      const nl = buf.indexOf(0x0a, lineStart);
+      if (nl < 0 || nl >= filled) break;
+      if (skipping) {
+        scan.tooLong++;
+        skipping = false;
+      } else if (onLine(buf.toString('utf8', lineStart, nl), bufStart + lineStart) === false) {
+        return scan;
+      }
+      lineStart = nl + 1;
+    }
+    if (lineStart > 0) {
+      buf.copy(buf, 0, lineStart, filled);
+      filled -= lineStart;
+      bufStart += lineStart;
+    }
+  }
+  if (filled > 0 || skipping) scan.tornTail = true;
+  return scan;
+}
+
+/**
+ * The start of the first line that begins at or after `byte` (a line start), or `endByte` when none does.
+ */
+export function nextLineStart(f: DataFile, byte: number, endByte = f.sizeBytes): number {
+  if (byte <= 0) return 0;
+  const buf = Buffer.alloc(64 * 1024);
+  // The line containing byte-1 ends at the first newline at or after byte-1.
+  let pos = byte - 1;
+  while (pos < endByte) {
+    const n = readSync(f.fd, buf, 0, Math.min(buf.length, endByte - pos), pos);
+    if (n === 0) break;
+    const nl = buf.subarray(0, n).indexOf(0x0a);
+    if (nl >= 0) return pos + nl + 1;
+    pos += n;
+  }
+  return endByte;
+}
+
+/**
+ * The start of the first line in [startByte, endByte) whose key (e.g. its timestamp) is >= `target`, by
+ * binary search over byte offsets: O(log size) short reads, for files whose lines are in key order (a
+ * line without a key is passed over). Returns endByte when there is none.
+ */
+export function seekByKey(
+  f: DataFile,
+  keyOf: (lineHead: string) => number | null,
+  target: number,
+  startByte = 0,
+  endByte = f.sizeBytes,
+): number {
+  // Keys sit at the start of a line: 256 bytes hold them.
+  const head = Buffer.alloc(256);
+  const keyAt = (lineStart: number): { key: number | null; next: number } => {
+    const n = readSync(f.fd, head, 0, Math.min(head.length, endByte - lineStart), lineStart);
+    const text = head.toString('utf8', 0, n);
+    const nl = text.indexOf('\n');
+    return { key: nl < 0 && n === head.length ? keyOf(text) : nl < 0 ? null : keyOf(text.slice(0, nl)), next: nl < 0 ? -1 : lineStart + nl + 1 };
+  };
+  // Lines without a key (a damaged row, the rest of a cell with a line break) go with the keyed line before
+  // them. Invariants: every keyed line before lo is < target; no keyed line lies in [hi, answer); the line at
+  // answer is keyed and >= target (or answer is endByte).
+  let lo = startByte;
+  let hi = endByte;
+  let answer = endByte;
+  while (lo < hi) {
+    const mid = nextLineStart(f, lo + Math.floor((hi - lo) / 2), hi);
+    if (mid >= hi) {
+      // No line starts in the upper half: walk the lines from lo.
+      for (let at = lo; at < hi; ) {
+        const k = keyAt(at);
+        if (k.key !== null && k.key >= target) return at;
+        at = k.next >= 0 ? k.next : nextLineStart(f, at + 1, hi);
+      }
+      return answer;
+    }
+    let at = mid;
+    let k = keyAt(at);
+    while (k.key === null) {
+      at = k.next >= 0 ? k.next : nextLineStart(f, at + 1, hi);
+      if (at >= hi) break;
+      k = keyAt(at);
+    }
+    if (at >= hi) {
+      hi = mid; // [mid, hi) has no keyed line
+    } else if (k.key! >= target) {
+      answer = at;
+      hi = mid;
+    } else {
+      lo = k.next >= 0 ? k.next : nextLineStart(f, at + 1, hi);
+    }
+  }
+  return answer;
+}
+
+/**
+ * Calls `onLine` for complete lines before `endByte` (a line start), newest first, reading backwards in
+ * chunks; returning false stops. For "the last row before X" without reading what comes before it.
+ */
+export function forEachLineBackward(f: DataFile, onLine: (line: string, startByte: number) => boolean | void, endByte = f.sizeBytes): void {
+  let end = endByte; // exclusive end of the unread region
+  let chunk = 64 * 1024;
+  while (end > 0) {
+    const from = Math.max(0, end - chunk);
+    const buf = Buffer.alloc(end - from);
+    readSync(f.fd, buf, 0, buf.length, from);
+    // Bytes after the last newline are a torn tail (first chunk only: later ones end on a newline).
+    let lineEnd = buf.lastIndexOf(0x0a); // the newline ending the current line
+    if (lineEnd < 0) {
+      if (from === 0 || chunk >= MAX_LINE_BYTES) return;
+      chunk *= 2; // not one whole line in this chunk: read more at once
+      continue;
+    }
+    const before = end;
+    for (;;) {
+      // lastIndexOf with a negative offset would count from the end: guard lineEnd 0.
+      const nl = lineEnd > 0 ? buf.lastIndexOf(0x0a, lineEnd - 1) : -1;
+      if (nl < 0 && from > 0) break; // the line may start before this chunk
+      const lineStart = nl + 1;
+      if (onLine(buf.toString('utf8', lineStart, lineEnd), from + lineStart) === false) return;
+      if (nl < 0) return; // reached the start of the file
+      lineEnd = nl;
+    }
+    end = from + lineEnd + 1;
+    if (end === before && chunk < MAX_LINE_BYTES) chunk *= 2;
+    else if (end === before) return;
+  }
+}

@@ -1,0 +1,295 @@
+// The read path (src/io/readRecording.ts, src/io/lineReader.ts) on real files: recordings far longer than a
+// call stack or a V8 string holds, damage confined to the line it is on, unreadable files named, and --since
+// reading only the part of a year it needs.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import test from 'node:test';
+import type { SampleRow } from '../src/core/model.js';
+import { formatSampleRow, SAMPLES_HEADER } from '../src/core/samplesCsv.js';
+import { samplesLineTsSeconds } from '../src/core/samplesCsvRead.js';
+import { formatHistoryLine, KEYFRAME_EVERY, replayHistory } from '../src/core/stackHistory.js';
+import { closeDataFile, forEachLine, forEachLineBackward, openDataFile, seekByKey, type DataFile } from '../src/io/lineReader.js';
+import { readRecording } from '../src/io/readRecording.js';
+import { seededRandom } from '../scripts/lib/seededRandom.js';
+import { cli } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
+
+const T0 = 1_790_000_000; // 2026-09-21
+
+function row(ts: number, pid: number, startTs: number, goroutines: number, event: '' | 'start' | 'restart' = ''): SampleRow {
+  return {
+    tsSeconds: ts, target: 't', status: 'ok', pid, processStartTsSeconds: startTs, rssBytes: 50e6 + goroutines * 8192,
+    vszBytes: 1e9, cpuSecondsTotal: (ts - startTs) / 100, cpuPercent: 1, threads: 8, fds: 12, goroutines, stacksDistinct: 2,
+    event, message: '', heapInuseBytes: 20e6, memstatsHeapInuseBytes: null, memstatsStackInuseBytes: null, memstatsSysBytes: null,
+    memstatsNumGc: null, leakedConfirmed: null,
+  };
+}
+
+/**
+ * A recording written in the recorder's format: one tick a minute, a new process lifetime every
+ * `lifetimeTicks` ticks, stack 1 flat at 10 and stack 2 leaking one goroutine a tick.
+ */
+function writeRecording(dir: string, ticks: number, lifetimeTicks = ticks): { samplesPath: string; historyPath: string; stacksPath: string } {
+  const tdir = join(dir, 't');
+  mkdirSync(tdir, { recursive: true });
+  const samples: string[] = [SAMPLES_HEADER.trimEnd() + '\n'];
+  const history: string[] = [];
+  let sinceKey = 0;
+  let prev = new Map<number, number>();
+  for (let i = 0; i < ticks; i++) {
+    const life = Math.floor(i / lifetimeTicks);
+    const startTs = T0 + life * lifetimeTicks * 60 - 5;
+    const ts = T0 + i * 60 + 0.25;
+    const leaked = (i % lifetimeTicks) + 1;
+    const first = i % lifetimeTicks === 0;
+    samples.push(formatSampleRow(row(ts, 1000 + life, startTs, 10 + leaked, first ? (life ? 'restart' : 'start') : '')));
+    const counts = new Map([[1, 10], [2, leaked]]);
+    const key = first || sinceKey >= KEYFRAME_EVERY;
+    sinceKey = key ? 1 : sinceKey + 1;
+    const entries = key ? [...counts] : [...counts].filter(([id, c]) => prev.get(id) !== c);
+    history.push(formatHistoryLine(key ? 'K' : 'D', ts, `${1000 + life}@${startTs}`, 10 + leaked, entries));
+    prev = counts;
+  }
+  const frames = (fn: string) => [{ function: 'runtime.gopark', file: '/go/src/runtime/proc.go', line: 1 }, { function: fn, file: '/src/main.go', line: 7 }];
+  const stacks = [1, 2].map((id) => JSON.stringify({ id, frames: frames(id === 1 ? 'main.worker' : 'main.leak'), labels: {}, firstSeenTsSeconds: T0 }) + '\n');
+  const paths = { samplesPath: join(tdir, 'samples.csv'), historyPath: join(tdir, 'stack-history.log'), stacksPath: join(tdir, 'stacks.jsonl') };
+  writeFileSync(paths.samplesPath, samples.join(''));
+  writeFileSync(paths.historyPath, history.join(''));
+  writeFileSync(paths.stacksPath, stacks.join(''));
+  return paths;
+}
+
+test('check reads 130,000 rows (90 days of cron) without overflowing the call stack', { timeout: 120_000 }, async (t) => {
+  const dir = tempDir(t);
+  writeRecording(dir, 130_000);
+  const rec = readRecording(dir, 't');
+  assert.equal(rec.samples.length, 130_000);
+  assert.equal(rec.ticks.length, 130_000);
+  assert.deepEqual(rec.warnings, []);
+  const r = await cli(['check', '--data', dir]);
+  assert.doesNotMatch(r.stderr, /call stack|RangeError/);
+  assert.equal(r.code, 1, `a goroutine a minute for 90 days is a leak: ${r.stdout}${r.stderr}`);
+  assert.match(r.stdout, /^t: leak: /);
+});
+
+test('one stray quote in row 10 of samples.csv skips that row only', async (t) => {
+  const dir = tempDir(t);
+  const { samplesPath } = writeRecording(dir, 30);
+  const lines = readFileSync(samplesPath, 'utf8').split('\n');
+  // Row 10 (line 10 after the header) gets a quote that never closes, as a hand edit or a torn write leaves it.
+  lines[10] = lines[10]!.replace(',ok,', ',ok"x,');
+  writeFileSync(samplesPath, lines.join('\n'));
+  const rec = readRecording(dir, 't');
+  assert.equal(rec.samples.length, 29, 'every row but the damaged one');
+  assert.ok(!rec.samples.some((s) => s.tsSeconds === T0 + 9 * 60 + 0.25), 'the damaged row is left out');
+  assert.equal(rec.samples.at(-1)!.tsSeconds, T0 + 29 * 60 + 0.25, 'later rows are all read');
+  assert.match(rec.warnings.join('\n'), /t\/samples\.csv: skipped 1 row\(s\) that did not parse/);
+
+  // Two stray quotes a few rows apart do not glue the rows between them into one.
+  lines[20] = lines[20]!.replace(',ok,', ',ok,"');
+  lines[23] = lines[23]!.replace(',ok,', ',"ok,');
+  writeFileSync(samplesPath, lines.join('\n'));
+  assert.equal(readRecording(dir, 't').samples.length, 27);
+
+  // export too: every row but the damaged ones, and it says so.
+  const exported = await cli(['export', '--target', 't', '--data', dir]);
+  assert.equal(exported.code, 0, exported.stderr);
+  assert.equal(exported.stdout.trimEnd().split('\n').length, 1 + 27);
+  assert.match(exported.stderr, /t\/samples\.csv: skipped 3 row\(s\) that did not parse/);
+
+  // A quoted cell with a line break in it (edited by hand; the recorder never writes one) is still one row.
+  writeFileSync(samplesPath, readFileSync(samplesPath, 'utf8') + `2026-09-21 00:30:00,${T0 + 40 * 60},t,error,,,,,,,,,,,,"two\nlines, one cell"\n`);
+  const last = readRecording(dir, 't').samples.at(-1)!;
+  assert.equal(last.message, 'two\nlines, one cell');
+});
+
+test('an unreadable samples.csv, stack-history.log or stacks.jsonl is named with the fix, never silently empty', (t) => {
+  for (const file of ['samples.csv', 'stack-history.log', 'stacks.jsonl']) {
+    for (const damage of ['directory', 'garbage', 'symlink'] as const) {
+      const dir = tempDir(t);
+      const paths = writeRecording(dir, 120);
+      const path = join(dir, 't', file);
+      rmSync(path);
+      // Tests run as root, so chmod 000 does not bite: a directory in the file's place, a file in which no line
+      // parses, a link (never followed: leakwatch runs as root and did not make it).
+      if (damage === 'directory') mkdirSync(path);
+      else if (damage === 'garbage') writeFileSync(path, '\x00\x01binary junk\nmore junk, not a leakwatch file\n');
+      else symlinkSync(paths.samplesPath === path ? paths.historyPath : paths.samplesPath, path);
+      const rec = readRecording(dir, 't');
+      const what = `${file} as ${damage}`;
+      assert.deepEqual(rec.unreadableFiles, [`t/${file}`], what);
+      const w = rec.warnings.find((x) => x.startsWith(`t/${file}: could not be read`));
+      assert.ok(w, `${what}: ${rec.warnings.join(' | ')}`);
+      assert.match(w, /Fix: make .* a readable regular file again, or move it aside/);
+      assert.doesNotMatch(w, /[\x00-\x1f]/, 'no control characters');
+      // What else was recorded is still read.
+      if (file !== 'samples.csv') assert.equal(rec.samples.length, 120, what);
+      if (file === 'samples.csv') assert.equal(rec.ticks.length, 120, what);
+    }
+  }
+  // An intact recording lists nothing.
+  const dir = tempDir(t);
+  writeRecording(dir, 5);
+  assert.equal(readRecording(dir, 't').unreadableFiles, undefined);
+});
+
+test('check says which data file it could not read and how to fix it', async (t) => {
+  const dir = tempDir(t);
+  const { historyPath } = writeRecording(dir, 120);
+  rmSync(historyPath);
+  mkdirSync(historyPath);
+  const r = await cli(['check', '--data', dir]);
+  const line = `leakwatch: t/stack-history.log: could not be read (a directory, not a file); nothing in it is used, so this target cannot be judged. Fix: make ${historyPath} a readable regular file again, or move it aside (the recorder then starts a new one)`;
+  assert.ok(r.stderr.split('\n').includes(line), r.stderr);
+});
+
+/** The slow way, to compare the binary search with: the first keyed line at or after target, else the end. */
+function linearSeek(lines: string[], target: number): number {
+  let offset = 0;
+  for (const l of lines) {
+    const k = samplesLineTsSeconds(l);
+    if (k !== null && k >= target) return offset;
+    offset += Buffer.byteLength(l) + 1;
+  }
+  return offset;
+}
+
+test('seekByKey finds the first line at or after a time, passing over lines without one', (t) => {
+  const dir = tempDir(t);
+  const rnd = seededRandom(7);
+  for (let round = 0; round < 40; round++) {
+    const lines: string[] = [];
+    let ts = 1000;
+    const n = Math.floor(rnd() * 300);
+    for (let i = 0; i < n; i++) {
+      if (rnd() < 0.15) lines.push(rnd() < 0.5 ? 'damaged line without a time' : 'x'.repeat(Math.floor(rnd() * 600)));
+      else lines.push(`2026-01-01 00:00:00,${(ts += Math.floor(rnd() * 3))}.5,t,ok,${'y'.repeat(Math.floor(rnd() * 400))}`);
+    }
+    const path = join(dir, `f${round}`);
+    writeFileSync(path, lines.map((l) => l + '\n').join(''));
+    const o = openDataFile(path);
+    assert.ok('file' in o);
+    const f: DataFile = o.file;
+    try {
+      for (const target of [-Infinity, 999, 1000.5, 1001, 1050.5, ts + 0.5, ts + 1, Infinity]) {
+        assert.equal(seekByKey(f, samplesLineTsSeconds, target), linearSeek(lines, target), `round ${round}, target ${target}`);
+      }
+    } finally {
+      closeDataFile(f);
+    }
+  }
+});
+
+test('lines are read whole across buffer boundaries, forwards and backwards, and a torn tail is reported', (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'lines');
+  // Lines longer than one read (1 MiB) and many short ones; the last line has no newline (torn by a crash).
+  const lines = ['a', 'b'.repeat(3 * 1024 * 1024), '', 'c,d', 'é'.repeat(700_000), ...Array.from({ length: 5000 }, (_, i) => `line ${i}`)];
+  writeFileSync(path, lines.join('\n') + '\ntorn tail');
+  const o = openDataFile(path);
+  assert.ok('file' in o);
+  try {
+    const seen: string[] = [];
+    const scan = forEachLine(o.file, (l) => void seen.push(l));
+    assert.equal(scan.tornTail, true);
+    assert.deepEqual(seen, lines);
+    const back: string[] = [];
+    forEachLineBackward(o.file, (l) => void back.push(l));
+    assert.deepEqual(back.reverse(), lines);
+  } finally {
+    closeDataFile(o.file);
+  }
+});
+
+test('--since reads only from the window (or the current lifetime) on: the same rows as a full read, nothing before', (t) => {
+  const dir = tempDir(t);
+  const day = 1440;
+  const { samplesPath, historyPath } = writeRecording(dir, 20 * day, 7 * day); // lifetimes start on days 0, 7, 14
+  const full = readRecording(dir, 't');
+  const since = T0 + 19 * day * 60 + 0.25;
+  const win = readRecording(dir, 't', { sinceSeconds: since });
+  assert.deepEqual(win.samples, full.samples.filter((s) => s.tsSeconds >= since));
+  assert.deepEqual(
+    win.ticks.map((x) => [x.tsSeconds, [...x.counts]]),
+    full.ticks.filter((x) => x.tsSeconds >= since).map((x) => [x.tsSeconds, [...x.counts]]),
+  );
+  // With the current lifetime: from its start (day 14), not the whole recording.
+  const life = readRecording(dir, 't', { sinceSeconds: since, wholeLifetime: true });
+  assert.equal(life.samples[0]!.tsSeconds, T0 + 14 * day * 60 + 0.25);
+  assert.equal(life.samples[0]!.event, 'restart');
+  assert.equal(life.samples.length, 6 * day);
+  assert.equal(life.ticks[0]!.counts.get(2), 1);
+
+  // Proof that what lies before is not read: damage in the first week warns on a full read only.
+  const damage = (path: string, lineNo: number) => {
+    const lines = readFileSync(path, 'utf8').split('\n');
+    lines[lineNo] = 'damaged "line';
+    writeFileSync(path, lines.join('\n'));
+  };
+  damage(samplesPath, 100);
+  damage(historyPath, 100);
+  assert.notDeepEqual(readRecording(dir, 't').warnings, []);
+  assert.deepEqual(readRecording(dir, 't', { sinceSeconds: since, wholeLifetime: true }).warnings, []);
+  // --until: the lifetime recorded at that time (the first one), up to it.
+  const early = readRecording(dir, 't', { sinceSeconds: T0 + 5 * day * 60, untilSeconds: T0 + 6 * day * 60, wholeLifetime: true });
+  assert.equal(early.samples[0]!.tsSeconds, T0 + 0.25);
+  assert.equal(early.samples.at(-1)!.tsSeconds, T0 + (6 * day - 1) * 60 + 0.25);
+});
+
+test('replayed counts answer like a Map: get, has, size, iteration in id order, zero counts absent', () => {
+  const rnd = seededRandom(3);
+  let text = '';
+  const truth: Map<number, number>[] = [];
+  let m = new Map<number, number>();
+  for (let i = 0; i < 200; i++) {
+    const key = i % 20 === 0;
+    const next = new Map(m);
+    for (let j = 0; j < 5; j++) next.set(1 + Math.floor(rnd() * 50), Math.floor(rnd() * 4));
+    for (const [id, c] of next) if (c === 0) next.delete(id);
+    const entries = key ? [...next].sort((a, b) => a[0] - b[0]) : [...next].filter(([id, c]) => m.get(id) !== c).concat([...m.keys()].filter((id) => !next.has(id)).map((id) => [id, 0] as [number, number]));
+    text += formatHistoryLine(key ? 'K' : 'D', 100 + i, '1@1', 0, entries);
+    truth.push(next);
+    m = next;
+  }
+  const { ticks } = replayHistory(text, 'h');
+  assert.equal(ticks.length, 200);
+  ticks.forEach((tick, i) => {
+    const want = [...truth[i]!].sort((a, b) => a[0] - b[0]);
+    assert.deepEqual([...tick.counts], want, `tick ${i}`);
+    assert.deepEqual([...tick.counts.keys()], want.map(([id]) => id));
+    assert.equal(tick.counts.size, want.length);
+    for (let id = 0; id <= 51; id++) {
+      assert.equal(tick.counts.get(id), truth[i]!.get(id));
+      assert.equal(tick.counts.has(id), truth[i]!.has(id));
+    }
+  });
+  // Ticks whose counts did not change share one object (a year of quiet ticks costs one copy).
+  const quiet = replayHistory('K 1 1@1 3 1:3\nD 2 1@1 3\nD 3 1@1 3\n', 'h').ticks;
+  assert.equal(quiet[0]!.counts, quiet[2]!.counts);
+});
+
+test('a window after the clock stepped back an hour gets every row in it, from both sides of the step', (t) => {
+  const dir = tempDir(t);
+  const { samplesPath, historyPath } = writeRecording(dir, 3000);
+  // Rows 0..1999 as written, then the clock steps back 60 minutes: rows 2000.. repeat times from 1940 on.
+  const step = (path: string, rewrite: (line: string, ts: number) => string, keyOf: (l: string) => number | null) => {
+    const lines = readFileSync(path, 'utf8').split('\n');
+    writeFileSync(path, lines.map((l) => {
+      const ts = keyOf(l);
+      return ts !== null && ts >= T0 + 2000 * 60 ? rewrite(l, ts) : l;
+    }).join('\n'));
+  };
+  const back = (ts: number) => String(Number((ts - 3600).toFixed(3)));
+  step(samplesPath, (l, ts) => l.replace(`,${ts},`, `,${back(ts)},`), samplesLineTsSeconds);
+  step(historyPath, (l, ts) => l.replace(` ${ts} `, ` ${back(ts)} `), (l) => (/^[KD] /.test(l) ? Number(l.split(' ')[1]) : null));
+  const full = readRecording(dir, 't');
+  assert.equal(full.samples.length, 3000);
+  for (const [since, until] of [[T0 + 1950 * 60, T0 + 1990 * 60], [T0 + 1900 * 60, Infinity], [T0 + 1999 * 60, T0 + 2100 * 60]] as const) {
+    const win = readRecording(dir, 't', { sinceSeconds: since, untilSeconds: until });
+    const want = full.samples.filter((s) => s.tsSeconds >= since && s.tsSeconds <= until);
+    assert.ok(want.length > 60, `${want.length} rows`);
+    assert.deepEqual(win.samples, want, `[${since}, ${until}]`);
+    assert.deepEqual(win.ticks.map((x) => x.tsSeconds), full.ticks.filter((x) => x.tsSeconds >= since && x.tsSeconds <= until).map((x) => x.tsSeconds));
+  }
+});
