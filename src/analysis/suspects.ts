@@ -7,7 +7,7 @@ import type { GoroutineProfile, HistoryTick, StackRecord, Suspect, SuspectGroup 
 import { stackIdentity } from '../core/stackIdentity.js';
 import { blockingKind, isBenignRuntime, leafFunction, matchesIgnore } from '../core/frames.js';
 import { judgeGrowth, type GrowthJudgement, type Points } from './growth.js';
-import { classifyTrend, MIN_POINTS } from './trend.js';
+import { classifyTrend, MIN_POINTS, RECENT_FRACTION, Z_RECENT } from './trend.js';
 
 export { ticksOfLifetime } from './lifetimes.js';
 
@@ -271,7 +271,11 @@ export function findSuspects(
   if (untilTs - firstTs < FIRST_DAY_SECONDS) {
     const load = new Float64Array(cur.length);
     for (const { j, series } of judgedStacks) if (j.elastic) for (let i = 0; i < load.length; i++) load[i]! += series.vs[i]!;
-    loadRising = classifyTrend(tsOf[curIdx]!, load, { minAbsRise: minIncrease }).shape === 'rising';
+    const t = classifyTrend(tsOf[curIdx]!, load, { minAbsRise: minIncrease });
+    // rising over the lifetime, or rising now: a deploy at night sees load fall to the trough, then the morning ramp
+    const recent = t.details.recent;
+    const recentRise = recent && recent.slopePerSecond !== null ? recent.slopePerSecond * RECENT_FRACTION * t.details.spanSeconds : 0;
+    loadRising = t.shape === 'rising' || (recent !== null && recent.mkZ >= Z_RECENT && recentRise >= t.details.materialThreshold);
   }
   const warmingUp = (j: GrowthJudgement, series: Points) =>
     loadRising && j.status === 'leaking' && j.evidence === 'floor-rises' && series.ts[j.startIndex]! - cur[0]!.tsSeconds <= WARM_UP_START_SECONDS;
