@@ -13,12 +13,15 @@ import { recordTarget } from '../src/io/recordTick.js';
 import { encodeGoroutineProfile, requestFrames, serveProfile, type StackSpec } from './helpers/goroutineProfiles.js';
 import { fixture } from './helpers/fixtures.js';
 import { tempDir } from './helpers/tmp.js';
+import { ensureDataDir } from '../src/io/safeOpen.js';
 
 const T0 = 1_800_000_000;
 
 function setup(pprof: string, data: string) {
   const target: TargetConfig = { name: 'svc', pprof, heap: false, vars: false, debug2: false };
   const config: Config = { targets: [target], ...DEFAULTS, ignore: [] };
+  // as `record` does before its ticks: the data folder is made (owner-only) and checked once
+  ensureDataDir(data);
   return (ts: number) => recordTarget(target, { dataDir: data, config, env: {}, nowSeconds: () => ts });
 }
 
@@ -192,11 +195,18 @@ test('a tick whose state.json cannot be saved says its row and history line were
   const record = setup(srv.pprof, data);
   assert.equal((await record(T0)).row?.status, 'ok');
   // The temp name state.json is written to is taken by a folder: the save fails after everything else was written.
-  const blocker = join(data, 'svc', `state.json.tmp-${process.pid}`);
+  // (Temp names end in a random part, made predictable here; the temp file is created with O_EXCL, so: EEXIST.)
+  const realRandom = Math.random;
+  Math.random = () => 0.5;
+  t.after(() => {
+    Math.random = realRandom;
+  });
+  const blocker = join(data, 'svc', `state.json.tmp-${process.pid}-80000000`);
   mkdirSync(blocker);
   const r = await record(T0 + 60);
+  Math.random = realRandom;
   assert.equal(r.problems.length, 1, r.problems.join('\n'));
-  assert.match(r.problems[0], /recorded this tick but could not save state\.json \(EISDIR\): wrote the stack-history\.log line, the samples\.csv row; did not write state\.json \(the next tick rebuilds it\)/);
+  assert.match(r.problems[0], /recorded this tick but could not save state\.json \(EEXIST\): wrote the stack-history\.log line, the samples\.csv row; did not write state\.json \(the next tick rebuilds it\)/);
   assert.equal(readRecording(data, 'svc').samples.length, 2, 'the row is there, as the message says');
 });
 
@@ -221,6 +231,7 @@ test('cron-style one-shot ticks fetch the heap profile every 5 minutes, not ever
   for (const oneShot of [true, false]) {
     srv.requests.clear();
     const data = join(tempDir(t), 'data');
+    ensureDataDir(data);
     for (let k = 0; k <= 10; k++) {
       const r = await recordTarget(target, { dataDir: data, config, env: {}, nowSeconds: () => T0 + k * 60, oneShot });
       assert.equal(r.row?.status, 'ok');
