@@ -68,8 +68,11 @@ export interface LiveResult extends LiveProgram {
   firstLeakExitSeconds: number | null;
   /** Every `check --until` of the scan: seconds after the first sample, and its exit code. */
   cutoffExits: { atSeconds: number; exitCode: number }[];
-  /** Benign programs: how many of the `check --until` cutoffs exited non-zero (false alarms) of how many. */
-  falseAlarms: { nonZero: number; checks: number } | null;
+  /**
+   * Benign programs: of the `check --until` cutoffs, how many claimed a leak or growth (exit 1 or 3: false alarms)
+   * and how many could not judge (exit 4, e.g. a cutoff a hair under the minimum span), of how many.
+   */
+  falseAlarms: { nonZero: number; cannotJudge: number; checks: number } | null;
   /** Wall time of this program: start, record, check, report. */
   seconds: number;
   /** Expected verdict, exit code and exactly the expected suspects. */
@@ -226,14 +229,19 @@ async function scanCutoffs(root: string, data: string, r: LiveResult, stepSecond
   const span = sampleSpan(data, r.id);
   if (span === null) return;
   const { first, last } = span;
-  const alarms = { nonZero: 0, checks: 0 };
+  const alarms = { nonZero: 0, cannotJudge: 0, checks: 0 };
+  // exit 4 says "cannot judge", not "leak": counted apart, as EVAL.md's benign weeks do
+  const tally = (code: number | null) => {
+    if (code === 4) alarms.cannotJudge++;
+    else if (code !== 0) alarms.nonZero++;
+  };
   for (let offset = MIN_SPAN_SECONDS; ; offset += stepSeconds) {
     const until = Math.ceil(first + offset);
     if (until >= last) break;
     const c = await cli(root, ['check', '--data', data, '--until', String(until)], 120_000);
     alarms.checks++;
     r.cutoffExits.push({ atSeconds: offset, exitCode: c.code });
-    if (c.code !== 0) alarms.nonZero++;
+    tally(c.code);
     if (r.expected === 'leak' && c.code === 1) {
       r.firstLeakExitSeconds = offset;
       return;
@@ -242,7 +250,7 @@ async function scanCutoffs(root: string, data: string, r: LiveResult, stepSecond
   // the whole recording's check (already run) is the last cutoff
   alarms.checks++;
   if (r.exitCode !== null) r.cutoffExits.push({ atSeconds: Math.round(last - first), exitCode: r.exitCode });
-  if (r.exitCode !== 0) alarms.nonZero++;
+  tally(r.exitCode);
   if (r.expected === 'leak' && r.exitCode === 1) r.firstLeakExitSeconds = Math.round(last - first);
   if (r.expected === 'stable') r.falseAlarms = alarms;
 }
@@ -430,7 +438,7 @@ export function renderLiveSection(results: LiveResult[]): string {
     '(locks on package-level mutexes stay reachable, so the GC cannot prove those; "leak profile every" is the',
     'recorder\'s `leakProfileMinutes`). "First leak exit" is the earliest',
     '`check --until T` that exited 1, T stepping by 30 s from the first sample + 60 s to the last sample; for the benign',
-    'controls the same cutoffs count the non-zero exits (false alarms).',
+    'controls the same cutoffs count the false alarms (exit 1 or 3; exit 4, "cannot judge", counted apart).',
     '',
     `**Goal: every program ends as expected: ${passed === results.length ? 'met' : 'missed'}** (${passed} of ${results.length}; runtime-confirmed leaks: ${provable} of ${leaks.length}).`,
     '',
@@ -454,7 +462,7 @@ export function renderLiveSection(results: LiveResult[]): string {
           ? `after ${r.firstLeakExitSeconds} s`
           : 'never'
         : r.falseAlarms
-          ? `${r.falseAlarms.nonZero} of ${r.falseAlarms.checks}`
+          ? `${r.falseAlarms.nonZero} of ${r.falseAlarms.checks}${r.falseAlarms.cannotJudge ? ` (${r.falseAlarms.cannotJudge} cannot judge)` : ''}`
           : '—';
     lines.push(
       `| ${cell(r.id)} | ${cell(r.pattern)} | ${r.every} | ${r.idle} | ${cell(expected)} | ${cell(verdict)} | ${r.exitCode ?? '—'} | ${cell(suspects)} | ${r.suspectsExact ? 'yes' : 'no'} | ${runtime} | ${scan} | ${r.leakProfileMinutes === null ? 'default' : `${r.leakProfileMinutes} min`} | ${r.samples} | ${r.seconds.toFixed(0)} |`,
