@@ -1,5 +1,5 @@
 // What one tick writes for one target, decided purely from the previous state and what was observed.
-// The recorder (io/recordTarget.ts) observes, calls these, and writes the result.
+// The recorder (io/recordTick.ts recordTarget) observes, calls these, and writes the result.
 import type { TargetConfig } from './config.js';
 import { stackHash, stackKey } from './goroutineProfile.js';
 import type { GoroutineProfile, SampleEvent, SampleRow, SampleStatus, StackCount, StackRecord } from './model.js';

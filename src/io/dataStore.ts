@@ -285,11 +285,6 @@ export function prepareSamplesFile(dir: string, nowSeconds: number): { path: str
   return { path, movedAside: null };
 }
 
-export interface WrittenTick {
-  historyBytes: number;
-  stacksBytes: number;
-}
-
 /**
  * Appends new stacks to stacks.jsonl, then their ids to stack-ids.idx (dictionary first: an index line never
  * names a stack the dictionary lacks; a crash between the two leaves sizes that make the next tick rebuild).

@@ -311,6 +311,3 @@ export async function recordTick(opts: TickOptions): Promise<TargetResult[]> {
   return mapBounded(opts.config.targets, opts.config.concurrency, (t) => recordTarget(t, opts));
 }
 
-export function logPath(dataDir: string): string {
-  return join(dataDir, 'record.log');
-}
