@@ -27,7 +27,7 @@
 
 import type { SuspectEvidence } from '../core/model.js';
 import { dailyFloorRises, excessOverDailyRange, hourlyMedians } from './seasonal.js';
-import { classifyTrend, MATERIAL_REL_RISE, median, type TrendResult } from './trend.js';
+import { classifyTrend, extent, MATERIAL_REL_RISE, median, type TrendResult } from './trend.js';
 
 /**
  * A fall from a high of at least this share (and minAbsRise) makes a series elastic. 10%: a traffic-following stack
@@ -116,12 +116,6 @@ function firstNonZero(vs: ArrayLike<number>): number {
   return vs.length;
 }
 
-function maxOf(vs: ArrayLike<number>): number {
-  let m = -Infinity;
-  for (let i = 0; i < vs.length; i++) if (vs[i]! > m) m = vs[i]!;
-  return m;
-}
-
 /** Judge one series; see the header for the rules. */
 export function judgeGrowth(input: GrowthInput): GrowthJudgement {
   const { current, earlier, minAbsRise } = input;
@@ -140,7 +134,7 @@ export function judgeGrowth(input: GrowthInput): GrowthJudgement {
   if (largestFall === null) {
     if (trend.shape !== 'rising') return { ...base, status: 'not-rising', reason: `${trend.shape}: ${trend.details.reason}` };
     const lastLevel = median(tail(own.vs, Math.max(0, own.vs.length - 5)));
-    const seenBefore = earlier.filter((p) => maxOf(p.vs) > 0);
+    const seenBefore = earlier.filter((p) => extent(p.vs).max > 0);
     for (const p of seenBefore) {
       const s = input.fromFirstNonZero ? firstNonZero(p.vs) : 0;
       const before = s > 0 ? slice(p, s) : p;
@@ -149,7 +143,7 @@ export function judgeGrowth(input: GrowthInput): GrowthJudgement {
       }
     }
     if (seenBefore.length > 0) {
-      const priorMax = Math.max(...seenBefore.map((p) => maxOf(p.vs)));
+      const priorMax = seenBefore.reduce((m, p) => Math.max(m, extent(p.vs).max), -Infinity);
       const material = Math.max(minAbsRise, MATERIAL_REL_RISE * priorMax);
       if (lastLevel < priorMax + material) {
         return {
