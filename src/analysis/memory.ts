@@ -52,11 +52,16 @@ export function memorySeries(rows: readonly SampleRow[]): MemorySeries {
   return m;
 }
 
+/** How many points make a growth level: a tenth of the series, at least 3, at most half. */
+function levelPoints(n: number): number {
+  return Math.min(Math.floor(n / 2), Math.max(3, Math.ceil(n * GROWTH_LEVEL_FRACTION)));
+}
+
 /** Level now minus level at the start: medians of the first and the last tenth (>= 3 points; half when short). */
 export function growthOf(vs: readonly number[]): number | null {
   const n = vs.length;
   if (n < 2) return null;
-  const k = Math.min(Math.floor(n / 2), Math.max(3, Math.ceil(n * GROWTH_LEVEL_FRACTION)));
+  const k = levelPoints(n);
   return median(vs.slice(n - k)) - median(vs.slice(0, k));
 }
 
@@ -169,8 +174,7 @@ export function unexplainedRssGrowth(m: MemorySeries, mem: MemoryExplained | nul
   if (!mem) return null;
   const whole = Math.max(0, mem.rssGrowthBytes);
   if (m.heap.vs.length < 2) return mem.parts ? mem.parts.otherBytes : whole;
-  const k = Math.min(Math.floor(m.heap.vs.length / 2), Math.max(3, Math.ceil(m.heap.vs.length * GROWTH_LEVEL_FRACTION)));
-  const heapStart = median(m.heap.vs.slice(0, k));
+  const heapStart = median(m.heap.vs.slice(0, levelPoints(m.heap.vs.length)));
   const heapPeakGrowth = Math.max(0, extent(m.heap.vs).max - heapStart);
   const stackPart = mem.parts ? mem.parts.stackBytes : 0;
   return Math.max(0, whole - heapPeakGrowth - stackPart);
