@@ -158,8 +158,9 @@ test(`fuzz: ${RUNS} mutated real profiles decode to a sane profile or a ProfileE
     { seed: SEED, numRuns: RUNS, endOnFailure: false },
   );
   t.diagnostic(`outcomes: ${JSON.stringify(tally)}`);
-  // Both branches are exercised: the fuzz is not just rejecting everything at the gzip check.
-  assert.ok(tally.ok > RUNS / 20, JSON.stringify(tally));
+  // Both branches are exercised: the fuzz is not just rejecting everything at the gzip check. (~5% come through:
+  // the decoder refuses a length, varint or wire type that pprof-format let pass, e.g. a length past the end.)
+  assert.ok(tally.ok > RUNS / 40, JSON.stringify(tally));
   assert.ok(tally['profile-error'] > RUNS / 20, JSON.stringify(tally));
 });
 

@@ -2,8 +2,8 @@
 // a gzipped profile.proto with one sample type, goroutine/count. Each sample is one distinct stack
 // (program counters, leaf first) plus its pprof labels, and its value is how many goroutines sit there.
 import { gunzipSync } from 'node:zlib';
-import { Profile } from 'pprof-format';
 import type { Frame, GoroutineProfile, StackCount } from './model.js';
+import { decodeProfileProto, type DecodedProfile } from './pprofProto.js';
 import { labelsIdentity } from './stackIdentity.js';
 
 export class ProfileError extends Error {}
@@ -139,8 +139,9 @@ function hashEnd(h: HashState): string {
   return (h.a >>> 0).toString(36) + '.' + (h.b >>> 0).toString(36);
 }
 
-function toNumber(v: number | bigint | undefined): number {
-  return typeof v === 'bigint' ? Number(v) : (v ?? 0);
+/** A decoded integer, 0 when absent (a sample without values). */
+function toNumber(v: number | undefined): number {
+  return v ?? 0;
 }
 
 /**
@@ -165,19 +166,19 @@ class DecodedStack implements StackCount {
  * `sampleType` is `goroutine`, or `goroutineleak` for Go 1.26's runtime-confirmed leak profile (same shape).
  */
 export function decodeGoroutineProfile(bytes: Uint8Array, sampleType = 'goroutine'): GoroutineProfile {
-  let p: Profile;
+  let p: DecodedProfile;
   try {
-    p = Profile.decode(bytes);
+    p = decodeProfileProto(bytes);
   } catch (e) {
     throw new ProfileError(`not a pprof profile (${(e as Error).message})`);
   }
   const strings = p.stringTable.strings;
-  const str = (i: number | bigint | undefined): string => {
+  const str = (i: number | undefined): string => {
     const n = toNumber(i);
     if (n < 0 || n >= strings.length) throw new ProfileError(`string index ${n} out of range`);
     return strings[n];
   };
-  const cutStr = (i: number | bigint | undefined): string => cutString(str(i));
+  const cutStr = (i: number | undefined): string => cutString(str(i));
   const types = p.sampleType.map((t) => `${str(t.type)}/${str(t.unit)}`);
   if (types.length !== 1 || types[0] !== `${sampleType}/count`) {
     const what = types.length ? types.join(', ') : 'no sample types';
@@ -278,9 +279,9 @@ export function parseGoroutineProfile(body: Uint8Array, maxInflatedBytes: number
  * sampled allocations (one per 512 KiB by default) to estimates, as of the most recent GC.
  */
 export function heapInuseBytes(body: Uint8Array, maxInflatedBytes: number): number {
-  let p: Profile;
+  let p: DecodedProfile;
   try {
-    p = Profile.decode(inflateProfile(body, maxInflatedBytes));
+    p = decodeProfileProto(inflateProfile(body, maxInflatedBytes));
   } catch (e) {
     if (e instanceof ProfileError) throw e;
     throw new ProfileError(`not a pprof profile (${(e as Error).message})`);
