@@ -50,7 +50,7 @@ const inFile = (re: RegExp) => (stack: CallFrame[]) => stack.some((f) => re.test
 
 /** The phases of `leakwatch record`. */
 export const RECORD_PHASES: PhaseRule[] = [
-  ['decoding profiles (gunzip + pprof-format + stack keys)', inStack(/^(decodeGoroutineProfile|parseGoroutineProfile|heapInuseBytes|inflateProfile)$/)],
+  ['decoding profiles (gunzip + protobuf + stack keys)', inStack(/^(decodeGoroutineProfile|parseGoroutineProfile|heapInuseBytes|inflateProfile)$/)],
   ['planning the tick (stack ids, hashes, history line)', inStack(/^(planTick|stackHash|identify)$/, /tickPlan/)],
   ['loading state.json (and stacks.jsonl when out of step)', inStack(/^(loadState|parseStacksJsonl)$/)],
   ['writing files (CSV row, history, dictionary, state, snapshot)', (st) => inFile(/\/dist\/src\/io\/(dataStore|safeAppend)/)(st) || inStack(/^formatSampleRow$/)(st)],

@@ -5,10 +5,13 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { fetchStats, startDemoService } from '../../src/demo/demoService.js';
+import { generateRecording } from '../generateRecording.js';
 import { profileMarkdown, profileNode } from './cpuProfile.js';
 import {
+  bytes,
   csvRows,
   runPlain,
+  du,
   interleave,
   measure,
   mmm,
@@ -38,10 +41,15 @@ The 1.5× goal, profiled and what was done: the first full run measured 2.09–2
 76 ms. The profile blamed module loading first: \`csv-stringify\` (21 ms, to format one row), \`node:https\`
 (15 ms, loaded for http targets too), \`node:crypto\` (11 ms, for a sha1 of each stack key). All three are gone
 from the cron path (an own RFC 4180 quoting tested byte-equal to csv-stringify, https loaded only for https URLs,
-an FNV hash), and the import-only row fell to ~1.3× of \`node -e 0\`. What still limits it: Node's own start-up
-is the whole budget's denominator (110–135 ms here), and a tick cannot avoid \`node:http\`, \`node:zlib\` and
-\`pprof-format\` (~30 ms to load) plus two HTTP round trips (goroutine and heap profiles) and decoding a
-10,000-goroutine profile — together ~100 ms of CPU, over the ~60 ms the goal leaves. Not done yet, with their
+an FNV hash), and the import-only row fell to ~1.3× of \`node -e 0\`. \`pprof-format\` (~13 ms to load, and a
+typed-array view per decoded field) then gave way to src/core/pprofProto.ts, a reader of only the fields leakwatch
+uses (~20 ms less a tick). What still limits it: Node's own start-up is the whole budget's denominator (110–135 ms
+here), and a tick cannot avoid \`node:http\` and \`node:zlib\` (~17 ms to load), Node's ESM loader (a CommonJS
+build of the same code measured ~20 ms less a tick) plus an HTTP round trip and decoding a 10,000-goroutine
+profile. Any V8 flag on the crontab line (\`--max-semi-space-size\`, \`--max-lazy\`, \`--no-opt\`, ...) made the
+tick ~40 ms dearer: Node's built-in code cache is only used under the flags it was built with. The history rows:
+a steady tick reads state.json, stack-ids.idx, samples.csv's first line and the snapshot folder's names, and only
+stats the history, so a year of history costs what a day does. Not done yet, with their
 expected gains: bundling the cron path into one file (~10–15 ms of module resolution), fetching the heap profile
 less often than every tick (~15–20 ms). Where a box's CPU budget is strict, run one long-lived recorder instead of
 cron (\`record --every 60s\` under the systemd unit, changing its Type to simple): scenario 2 shows ~24 ms per
@@ -104,6 +112,17 @@ export async function runCronTick(ctx: BenchContext): Promise<ScenarioResult> {
     chmodSync(script, 0o755);
     const recordJs = pathToFileURL(join(ctx.repo, 'dist', 'src', 'commands', 'record.js')).href;
 
+    // "As cheap on day 365 as on day 1" (issue 10): the same steady tick on data folders holding a generated day and
+    // a generated year of per-minute history (scripts/generateRecording.ts, the real format), ending now.
+    const historyDays = [1, ctx.quick ? 30 : 365];
+    const history = historyDays.map((days) => {
+      ctx.log(`  generating ${days} day(s) of history for the tick`);
+      const outDir = join(dir, `history-${days}d`);
+      const gen = generateRecording({ outDir, days, targets: 1, endTsSeconds: Date.now() / 1000 });
+      const name = gen.targets[0].name;
+      return { days, outDir, args: [ctx.cli, 'record', '--name', name, '--pid', String(svc.pid), '--pprof', svc.pprofUrl, '--data', outDir] };
+    });
+
     const failures: string[] = [];
     const check = (what: string) => (r: RunStat) => {
       if (r.exitCode !== 0 && failures.length < 5) failures.push(`${what} exited ${r.exitCode}: ${r.stderr.trim().slice(-300)}`);
@@ -111,6 +130,8 @@ export async function runCronTick(ctx: BenchContext): Promise<ScenarioResult> {
     };
     // Warm-up: two ticks (the first writes the stack dictionary) and one run of everything else.
     for (let i = 0; i < 2; i++) check('warm-up tick')(await measure(ctx, process.execPath, recordArgs(steadyDir)));
+    // The first tick on a generated folder is a new process lifetime with new stacks; the second settles.
+    for (const h of history) for (let i = 0; i < 2; i++) check('warm-up tick')(await measure(ctx, process.execPath, h.args));
     await measure(ctx, process.execPath, ['-e', '0']);
     await measure(ctx, '/bin/bash', [script]);
     const firstDirs: string[] = [];
@@ -119,6 +140,8 @@ export async function runCronTick(ctx: BenchContext): Promise<ScenarioResult> {
       nodeE0: () => measure(ctx, process.execPath, ['-e', '0']),
       importOnly: () => measure(ctx, process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(recordJs)})`]),
       steady: () => measure(ctx, process.execPath, recordArgs(steadyDir)).then(check('steady tick')),
+      historyDay: () => measure(ctx, process.execPath, history[0].args).then(check('tick on a day of history')),
+      historyLong: () => measure(ctx, process.execPath, history[1].args).then(check('tick on a long history')),
       first: (r: number) => {
         const d = join(dir, `first-${r}`);
         firstDirs.push(d);
@@ -127,6 +150,8 @@ export async function runCronTick(ctx: BenchContext): Promise<ScenarioResult> {
       shell: () => measure(ctx, '/bin/bash', [script]).then(check('shell recipe')),
     });
     for (const d of firstDirs) rmSync(d, { recursive: true, force: true });
+    const historyBytes = await Promise.all(history.map((h) => du(h.outDir)));
+    for (const h of history) rmSync(h.outDir, { recursive: true, force: true });
 
     // What the recorder saw (goroutines, distinct stacks) from its own CSV.
     const lastRow = readFileSync(join(steadyDir, 'demo', 'samples.csv'), 'utf8').trim().split('\n').pop()!.split(',');
@@ -163,6 +188,8 @@ export async function runCronTick(ctx: BenchContext): Promise<ScenarioResult> {
       ['`node` + import record\'s modules, no tick', res.importOnly],
       ['**leakwatch record, steady tick**', res.steady],
       ['leakwatch record, first tick of a target', res.first],
+      [`leakwatch record, steady tick on ${historyDays[0]} day of history (${bytes(historyBytes[0])})`, res.historyDay],
+      [`leakwatch record, steady tick on ${historyDays[1]} days of history (${bytes(historyBytes[1])})`, res.historyLong],
       ['shell recipe (`pidstat -r -u -h -C` + awk + echo >> log)', res.shell],
     ];
     const steadyCpu = cpu(res.steady).median;
@@ -181,7 +208,9 @@ export async function runCronTick(ctx: BenchContext): Promise<ScenarioResult> {
       '',
       `Per round (the two runs seconds apart), steady tick ÷ \`node -e 0\`: ${mmm(paired, (x) => `${x.toFixed(2)}×`)}. ` +
         `Steady tick vs the shell recipe: ${ratio(steadyCpu, shellCpu)} the CPU. Module loading (import only − node -e 0): ` +
-        `${ms(cpu(res.importOnly).median - base)}; the tick's own work (steady − import only): ${ms(steadyCpu - cpu(res.importOnly).median)}.`,
+        `${ms(cpu(res.importOnly).median - base)}; the tick's own work (steady − import only): ${ms(steadyCpu - cpu(res.importOnly).median)}. ` +
+        `Day ${historyDays[1]} vs day ${historyDays[0]} of generated history: ${ratio(cpu(res.historyLong).median, cpu(res.historyDay).median)} the CPU ` +
+        `(per round: ${mmm(stats(res.historyLong.map((x, i) => x.cpuSeconds / res.historyDay[i].cpuSeconds)), (x) => `${x.toFixed(2)}×`)}).`,
       ...(failures.length ? ['', `Failures: ${failures.join('; ')}`] : []),
       '',
       `What each module \`record\` loads costs on its own (\`process.cpuUsage()\` around \`await import(X)\` in a fresh process, medians of ${importRows[0]?.n ?? 0} interleaved runs; ` +
@@ -203,7 +232,7 @@ export async function runCronTick(ctx: BenchContext): Promise<ScenarioResult> {
         },
       ],
       markdown,
-      raw: { rounds, paired, importRows, goroutines, distinct, results: res, profile, csvRowsSteady: csvRows(join(steadyDir, 'demo', 'samples.csv')) },
+      raw: { rounds, paired, importRows, goroutines, distinct, results: res, profile, historyDays, historyBytes, csvRowsSteady: csvRows(join(steadyDir, 'demo', 'samples.csv')) },
     };
   } finally {
     await svc.stop();
