@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs';
 import test from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { Label, Line, Location, Profile, Sample, StringTable, ValueType, Function as PFunction } from 'pprof-format';
-import { decodeGoroutineProfile, ProfileError } from '../src/core/goroutineProfile.js';
+import { decodeGoroutineProfile, ProfileError, stackHash, stackKey } from '../src/core/goroutineProfile.js';
 import { decodeProfileProto, PprofDecodeError, type DecodedProfile } from '../src/core/pprofProto.js';
 import { fixture, FIXTURES } from './helpers/fixtures.js';
 
@@ -163,4 +163,20 @@ test('a profile cut at any byte is an error, or (cut between top-level fields) e
   }
   // Cuts between fields are few (one per top-level field): nearly every cut is refused.
   assert.ok(cuts > 5000 && whole < cuts / 10, `${whole} of ${cuts} cuts decoded`);
+});
+
+test("each labelled stack's frames-only hash, folded by the decoder, is stackHash of its frames-only key", () => {
+  let labelled = 0;
+  for (const name of captured.filter((f) => f !== 'heap.pb.gz')) {
+    for (const s of decodeGoroutineProfile(inflated.get(name)!).stacks) {
+      if (Object.keys(s.labels).length === 0) {
+        assert.equal(s.framesHash, undefined);
+        continue;
+      }
+      labelled++;
+      assert.equal(s.framesHash, stackHash(stackKey(s.frames, {})), `${name}: ${s.frames[0]?.function}`);
+      assert.notEqual(s.framesHash, s.hash);
+    }
+  }
+  assert.ok(labelled >= 500, `${labelled} labelled stacks`);
 });

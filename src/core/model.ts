@@ -17,6 +17,8 @@ export interface StackCount {
   count: number;
   /** stackHash(key), when the decoder computed it on the way (cheaper than hashing the whole key again). */
   hash?: string;
+  /** stackHash(stackKey(frames, {})) of a labelled stack, when the decoder computed it on the way. */
+  framesHash?: string;
 }
 
 /** A decoded goroutine profile. */

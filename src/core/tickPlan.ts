@@ -401,7 +401,7 @@ export function collapseLabelChurn(
   for (const s of stacks) {
     const keys = Object.keys(s.labels);
     if (keys.length === 0) continue;
-    const fh = stackHash(stackKey(s.frames, {}));
+    const fh = s.framesHash ?? stackHash(stackKey(s.frames, {}));
     framesHashOf.set(s, fh);
     for (const k of keys) {
       const g = labelGroupId(fh, k);
