@@ -2,16 +2,6 @@
 // no redirects (a redirect to another host could carry our auth header there), and errors turned into
 // one-line messages that say what to fix. Secrets in headers never appear in a message.
 import http from 'node:http';
-import { createRequire } from 'node:module';
-
-// node:https (and the TLS stack behind it) costs the once-a-minute recorder ~15 ms to load
-// (BENCHMARKS.md, scenario 1): load it only when a target really uses https.
-const require = createRequire(import.meta.url);
-let httpsModule: typeof import('node:https') | null = null;
-function https(): typeof import('node:https') {
-  httpsModule ??= require('node:https') as typeof import('node:https');
-  return httpsModule;
-}
 import type { SampleStatus } from '../core/model.js';
 
 export type FetchResult =
@@ -71,10 +61,13 @@ function badRequest(url: URL, body: string): FetchResult {
   return { ok: false, status: 'pprof-http-error', message: `HTTP 400 from ${url.host}${url.pathname}: ${fix}` };
 }
 
-export function httpGet(urlText: string, opts: FetchOptions): Promise<FetchResult> {
+export async function httpGet(urlText: string, opts: FetchOptions): Promise<FetchResult> {
   const url = new URL(urlText);
-  const lib = url.protocol === 'https:' ? https() : url.protocol === 'http:' ? http : null;
-  if (!lib) return Promise.resolve({ ok: false, status: 'error', message: `only http and https URLs are allowed (${url.protocol})` });
+  // node:https (and the TLS stack behind it) costs the once-a-minute recorder ~15 ms to load (BENCHMARKS.md,
+  // scenario 1): loaded only when a target really uses https. An import(), not createRequire: node:module alone
+  // cost the tick 2.5 ms to load.
+  const lib = url.protocol === 'https:' ? await import('node:https') : url.protocol === 'http:' ? http : null;
+  if (!lib) return { ok: false, status: 'error', message: `only http and https URLs are allowed (${url.protocol})` };
   const started = performance.now();
   return new Promise<FetchResult>((resolve) => {
     let settled = false;
