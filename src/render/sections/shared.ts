@@ -2,7 +2,7 @@
 // Pure; every string stays raw here, Handlebars escapes it in the partials.
 
 import type { Frame, TargetSummary } from '../../core/model.js';
-import { blockingFrameIndex } from '../reportData.js';
+import { blockingFrameIndex } from '../blocking.js';
 
 /** One frame as templates/partials/frames.hbs draws it. */
 export interface FrameView {
