@@ -154,8 +154,10 @@ function compile(assets: ReportAssets): Handlebars.TemplateDelegate {
     hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     // Escaped text with line-break opportunities after / and . (Go import paths, file paths).
     hb.registerHelper('brk', (v: unknown) => new hb.SafeString(breakable(hb.escapeExpression(String(v ?? '')))));
-    // A partial's tag stands on its own line: Handlebars drops that line and inserts the partial's lines as
-    // written (preventIndent), so a partial file is exactly the lines it stands for, final newline included.
+    // {{> name}} alone at the start of a line stands for the partial's lines: Handlebars drops the tag's line
+    // ending and, with preventIndent, inserts the file as written, so a partial file holds its lines with their
+    // indentation and final newline (the page's HTML stays as it was before the split). frames.hbs is one line,
+    // also used inside a line.
     for (const [name, text] of Object.entries(assets.partials)) hb.registerPartial(name, text);
     t = hb.compile(assets.template, { strict: false, noEscape: false, preventIndent: true });
     compiled.set(assets, t);
