@@ -21,15 +21,13 @@ export function runtimeLeaksView(t: TargetSummary) {
       frames: framesView(st.frames, bi),
     };
   });
-  const notSuspects = stacks.filter((st) => st.suspectRank === null);
   const confirmedSuspects = t.suspects.filter((s) => s.confirmed).length;
   return {
     at: formatTime(rl.tsSeconds),
     total: formatCount(rl.total),
     none: rl.total === 0,
     stacks,
-    notSuspects,
-    notSuspectsCount: notSuspects.length,
+    notSuspectsCount: stacks.filter((st) => st.suspectRank === null).length,
     confirmedSuspects,
     suspectsCount: t.suspects.length,
   };

@@ -3,7 +3,7 @@
 
 import type { Suspect } from '../../core/model.js';
 import { formatCount, formatSigned, formatSpan, formatTime } from '../../core/format.js';
-import { labelsText, suspectLocation } from '../tsv.js';
+import { suspectLocation } from '../tsv.js';
 import { blockIndexOf, formatShare, framesView, labelPairs } from './shared.js';
 
 function minutesText(m: number): string {
@@ -102,7 +102,6 @@ export function suspectView(s: Suspect, i: number, lastTs: number | null) {
     waitNote: waitNote(s),
     blocked: blockedView(s),
     labels: labelPairs(s.labels),
-    labelsText: labelsText(s.labels),
     firstSeen: formatTime(s.firstSeenTsSeconds),
     firstSeenShort: formatTime(s.firstSeenTsSeconds).replace(/ UTC$/, ''),
     firstSeenAgo: lastTs !== null && s.firstSeenTsSeconds > 0 ? formatSpan(lastTs - s.firstSeenTsSeconds) : '',

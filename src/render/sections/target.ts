@@ -48,14 +48,7 @@ export function targetView(t: TargetSummary, rec: TargetRecording | undefined, d
     rssText: trendText(t.rssBytes, (n) => formatBytes(n)),
     memory: memoryView(t),
     runtimeLeaks: runtimeLeaksView(t),
-    dump: t.goroutineDump
-      ? {
-          at: formatTime(t.goroutineDump.tsSeconds),
-          goroutines: formatCount(t.goroutineDump.goroutines),
-          matched: t.suspects.filter((s) => s.blockedMinutes).length,
-          truncated: t.goroutineDump.truncated,
-        }
-      : null,
+    dump: t.goroutineDump ? { at: formatTime(t.goroutineDump.tsSeconds), goroutines: formatCount(t.goroutineDump.goroutines) } : null,
     samples: formatCount(rows.length || t.samples),
     lifetimes: formatCount(t.lifetimes),
     restarts: formatCount(data.restarts.length),
@@ -64,16 +57,13 @@ export function targetView(t: TargetSummary, rec: TargetRecording | undefined, d
     firstTs: formatTime(firstTs),
     lastTs: formatTime(lastTs),
     hasSamples: rows.length > 0,
-    hasGoroutines: rows.some((r) => r.goroutines !== null),
     downsampled: data.chart.downsampled,
-    chartPoints: formatCount(data.chart.xs.length),
     // the analysis copies the recording's warnings into its own: show each once
     warnings: [...new Set([...t.warnings, ...(rec?.warnings ?? [])])],
     problems: problemsView(rows),
     suspects: t.suspects.map((s, i) => suspectView(s, i, lastTs)),
     suspectsCount: t.suspects.length,
     ...topView(data),
-    hasTicks: data.compare.times.length > 0,
     canCompare: data.compare.times.length > 1,
     pprof,
     nothingYet: rows.length === 0 && data.compare.times.length === 0 && pprof === null && t.suspects.length === 0,
