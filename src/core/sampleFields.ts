@@ -118,3 +118,8 @@ export function numberFieldOf(key: string): Extract<SampleFieldRow, { type: 'num
   if (!f || f.type !== 'number') throw new Error(`core/sampleFields.ts: no number field for ${key}`);
   return f;
 }
+
+/** The page and its TSV carry a number field as round(value × scale): its decimals, as whole numbers. */
+export function scaleOf(f: NumberField): number {
+  return 10 ** f.digits;
+}

@@ -10,7 +10,7 @@
 import { NO_FRAMES_NAME, type BlockingKind, type Frame, type HistoryTick, type SampleRow, type Summary, type TargetRecording, type TargetSummary } from '../core/model.js';
 import { downsampleMinMax, insertGaps, medianStep, prepareChartSeries, thinIndices, type Series } from './downsample.js';
 import { suspectsTsv } from './tsv.js';
-import { numberFieldOf, SAMPLE_FIELDS } from '../core/sampleFields.js';
+import { numberFieldOf, SAMPLE_FIELDS, scaleOf } from '../core/sampleFields.js';
 import { blockingKind, leafFrame } from '../core/frames.js';
 
 export const REPORT_DATA_VERSION = 1;
@@ -237,7 +237,7 @@ export function encodeSamples(rows: readonly SampleRow[]): SamplesColumns {
   const columns = SAMPLE_FIELDS.map((f): SampleColumnData => {
     if (f.type === 'time') return { name: f.column, time: SAMPLE_FIELDS.indexOf(numberFieldOf(f.key)) };
     if (f.type !== 'number') return { name: f.column, rle: encodeRle(rows.map((r) => r[f.key])) };
-    const scale = 10 ** f.digits;
+    const scale = scaleOf(f);
     return { name: f.column, scale, delta: encodeDelta(rows.map((r) => scaled(r[f.key] ?? null, scale))) };
   });
   return { n: rows.length, columns };

@@ -7,7 +7,7 @@
 // implements the same rules for the samples download; keep the two in step.
 
 import type { SampleRow, Suspect } from '../core/model.js';
-import { numberFieldOf, SAMPLE_FIELDS, SAMPLES_COLUMNS } from '../core/sampleFields.js';
+import { numberFieldOf, SAMPLE_FIELDS, SAMPLES_COLUMNS, scaleOf } from '../core/sampleFields.js';
 import { formatTimeUtc } from '../core/samplesCsv.js';
 
 export type Cell = string | number | null | undefined | boolean;
@@ -62,8 +62,8 @@ export const SAMPLE_TSV_HEADER = SAMPLES_COLUMNS;
  */
 export function sampleTsvCells(r: SampleRow): Cell[] {
   return SAMPLE_FIELDS.map((f): Cell => {
-    if (f.type === 'number') return quantize(r[f.key] ?? null, 10 ** f.digits);
-    if (f.type === 'time') return spreadsheetTime(quantize(r[f.key] ?? null, 10 ** numberFieldOf(f.key).digits));
+    if (f.type === 'number') return quantize(r[f.key] ?? null, scaleOf(f));
+    if (f.type === 'time') return spreadsheetTime(quantize(r[f.key] ?? null, scaleOf(numberFieldOf(f.key))));
     return r[f.key];
   });
 }
