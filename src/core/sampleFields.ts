@@ -68,7 +68,7 @@ export const SAMPLE_FIELDS = [
   { column: 'time_utc', key: 'tsSeconds', type: 'time', unit: '`YYYY-MM-DD HH:MM:SS`, UTC' },
   // Milliseconds: ticks can be a second apart, and cpu_percent divides by the difference.
   { column: 'ts_seconds', key: 'tsSeconds', type: 'number', unit: 'unix seconds', digits: 3, required: true },
-  // As long as a config name may be (config.ts TARGET_NAME_RE): the cut only ever bites a hand-written row.
+  // As long as a config name may be (config.ts TARGET_NAME_RE), so a valid name is never cut.
   { column: 'target', key: 'target', type: 'text', unit: 'text', maxLength: 64 },
   { column: 'status', key: 'status', type: 'word', unit: 'word', words: SAMPLE_STATUSES, required: true },
   { column: 'pid', key: 'pid', type: 'number', unit: 'integer', digits: 0 },
