@@ -12,6 +12,7 @@ import { downsampleMinMax, insertGaps, medianStep, prepareChartSeries, type Seri
 import { suspectsTsv } from './tsv.js';
 import { blockingFrameIndex, blockingKindOf } from './blocking.js';
 import { buildCompare, buildTop } from './reportTicks.js';
+import { numberFieldOf, SAMPLE_FIELDS, scaleOf } from '../core/sampleFields.js';
 
 export const REPORT_DATA_VERSION = 1;
 
@@ -73,27 +74,24 @@ export interface RleColumn {
   runs: number[];
 }
 
-/** Every sample row at full resolution, columnar, for the TSV export. Scaled integers keep it exact. */
+/**
+ * One samples.csv column in the page: a number column is round(value × scale) (scale = 10^digits of its field),
+ * delta-encoded; a text or word column is run-length encoded; a time column (time_utc) is made in the page from the
+ * number column at index `time` (ts_seconds). Decode with decodeSamples.
+ */
+export type SampleColumnData =
+  | { name: string; scale: number; delta: DeltaColumn }
+  | { name: string; rle: RleColumn }
+  | { name: string; time: number };
+
+/**
+ * Every sample row at full resolution, columnar, for the TSV export: every samples.csv column in its order, from
+ * the field table (core/sampleFields.ts), so the page's TSV builder has no column list of its own. Scaled
+ * integers keep it exact.
+ */
 export interface SamplesColumns {
   n: number;
-  /** ts_seconds × 1000. */
-  tsMs: DeltaColumn;
-  pid: DeltaColumn;
-  /** process_start_ts_seconds × 100. */
-  start: DeltaColumn;
-  rss: DeltaColumn;
-  vsz: DeltaColumn;
-  /** cpu_seconds_total × 100. */
-  cpuTotal100: DeltaColumn;
-  /** cpu_percent × 10, plain (not delta). */
-  cpuPct10: (number | null)[];
-  threads: DeltaColumn;
-  fds: DeltaColumn;
-  goroutines: DeltaColumn;
-  stacksDistinct: DeltaColumn;
-  status: RleColumn;
-  event: RleColumn;
-  message: RleColumn;
+  columns: SampleColumnData[];
 }
 
 export interface StackData {
@@ -223,24 +221,24 @@ const scaled = (v: number | null, scale: number): number | null =>
   v === null || !Number.isFinite(v) ? null : Math.round(v * scale);
 
 export function encodeSamples(rows: readonly SampleRow[]): SamplesColumns {
-  const col = (get: (r: SampleRow) => number | null) => encodeDelta(rows.map(get));
-  return {
-    n: rows.length,
-    tsMs: col((r) => scaled(r.tsSeconds, 1000)),
-    pid: col((r) => r.pid),
-    start: col((r) => scaled(r.processStartTsSeconds, 100)),
-    rss: col((r) => scaled(r.rssBytes, 1)),
-    vsz: col((r) => scaled(r.vszBytes, 1)),
-    cpuTotal100: col((r) => scaled(r.cpuSecondsTotal, 100)),
-    cpuPct10: rows.map((r) => scaled(r.cpuPercent, 10)),
-    threads: col((r) => r.threads),
-    fds: col((r) => r.fds),
-    goroutines: col((r) => r.goroutines),
-    stacksDistinct: col((r) => r.stacksDistinct),
-    status: encodeRle(rows.map((r) => r.status)),
-    event: encodeRle(rows.map((r) => r.event)),
-    message: encodeRle(rows.map((r) => r.message)),
-  };
+  const columns = SAMPLE_FIELDS.map((f): SampleColumnData => {
+    if (f.type === 'time') return { name: f.column, time: SAMPLE_FIELDS.indexOf(numberFieldOf(f.key)) };
+    if (f.type !== 'number') return { name: f.column, rle: encodeRle(rows.map((r) => r[f.key])) };
+    const scale = scaleOf(f);
+    return { name: f.column, scale, delta: encodeDelta(rows.map((r) => scaled(r[f.key] ?? null, scale))) };
+  });
+  return { n: rows.length, columns };
+}
+
+/** The page's columns back to values by column name (time columns as unix seconds); the page has its own copy. */
+export function decodeSamples(S: SamplesColumns): Record<string, (number | string | null)[]> {
+  const out: Record<string, (number | string | null)[]> = {};
+  for (const c of S.columns) {
+    if ('delta' in c) out[c.name] = decodeDelta(c.delta).map((v) => (v === null ? null : v / c.scale));
+    else if ('rle' in c) out[c.name] = decodeRle(c.rle);
+  }
+  for (const c of S.columns) if ('time' in c) out[c.name] = out[S.columns[c.time].name];
+  return out;
 }
 
 // ---- builders ----

@@ -6,9 +6,6 @@ import { decodeDelta, decodeRle, scaledBack } from './data.js';
 
 /** @typedef {import('../../src/render/reportData.js').ReportTargetData} ReportTargetData */
 
-var SAMPLE_HEADER = ['time_utc', 'ts_seconds', 'target', 'status', 'pid', 'process_start_ts_seconds', 'rss_bytes',
-  'vsz_bytes', 'cpu_seconds_total', 'cpu_percent', 'threads', 'fds', 'goroutines', 'stacks_distinct', 'event', 'message'];
-
 /** @param {unknown} v */
 function tsvCell(v) {
   if (v === null || v === undefined) return '';
@@ -22,19 +19,26 @@ function spreadsheetTime(ts) {
   if (ts === null || !isFinite(ts)) return '';
   return new Date(Math.floor(ts) * 1000).toISOString().slice(0, 19).replace('T', ' ');
 }
+// The samples TSV: the columns, their order and their scales come from the page data (T.samples.columns, built
+// from core/sampleFields.ts by reportData.ts encodeSamples); no column list here.
+/** @param {import('../../src/render/reportData.js').SampleColumnData} c @returns {(number | string | null)[] | null} */
+function sampleColumnValues(c) {
+  if ('delta' in c) return scaledBack(decodeDelta(c.delta), c.scale);
+  if ('rle' in c) return decodeRle(c.rle);
+  return null; // a time column: made from its number column below
+}
 /** @param {ReportTargetData} T */
 export function samplesTsv(T) {
   var S = T.samples;
-  var ts = scaledBack(decodeDelta(S.tsMs), 1000);
-  var pid = decodeDelta(S.pid), start = scaledBack(decodeDelta(S.start), 100);
-  var rss = decodeDelta(S.rss), vsz = decodeDelta(S.vsz);
-  var cpuT = scaledBack(decodeDelta(S.cpuTotal100), 100), cpuP = scaledBack(S.cpuPct10, 10);
-  var thr = decodeDelta(S.threads), fds = decodeDelta(S.fds), gor = decodeDelta(S.goroutines), sd = decodeDelta(S.stacksDistinct);
-  var status = decodeRle(S.status), event = decodeRle(S.event), msg = decodeRle(S.message);
-  var lines = [SAMPLE_HEADER.map(tsvCell).join('\t')];
+  var values = S.columns.map(sampleColumnValues);
+  var cols = S.columns.map(function (c, k) {
+    if (!('time' in c)) return values[k] || [];
+    var from = /** @type {(number | null)[]} */ (values[c.time] || []);
+    return from.map(spreadsheetTime);
+  });
+  var lines = [S.columns.map(function (c) { return tsvCell(c.name); }).join('\t')];
   for (var i = 0; i < S.n; i++) {
-    lines.push([spreadsheetTime(ts[i]), ts[i], T.name, status[i], pid[i], start[i], rss[i], vsz[i], cpuT[i], cpuP[i],
-      thr[i], fds[i], gor[i], sd[i], event[i], msg[i]].map(tsvCell).join('\t'));
+    lines.push(cols.map(function (col) { return tsvCell(col[i]); }).join('\t'));
   }
   return lines.join('\n') + '\n';
 }
