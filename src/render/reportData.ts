@@ -14,7 +14,8 @@ import { blockingFrameIndex, blockingKindOf } from './blocking.js';
 import { buildCompare, buildTop } from './reportTicks.js';
 import { numberFieldOf, SAMPLE_FIELDS, scaleOf } from '../core/sampleFields.js';
 
-export const REPORT_DATA_VERSION = 1;
+/** The embedded data's layout: 2 since `samples` became a list of columns from core/sampleFields.ts (was 16 fixed keys). */
+export const REPORT_DATA_VERSION = 2;
 
 export interface ReportDataOptions {
   /** Max points per chart series (min/max per bucket, so spikes survive). */
