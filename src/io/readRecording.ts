@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { SampleRow, SnapshotFile, StackRecord, TargetRecording } from '../core/model.js';
 import { SamplesCsvReader, samplesLineTsSeconds, splitCsvLine } from '../core/samplesCsvRead.js';
 import { parseSnapshotFileName } from '../core/snapshots.js';
-import { HistoryReplay } from '../core/stackHistory.js';
+import { HistoryReplay, historyLineTsSeconds, isKeyframeLine } from '../core/stackHistory.js';
 import { FILES, fileSize, parseStackLine, targetDir } from './dataStore.js';
 import { closeDataFile, type DataFile, forEachLine, forEachLineBackward, MAX_LINE_BYTES, openDataFile, seekByKey } from './lineReader.js';
 
@@ -51,14 +51,6 @@ function windowBytes(f: DataFile, keyOf: (line: string) => number | null, since:
   const start = seekByKey(f, keyOf, since - CLOCK_STEP_MARGIN_SECONDS, startByte);
   return { start, end: seekByKey(f, keyOf, until + CLOCK_STEP_MARGIN_SECONDS, start) };
 }
-
-const historyLineTsSeconds = (line: string): number | null => {
-  const a = line.indexOf(' ');
-  const b = a < 0 ? -1 : line.indexOf(' ', a + 1);
-  if (b < 0 || (line[0] !== 'K' && line[0] !== 'D')) return null;
-  const v = Number(line.slice(a + 1, b));
-  return Number.isFinite(v) ? v : null;
-};
 
 const tornRowWarning = (source: string) => `${source}: skipped a torn last row (the recorder was killed mid-write)`;
 
@@ -225,7 +217,7 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
     if (start > 0) {
       let keyframe = 0;
       forEachLineBackward(f, (line, at) => {
-        if (!line.startsWith('K ')) return true;
+        if (!isKeyframeLine(line)) return true;
         keyframe = at;
         return false;
       }, start);
