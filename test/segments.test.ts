@@ -367,3 +367,53 @@ test('dataRetentionDays and fullResolutionDays are per-target settings; a bad va
   assert.equal(c.targets[0]!.fullResolutionDays, 14);
   assert.throws(() => parseConfigText('{"targets":[{"name":"a","pprof":"http://127.0.0.1:6060/debug/pprof","dataRetentionDays":0}]}', 'cfg.json'), /^Error: cfg\.json: targets\[0\]\.dataRetentionDays: expected a positive number, got 0$/);
 });
+
+test('compaction: a closed history segment older than fullResolutionDays becomes .hourly.log, one a tick, and the leak is still found', { timeout: 180_000 }, async (t) => {
+  const root = tempDir(t);
+  const data = join(root, 'data');
+  const dir = segmentedFolder(data);
+  const full = join(root, 'full');
+  mkdirSync(join(full, 'svc'), { recursive: true });
+  for (const n of readdirSync(dir)) copyFileSync(join(dir, n), join(full, 'svc', n));
+  const sepFull = segmentsIn(dir).find((n) => n.startsWith('stack-history.20260901T'))!;
+  const octFull = segmentsIn(dir).find((n) => n.startsWith('stack-history.20261001T'))!;
+  const hourlyOf = (n: string) => n.replace(/\.log$/, '.hourly.log');
+
+  // Real ticks on Dec 5: September and October are past 31 days; the oldest is compacted first, one a tick.
+  const svc = await leakingService(t);
+  const record = recorder(svc.pprof, data);
+  await record(utc(2026, 12, 5));
+  assert.ok(existsSync(join(dir, hourlyOf(sepFull))) && !existsSync(join(dir, sepFull)), segmentsIn(dir).join(' '));
+  assert.ok(existsSync(join(dir, octFull)) && !existsSync(join(dir, hourlyOf(octFull))), 'one segment a tick');
+  await record(utc(2026, 12, 5, 0, 1));
+  assert.ok(existsSync(join(dir, hourlyOf(octFull))) && !existsSync(join(dir, octFull)), segmentsIn(dir).join(' '));
+  assert.ok(segmentsIn(dir).some((n) => /^stack-history\.20261101T\S+Z\.log$/.test(n)), 'November (closed on Dec 5) stays at full resolution');
+  assert.ok(lines(join(dir, hourlyOf(sepFull))).every((l) => l.startsWith('H ')));
+
+  // Reads: one tick an hour for September and October, each with the counts the full history had at that time.
+  const until = { untilSeconds: utc(2026, 11, 28, 23, 59) };
+  const compacted = readRecording(data, 'svc', until);
+  const reference = readRecording(full, 'svc', until);
+  assert.deepEqual(compacted.warnings, []);
+  const inMonth = (m: number) => (k: { tsSeconds: number }) => k.tsSeconds >= utc(2026, m, 1) && k.tsSeconds < utc(2026, m + 1, 1);
+  assert.equal(compacted.ticks.filter(inMonth(9)).length, 30 * 24);
+  assert.equal(compacted.ticks.filter(inMonth(10)).length, 31 * 24);
+  assert.deepEqual(compacted.ticks.filter(inMonth(11)).length, reference.ticks.filter(inMonth(11)).length, 'November untouched');
+  const byTs = new Map(reference.ticks.map((k) => [k.tsSeconds, k.counts.get(2)]));
+  for (const k of compacted.ticks) assert.equal(k.counts.get(2), byTs.get(k.tsSeconds), `leak count at ${k.tsSeconds}`);
+  assert.equal(compacted.samples.length, reference.samples.length, 'samples are never compacted');
+
+  const [a, b] = await Promise.all([data, full].map((d) => cli(['check', '--data', d, '--until', '2026-11-28T23:59Z'])));
+  assert.match(a.stdout, /^svc: leak/m, a.stdout + a.stderr);
+  assert.match(b.stdout, /^svc: leak/m, b.stdout + b.stderr);
+  assert.equal(a.code, b.code);
+
+  // A crash between the hourly file's rename and the full file's unlink: readers use the hourly one (no tick
+  // twice), and the next tick removes the full one.
+  copyFileSync(join(full, 'svc', sepFull), join(dir, sepFull));
+  assert.equal(readRecording(data, 'svc', until).ticks.filter(inMonth(9)).length, 30 * 24);
+  const m = maintainSegments(dir, utc(2026, 12, 5, 0, 2), { name: 'svc', pprof: svc.pprof });
+  assert.deepEqual(m.deleted, [sepFull]);
+  assert.equal(m.compacted, null, 'nothing else due');
+  assert.ok(existsSync(join(dir, hourlyOf(sepFull))));
+});

@@ -80,14 +80,19 @@ export function fileSize(path: string): number {
   }
 }
 
+/** A fresh temp name next to `path` (`<name>.tmp-<pid>-<8 hex>`), to be created with CREATE_NEW_FLAGS and renamed over `path`. */
+export function tempPathFor(path: string): string {
+  // Random only to avoid a leftover of an earlier run; O_EXCL makes it safe, so no node:crypto (load time).
+  return `${path}.tmp-${process.pid}-${Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0')}`;
+}
+
 /**
  * Writes a file atomically and owner-only: a fresh temp file in the same folder (O_EXCL|O_NOFOLLOW, a random
  * name, so nothing planted is written through), then rename, which replaces whatever was at `path` (a wider
  * mode, even a link) without writing through it.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  // Random only to avoid a leftover of an earlier run; O_EXCL makes it safe, so no node:crypto (load time).
-  const tmp = `${path}.tmp-${process.pid}-${Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0')}`;
+  const tmp = tempPathFor(path);
   const fd = openNoFollow(tmp, CREATE_NEW_FLAGS, FILE_MODE); // fails on anything already there: never ours to remove
   try {
     try {

@@ -1,26 +1,69 @@
 // The recorder's side of segments (data/README.md, "Segments"): once a UTC month, close the live samples.csv and
 // stack-history.log by renaming them to a name that says which times they hold; delete closed segments past the
-// target's dataRetentionDays; compact closed history older than fullResolutionDays to one line an hour.
+// target's dataRetentionDays; compact closed history older than fullResolutionDays to one line an hour
+// (core/historyCompaction.ts).
 // Every step is one rename or one unlink in the target folder, and each file is judged on its own first line,
 // so a crash between steps leaves a state the next tick completes or ignores: no line lost, none read twice.
-import { lstatSync, readSync, renameSync, unlinkSync } from 'node:fs';
+import { closeSync, lstatSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { TARGET_DEFAULTS, type TargetConfig } from '../core/config.js';
 import { samplesLineTsSeconds } from '../core/samplesCsvRead.js';
 import { compactedLeftovers, hourlyNameOf, needsRollover, segmentFileName, segmentsToDelete, segmentToCompact } from '../core/segments.js';
-import { FILES, listSegments } from './dataStore.js';
+import { HistoryCompactor } from '../core/historyCompaction.js';
+import { FILES, listSegments, tempPathFor } from './dataStore.js';
 import { closeDataFile, type DataFile, forEachLine, forEachLineBackward, openDataFile } from './lineReader.js';
 import { historyLineTsSeconds } from '../core/stackHistory.js';
 import { cutTornTail } from './safeAppend.js';
+import { CREATE_NEW_FLAGS, FILE_MODE, openNoFollow } from './safeOpen.js';
+
+/** Hourly lines are gathered up to this many bytes per write(). */
+const WRITE_CHUNK_BYTES = 1 << 20;
 
 /**
- * Rewrites a closed full-resolution history segment (`pathIn`) into its hourly form at `pathOut`, streaming, via a
- * temp file renamed into place; throws on failure (leaving `pathIn` as it was). null: compaction is switched off
- * (the compactor, core/historyCompaction.ts, is not part of this build yet), so full-resolution segments stay
- * until retention deletes them.
+ * The compaction (core/historyCompaction.ts) streamed from file to file: `pathIn` line by line through the bounded
+ * reader, the hourly lines into a fresh owner-only temp file next to `pathOut` (never through a link), renamed
+ * into place once complete. Memory: one line, one hour's bucket and a 1 MiB write buffer. Throws on failure,
+ * leaving `pathIn` as it was.
  */
-export type HistoryCompactor = (pathIn: string, pathOut: string) => void;
-export const compactHistorySegment: HistoryCompactor | null = null;
+export function compactHistorySegment(pathIn: string, pathOut: string): void {
+  const o = openDataFile(pathIn);
+  if (!('file' in o)) throw Object.assign(new Error('error' in o ? o.error : 'gone'), { code: 'error' in o ? o.error : 'ENOENT' });
+  const tmp = tempPathFor(pathOut);
+  let fd: number | null = null;
+  try {
+    fd = openNoFollow(tmp, CREATE_NEW_FLAGS, FILE_MODE);
+    const out = fd;
+    let pending: string[] = [];
+    let pendingBytes = 0;
+    const flush = () => {
+      const buf = Buffer.from(pending.join(''));
+      if (writeSync(out, buf) !== buf.length) throw Object.assign(new Error('short write'), { code: 'ENOSPC' });
+      pending = [];
+      pendingBytes = 0;
+    };
+    const c = new HistoryCompactor((line) => {
+      pending.push(line);
+      pendingBytes += line.length;
+      if (pendingBytes >= WRITE_CHUNK_BYTES) flush();
+    });
+    forEachLine(o.file, (line) => c.line(line));
+    c.end();
+    flush();
+    closeSync(fd);
+    fd = null;
+    renameSync(tmp, pathOut);
+  } catch (e) {
+    if (fd !== null) closeSync(fd);
+    try {
+      unlinkSync(tmp); // a partial temp file is neither kept nor read (its name is not a segment's)
+    } catch {
+      // never created
+    }
+    throw e;
+  } finally {
+    closeDataFile(o.file);
+  }
+}
 
 const LIVE = [
   { file: FILES.samples, kind: 'samples', keyOf: samplesLineTsSeconds },
@@ -139,7 +182,7 @@ export interface Maintenance {
  * files with our names only; the live files, stacks.jsonl and stack-ids.idx are never segments), the
  * full-resolution leftover of a compaction that crashed before its unlink, then at most one compaction.
  */
-export function maintainSegments(dir: string, nowSeconds: number, t: TargetConfig, compact: HistoryCompactor | null = compactHistorySegment): Maintenance {
+export function maintainSegments(dir: string, nowSeconds: number, t: TargetConfig): Maintenance {
   const out: Maintenance = { deleted: [], compacted: null, problems: [] };
   let segs;
   try {
@@ -154,12 +197,11 @@ export function maintainSegments(dir: string, nowSeconds: number, t: TargetConfi
     if (!gone.has(s.name) && unlinkRegular(join(dir, s.name))) out.deleted.push(s.name);
     gone.add(s.name);
   }
-  if (!compact) return out;
   const next = segmentToCompact(segs.filter((s) => !gone.has(s.name)), nowSeconds, t.fullResolutionDays ?? TARGET_DEFAULTS.fullResolutionDays);
   if (!next) return out;
   const pathIn = join(dir, next.name);
   try {
-    compact(pathIn, join(dir, hourlyNameOf(next)));
+    compactHistorySegment(pathIn, join(dir, hourlyNameOf(next)));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     out.problems.push(`could not compact ${pathIn} (${err.code ?? err.message.split('\n')[0]}): it stays at full resolution; ${err.code === 'ENOSPC' ? 'free disk space' : `check ${dir}`}`);
