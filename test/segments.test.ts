@@ -417,3 +417,15 @@ test('compaction: a closed history segment older than fullResolutionDays becomes
   assert.equal(m.compacted, null, 'nothing else due');
   assert.ok(existsSync(join(dir, hourlyOf(sepFull))));
 });
+
+test('compaction never throws away a segment it cannot read: one line naming it, the file left as it was', (t) => {
+  const dir = join(tempDir(t), 'svc');
+  mkdirSync(dir);
+  const name = segmentFileName('history', utc(2026, 9, 1), utc(2026, 9, 30));
+  writeFileSync(join(dir, name), 'not a history line\n\x00\x01junk\n');
+  const m = maintainSegments(dir, utc(2026, 12, 5), { name: 'svc', pprof: 'http://127.0.0.1:1/debug/pprof' });
+  assert.equal(m.compacted, null);
+  assert.deepEqual(m.problems, [`could not compact ${join(dir, name)} (no line is a history line): it stays as it is and is tried again next tick; make it a readable history file again, or move it out of the folder`]);
+  assert.deepEqual(readdirSync(dir), [name], 'no hourly file, no temp file left');
+  assert.equal(readFileSync(join(dir, name), 'utf8'), 'not a history line\n\x00\x01junk\n');
+});

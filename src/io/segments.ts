@@ -48,6 +48,8 @@ export function compactHistorySegment(pathIn: string, pathOut: string): void {
     });
     forEachLine(o.file, (line) => c.line(line));
     c.end();
+    // Not one tick in it (garbage, a hand edit): readers call it unreadable; it is not ours to throw away.
+    if (c.ticksIn === 0 && o.file.sizeBytes > 0) throw new Error('no line is a history line');
     flush();
     closeSync(fd);
     fd = null;
@@ -184,13 +186,7 @@ export interface Maintenance {
  */
 export function maintainSegments(dir: string, nowSeconds: number, t: TargetConfig): Maintenance {
   const out: Maintenance = { deleted: [], compacted: null, problems: [] };
-  let segs;
-  try {
-    segs = listSegments(dir).filter((s) => s.isFile);
-  } catch (e) {
-    out.problems.push(`could not list ${dir} for segment retention (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); nothing was deleted; check its permissions`);
-    return out;
-  }
+  const segs = listSegments(dir).filter((s) => s.isFile);
   const retentionDays = t.dataRetentionDays ?? TARGET_DEFAULTS.dataRetentionDays;
   const gone = new Set<string>();
   for (const s of [...segmentsToDelete(segs, nowSeconds, retentionDays), ...compactedLeftovers(segs)]) {
@@ -204,7 +200,7 @@ export function maintainSegments(dir: string, nowSeconds: number, t: TargetConfi
     compactHistorySegment(pathIn, join(dir, hourlyNameOf(next)));
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    out.problems.push(`could not compact ${pathIn} (${err.code ?? err.message.split('\n')[0]}): it stays at full resolution; ${err.code === 'ENOSPC' ? 'free disk space' : `check ${dir}`}`);
+    out.problems.push(`could not compact ${pathIn} (${err.code ?? err.message.split('\n')[0]}): it stays as it is and is tried again next tick; ${err.code === 'ENOSPC' ? 'free disk space' : 'make it a readable history file again, or move it out of the folder'}`);
     return out;
   }
   unlinkRegular(pathIn);
