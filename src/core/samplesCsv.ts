@@ -11,6 +11,19 @@ export { SAMPLES_COLUMNS } from './sampleFields.js';
 export const SAMPLES_HEADER = SAMPLES_COLUMNS.join(',') + '\n';
 
 /**
+ * The `ts_seconds` cell of a samples.csv line, or null (a fast path for seeking in a file by time). Here, beside
+ * the writer, not in samplesCsvRead.ts: the recorder's segment rollover uses it, and that module loads csv-parse.
+ */
+export function samplesLineTsSeconds(line: string): number | null {
+  const a = line.indexOf(',');
+  const b = a < 0 ? -1 : line.indexOf(',', a + 1);
+  if (b < 0) return null;
+  const s = line.slice(a + 1, b);
+  const v = Number(s);
+  return s !== '' && Number.isFinite(v) ? v : null;
+}
+
+/**
  * "2026-11-27 02:38:12": ISO 8601 with a space instead of T and no zone, because Excel, LibreOffice and
  * Google Sheets all parse exactly this form as a date-time. It is UTC (the column name says so).
  */

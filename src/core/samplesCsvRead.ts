@@ -132,15 +132,9 @@ export class SamplesCsvReader {
   }
 }
 
-/** The `ts_seconds` cell of a samples.csv line, or null (a fast path for seeking in a file by time). */
-export function samplesLineTsSeconds(line: string): number | null {
-  const a = line.indexOf(',');
-  const b = a < 0 ? -1 : line.indexOf(',', a + 1);
-  if (b < 0) return null;
-  const s = line.slice(a + 1, b);
-  const v = Number(s);
-  return s !== '' && Number.isFinite(v) ? v : null;
-}
+// The `ts_seconds` cell of a line lives with the writer: the recorder's segment rollover needs it, and importing it
+// from here loaded csv-parse (11 files) on every cron tick.
+export { samplesLineTsSeconds } from './samplesCsv.js';
 
 /**
  * How to read each field from a row of this file: its cell index (-1: the column is not in this file's header, an

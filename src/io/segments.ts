@@ -7,7 +7,7 @@
 import { closeSync, lstatSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { TARGET_DEFAULTS, type TargetConfig } from '../core/config.js';
-import { samplesLineTsSeconds } from '../core/samplesCsvRead.js';
+import { samplesLineTsSeconds } from '../core/samplesCsv.js';
 import { compactedLeftovers, hourlyNameOf, needsRollover, segmentFileName, segmentsToDelete, segmentToCompact } from '../core/segments.js';
 import { HistoryCompactor } from '../core/historyCompaction.js';
 import { FILES, listSegments, tempPathFor } from './dataStore.js';

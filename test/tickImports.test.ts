@@ -1,0 +1,47 @@
+// What a cron tick loads. Every module is read, compiled and linked by a fresh Node process each minute, on a
+// budget of ~1.5x `node -e 0` (issue 10, item 7): pprof-format (~13 ms) and csv-parse (11 files, pulled in by a
+// helper the segment rollover imported from the CSV reader) each cost the tick more than its own work on a file.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import test from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { findRepoRoot } from '../src/demo/demoService.js';
+import { tempDir } from './helpers/tmp.js';
+
+const run = promisify(execFile);
+
+test("a cron tick loads no npm package: record's module graph is leakwatch's own modules and Node built-ins", async (t) => {
+  const root = await findRepoRoot();
+  const dir = tempDir(t);
+  const trace = join(dir, 'resolved.txt');
+  // A resolve hook in a real Node process logs every module the import of `record` resolves (its whole static graph).
+  const hooks = join(dir, 'hooks.mjs');
+  writeFileSync(
+    hooks,
+    `import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  appendFileSync(${JSON.stringify(trace)}, r.url + '\\n');
+  return r;
+}
+`,
+  );
+  const register = join(dir, 'register.mjs');
+  writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+  const recordJs = pathToFileURL(join(root, 'dist', 'src', 'commands', 'record.js')).href;
+  await run(process.execPath, ['--import', pathToFileURL(register).href, '--input-type=module', '-e', `await import(${JSON.stringify(recordJs)})`], {
+    timeout: 60_000,
+  });
+  const urls = [...new Set(readFileSync(trace, 'utf8').split('\n').filter(Boolean))];
+  // The hook saw the tick's graph: the recorder, its protobuf reader and the segment rollover.
+  for (const m of ['commands/record.js', 'io/recordTick.js', 'core/pprofProto.js', 'io/segments.js']) {
+    assert.ok(urls.some((u) => u.endsWith(`/dist/src/${m}`)), `${m} among ${urls.length} modules`);
+  }
+  const packages = urls.filter((u) => u.includes('/node_modules/'));
+  assert.deepEqual(packages, [], 'npm packages on the cron path');
+  const foreign = urls.filter((u) => !u.startsWith('node:') && !u.includes('/dist/src/'));
+  assert.deepEqual(foreign, [], 'modules outside dist/src on the cron path');
+});
