@@ -1,12 +1,15 @@
 // A small reader for pprof's profile.proto that decodes only the fields leakwatch uses: sample types, samples
 // (location ids, values, labels), locations (id, address, lines), functions (id, name, file), the string table
 // and time_nanos. Every other field is skipped by its wire type. It replaces `pprof-format` on the cron tick's
-// path (issue 10, item 7): loading and running that general codec, which makes a typed-array view per field, cost
-// ~20 ms of a ~260 ms tick (medians of 40 interleaved ticks at 60 stacks: 2.05x -> 1.89x of `node -e 0`). The shapes and names below are pprof-format's, so the two decode alike
-// (test/pprofProto.test.ts compares them on every captured fixture); pprof-format stays the tests' encoder.
+// path (issue 10, item 7): loading and running that general codec, which makes a typed-array view per field,
+// cost ~20 ms of a ~260 ms tick (medians of 40 interleaved ticks at 60 stacks: 2.05x -> 1.89x of `node -e 0`).
+// The shapes and names below are pprof-format's, so the two decode alike (test/pprofProto.test.ts compares them
+// on every captured fixture); pprof-format stays the tests' encoder.
 //
-// A hostile or broken body ends in a PprofDecodeError naming the byte offset, never a throw of another kind, a
-// hang (every loop advances through a bounded buffer) or an allocation larger than the body itself.
+// A hostile or broken body ends in a PprofDecodeError naming the byte offset, never a throw of another kind or a
+// hang (every loop advances through a bounded buffer); memory grows with the body only, as every element
+// decoded consumes at least one byte of it (the caller caps the inflated size). Stricter than pprof-format,
+// which clamped a length past the end: a profile cut mid-field is an error here, not a shorter profile.
 
 export class PprofDecodeError extends Error {}
 
