@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Frame, HistoryTick, SampleRow, StackRecord, TargetRecording } from '../src/core/model.js';
+import type { Frame } from '../src/core/model.js';
 import {
   analyzeAll,
   analyzeTarget,

@@ -20,7 +20,7 @@ import { promisify } from 'node:util';
 import { parseDurationSeconds } from '../../src/core/duration.js';
 import { MIN_SPAN_SECONDS } from '../../src/analysis/trend.js';
 import { readRecording } from '../../src/io/readRecording.js';
-import { buildDemoService, findGo, GO_MISSING_MESSAGE, findRepoRoot, startDemoService, type DemoService } from '../../src/demo/demoService.js';
+import { buildDemoService, findGo, GO_MISSING_MESSAGE, findRepoRoot, goMinorVersion, startDemoService, type DemoService } from '../../src/demo/demoService.js';
 
 const run = promisify(execFile);
 
@@ -133,9 +133,7 @@ export const DEFAULT_PROGRAMS: LiveProgram[] = [
 export async function buildLeakPatterns(): Promise<{ binary: string; dir: string; leafOf: Map<string, string | null>; leakProfile: boolean }> {
   const go = await findGo();
   if (!go) throw new Error(GO_MISSING_MESSAGE);
-  const { stdout } = await run(go, ['env', 'GOVERSION']);
-  const minor = Number(/^go1\.(\d+)/.exec(stdout.trim())?.[1] ?? 0);
-  const leakProfile = minor >= 26;
+  const leakProfile = (await goMinorVersion(go)) >= 26;
   const dir = await mkdtemp(join(tmpdir(), 'leakwatch-leakpatterns-'));
   try {
     const binary = await buildDemoService({
