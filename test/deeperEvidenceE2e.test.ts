@@ -14,7 +14,8 @@ import test from 'node:test';
 import { promisify } from 'node:util';
 import type { Summary, TargetSummary } from '../src/core/model.js';
 import { startDemoService, type DemoService } from '../src/demo/demoService.js';
-import { buildWithLeakProfile, cliPath } from './helpers/demoRun.js';
+import { cliPath } from './helpers/cli.js';
+import { buildWithLeakProfile } from './helpers/demoRun.js';
 import { tempDir } from './helpers/tmp.js';
 
 const run = promisify(execFile);

@@ -2,15 +2,11 @@
 // temp folder with a data folder in it, the compiled CLI, and a demo build with the goroutine leak profile.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { buildDemoService, findGo, findRepoRoot, goMinorVersion, startDemoService, type DemoService, type StartOptions } from '../../src/demo/demoService.js';
+import { buildDemoService, findGo, goMinorVersion, startDemoService, type DemoService, type StartOptions } from '../../src/demo/demoService.js';
+import { cliPath } from './cli.js';
 import { tempDir } from './tmp.js';
 
 type TestContext = { after(fn: () => unknown): void };
-
-/** dist/src/cli.js of this checkout (run it with process.execPath). */
-export async function cliPath(): Promise<string> {
-  return join(await findRepoRoot(), 'dist', 'src', 'cli.js');
-}
 
 /** A demo service for this test, stopped after it; `dir` is a temp folder removed after it, `data` a path inside. */
 export async function serviceForTest(t: TestContext, opts: StartOptions = {}): Promise<{ svc: DemoService; dir: string; data: string; cli: string }> {
