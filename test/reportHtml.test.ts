@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import type { Summary, TargetRecording } from '../src/core/model.js';
-import { buildReportData, decodeDelta, decodeRle } from '../src/render/reportData.js';
+import { buildReportData, decodeSamples } from '../src/render/reportData.js';
 import { jsonForScript, renderReportHtml, shellQuote } from '../src/render/reportHtml.js';
 import { samplesTsv, suspectsTsv, tsvCell } from '../src/render/tsv.js';
 import {
@@ -77,11 +77,12 @@ test('embedded data round-trips: base64 → gunzip → JSON equals what reportDa
   const rows = recordings[0].samples;
   const S = decoded.targets[0].samples;
   assert.equal(S.n, rows.length);
-  assert.deepEqual(decodeDelta(S.goroutines), rows.map((r) => r.goroutines));
-  assert.deepEqual(decodeDelta(S.rss), rows.map((r) => r.rssBytes));
-  assert.deepEqual(decodeDelta(S.tsMs).map((v) => (v === null ? null : v / 1000)), rows.map((r) => r.tsSeconds));
-  assert.deepEqual(decodeRle(S.status), rows.map((r) => r.status));
-  assert.deepEqual(decodeRle(S.message), rows.map((r) => r.message));
+  const cols = decodeSamples(S);
+  assert.deepEqual(cols.goroutines, rows.map((r) => r.goroutines));
+  assert.deepEqual(cols.rss_bytes, rows.map((r) => r.rssBytes));
+  assert.deepEqual(cols.ts_seconds, rows.map((r) => r.tsSeconds));
+  assert.deepEqual(cols.status, rows.map((r) => r.status));
+  assert.deepEqual(cols.message, rows.map((r) => r.message));
   // Restarts and chart series are there, null kept as null.
   assert.equal(decoded.targets[0].restarts.length, 1);
   assert.ok(decoded.targets[0].chart.goroutines.includes(null), 'outage rows are gaps');

@@ -1,6 +1,7 @@
 // The one place numbers, durations, times and shell words are formatted for people: the verdict headline, the
-// page's cards and tables, check/diff/export output. The page's client script keeps a copy of formatBytes,
-// formatCount and formatSpan (templates/report.client.js), because the page must work offline without modules.
+// page's cards and tables, check/diff/export output. The page's script keeps a copy of formatBytes, formatCount,
+// formatSigned and formatTime (templates/client/format.js), because the page loads no modules; the two are held
+// to the same results by test/clientModules.test.ts.
 
 const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 

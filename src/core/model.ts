@@ -44,7 +44,10 @@ export type SampleStatus =
 /** `start`: first row of a process lifetime leakwatch has not seen before; `restart`: a new lifetime after another. */
 export type SampleEvent = '' | 'start' | 'restart';
 
-/** One row of data/<target>/samples.csv. Null means "not measured" (an empty cell), never zero. */
+/**
+ * One row of data/<target>/samples.csv. Null means "not measured" (an empty cell), never zero. Each key is one column
+ * of core/sampleFields.ts (the compiler checks that every key has one).
+ */
 export interface SampleRow {
   tsSeconds: number;
   target: string;

@@ -2,32 +2,11 @@
 // so the header carries units, the first column is a date-time every spreadsheet parses, and no cell
 // can start a formula. The column order is a contract: new columns are only ever appended.
 import type { SampleRow } from './model.js';
+import { SAMPLE_FIELDS, SAMPLES_COLUMNS } from './sampleFields.js';
 import { displaySafe } from './terminalText.js';
 
-export const SAMPLES_COLUMNS = [
-  'time_utc',
-  'ts_seconds',
-  'target',
-  'status',
-  'pid',
-  'process_start_ts_seconds',
-  'rss_bytes',
-  'vsz_bytes',
-  'cpu_seconds_total',
-  'cpu_percent',
-  'threads',
-  'fds',
-  'goroutines',
-  'stacks_distinct',
-  'event',
-  'message',
-  'heap_inuse_bytes',
-  'memstats_heap_inuse_bytes',
-  'memstats_stack_inuse_bytes',
-  'memstats_sys_bytes',
-  'memstats_num_gc',
-  'leaked_goroutines_confirmed',
-] as const;
+// The columns themselves (name, SampleRow key, type, unit, decimals) are one table: core/sampleFields.ts.
+export { SAMPLES_COLUMNS } from './sampleFields.js';
 
 export const SAMPLES_HEADER = SAMPLES_COLUMNS.join(',') + '\n';
 
@@ -49,9 +28,9 @@ export function spreadsheetSafe(text: string, maxLength = 500): string {
   return /^[=+\-@]/.test(s) ? `'${s}` : s;
 }
 
-function num(v: number | null, digits?: number): string {
+function num(v: number | null, digits: number): string {
   if (v === null || !Number.isFinite(v)) return '';
-  return digits === undefined ? String(v) : String(Number(v.toFixed(digits)));
+  return String(Number(v.toFixed(digits)));
 }
 
 /**
@@ -64,34 +43,17 @@ export function csvCell(s: string): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** One CSV line (with its newline) for a row. */
+/** One CSV line (with its newline) for a row: each field as its type says (core/sampleFields.ts). */
 export function formatSampleRow(r: SampleRow): string {
-  return formatCsvLine(
-    [
-      formatTimeUtc(r.tsSeconds),
-      num(r.tsSeconds, 3),
-      spreadsheetSafe(r.target, 64),
-      r.status,
-      num(r.pid),
-      num(r.processStartTsSeconds),
-      num(r.rssBytes),
-      num(r.vszBytes),
-      num(r.cpuSecondsTotal, 2),
-      num(r.cpuPercent, 1),
-      num(r.threads),
-      num(r.fds),
-      num(r.goroutines),
-      num(r.stacksDistinct),
-      r.event,
-      spreadsheetSafe(r.message),
-      num(r.heapInuseBytes ?? null),
-      num(r.memstatsHeapInuseBytes ?? null),
-      num(r.memstatsStackInuseBytes ?? null),
-      num(r.memstatsSysBytes ?? null),
-      num(r.memstatsNumGc ?? null),
-      num(r.leakedConfirmed ?? null),
-    ],
-  );
+  const cells: string[] = [];
+  for (const f of SAMPLE_FIELDS) {
+    const v = r[f.key];
+    if (f.type === 'time') cells.push(formatTimeUtc(v as number));
+    else if (f.type === 'number') cells.push(num((v as number | null | undefined) ?? null, f.digits));
+    else if (f.type === 'text') cells.push(spreadsheetSafe(v as string, f.maxLength));
+    else cells.push(v as string);
+  }
+  return formatCsvLine(cells);
 }
 
 function formatCsvLine(cells: string[]): string {

@@ -3,6 +3,8 @@
 //
 //   K <ts_seconds> <lifetime> <total> <id>:<count> <id>:<count> ...   keyframe: every non-zero count
 //   D <ts_seconds> <lifetime> <total> <id>:<count> ...                 delta: only counts that changed (0 = gone)
+//   H <ts_seconds> <lifetime> <total> <from_ts_seconds> <ticks> <id>:<last>:<min>:<max> ...
+//                                         an hour of older history compacted (src/core/historyCompaction.ts)
 //
 // Most stacks keep their count between ticks, so deltas are short. A keyframe is written at the start of a
 // lifetime, at least every KEYFRAME_EVERY lines, and whenever the writer is not sure what the file's last
@@ -110,27 +112,150 @@ const DIGIT_9 = 57;
 const COLON = 58;
 const SPACE = 32;
 
-/** `<id>:<count>` pairs separated by single spaces from `from` to the end of the line, or null when damaged. */
-function parseEntries(line: string, from: number): Array<[number, number]> | null {
-  const out: Array<[number, number]> = [];
+/**
+ * `<id>:<n>[:<n>...]` entries of `width` numbers each, separated by single spaces, from `from` to the end of the
+ * line, flat into `out` (no tuple per entry: a year of 5,000 stacks is billions of entries). False when damaged.
+ */
+function parseEntries(line: string, from: number, width: number, out: number[]): boolean {
   let i = from;
   const n = line.length;
   while (i < n) {
-    let id = 0;
-    const idStart = i;
-    for (let c = line.charCodeAt(i); c >= DIGIT_0 && c <= DIGIT_9; c = line.charCodeAt(++i)) id = id * 10 + (c - DIGIT_0);
-    if (i === idStart || line.charCodeAt(i) !== COLON) return null;
-    const countStart = ++i;
-    let count = 0;
-    for (let c = line.charCodeAt(i); c >= DIGIT_0 && c <= DIGIT_9; c = line.charCodeAt(++i)) count = count * 10 + (c - DIGIT_0);
-    if (i === countStart || !Number.isSafeInteger(id) || !Number.isSafeInteger(count)) return null;
-    out.push([id, count]);
+    for (let k = 0; k < width; k++) {
+      if (k > 0) {
+        if (line.charCodeAt(i) !== COLON) return false;
+        i++;
+      }
+      const start = i;
+      let v = 0;
+      for (let c = line.charCodeAt(i); c >= DIGIT_0 && c <= DIGIT_9; c = line.charCodeAt(++i)) v = v * 10 + (c - DIGIT_0);
+      if (i === start || !Number.isSafeInteger(v)) return false;
+      out.push(v);
+    }
     if (i < n) {
-      if (line.charCodeAt(i) !== SPACE || i + 1 === n) return null;
+      if (line.charCodeAt(i) !== SPACE || i + 1 === n) return false;
       i++;
     }
   }
-  return out;
+  return true;
+}
+
+/**
+ * One history line, parsed. `entries` is flat: `[id, count, id, count, ...]` for K and D; for H
+ * `[id, last, min, max, ...]` (ENTRY_WIDTH says how many numbers per entry).
+ */
+export interface HistoryLine {
+  kind: 'K' | 'D' | 'H';
+  tsSeconds: number;
+  lifetime: string;
+  total: number;
+  /** H only: the bucket's first tick and how many ticks it merges (0 for K and D). */
+  fromTsSeconds: number;
+  ticks: number;
+  entries: number[];
+}
+
+/** Numbers per entry: `<id>:<count>` or, in an hourly line, `<id>:<last>:<min>:<max>`. */
+export const ENTRY_WIDTH = { K: 2, D: 2, H: 4 } as const;
+
+/** How many space-separated fields precede the entries. */
+const HEAD_FIELDS = { K: 4, D: 4, H: 6 } as const;
+
+/**
+ * The one parser of stack-history lines (replay, compaction), or null when the line is damaged: an unknown
+ * kind, a missing or non-numeric field, a stray or trailing space, an entry that is not all digits.
+ */
+export function parseHistoryLine(line: string): HistoryLine | null {
+  const kind = line[0];
+  if ((kind !== 'K' && kind !== 'D' && kind !== 'H') || line.charCodeAt(1) !== SPACE) return null;
+  // Scanned by hand rather than split(' '): a year of lines is ~50 MB, and the substrings were most of its cost.
+  const head = HEAD_FIELDS[kind];
+  const cuts = [1];
+  let at = 1;
+  for (let f = 1; f < head; f++) {
+    const next = line.indexOf(' ', at + 1);
+    cuts.push(next < 0 ? line.length : next);
+    if (next < 0) {
+      if (f < head - 1) return null; // a field missing
+      break;
+    }
+    at = next;
+  }
+  // Number('') is 0: an empty field is damage, not zero.
+  const field = (f: number) => (cuts[f]! > cuts[f - 1]! + 1 ? line.slice(cuts[f - 1]! + 1, cuts[f]) : 'x');
+  const tsSeconds = Number(field(1));
+  const lifetime = cuts[2]! > cuts[1]! + 1 ? line.slice(cuts[1]! + 1, cuts[2]) : '';
+  const total = Number(field(3));
+  const fromTsSeconds = kind === 'H' ? Number(field(4)) : 0;
+  const ticks = kind === 'H' ? Number(field(5)) : 0;
+  if (!lifetime || !Number.isFinite(tsSeconds) || !Number.isFinite(total) || !Number.isFinite(fromTsSeconds)) return null;
+  if (kind === 'H' && !(Number.isSafeInteger(ticks) && ticks > 0)) return null;
+  const end = cuts[head - 1]!;
+  if (end === line.length - 1) return null; // a trailing space
+  const entries: number[] = [];
+  if (end < line.length && !parseEntries(line, end + 1, ENTRY_WIDTH[kind], entries)) return null;
+  return { kind, tsSeconds, lifetime, total, fromTsSeconds, ticks, entries };
+}
+
+/** A line's `ts_seconds` (the second field of every kind), for binary search; null when it has none. */
+export function historyLineTsSeconds(line: string): number | null {
+  const a = line.indexOf(' ');
+  const b = a < 0 ? -1 : line.indexOf(' ', a + 1);
+  if (b < 0 || a !== 1 || (line[0] !== 'K' && line[0] !== 'D' && line[0] !== 'H')) return null;
+  const v = Number(line.slice(a + 1, b));
+  return Number.isFinite(v) ? v : null;
+}
+
+/** K and H lines set every count (replay can start at one); D lines change some. */
+export function isKeyframeLine(line: string): boolean {
+  return line.startsWith('K ') || line.startsWith('H ');
+}
+
+/**
+ * The counts as of the last line, with the rules for damage that every reader of the log shares: a damaged line
+ * forgets the counts (what the next delta is relative to is no longer known); a delta with no counts of its own
+ * lifetime before it is skipped until the next keyframe, so a wrong number is never invented. A K line sets the
+ * counts; an H line (an hourly compacted bucket, src/core/historyCompaction.ts) sets them to its `last` counts.
+ */
+export class HistoryCounts {
+  /** stack id -> non-zero count, or null when unknown (nothing read yet, or after damage). */
+  counts: Map<number, number> | null = null;
+  lifetime = '';
+  /** Lines that did not parse. */
+  bad = 0;
+  /** Non-empty lines seen (to tell a file with some damage from one that is not a history at all). */
+  lines = 0;
+  /** Deltas skipped after damage or a lifetime change, until the next keyframe. */
+  orphanDeltas = 0;
+
+  /** Applies one line (without its newline); returns it parsed when it is a tick, null when skipped. */
+  apply(text: string): HistoryLine | null {
+    if (text === '' || text.startsWith('#')) return null;
+    this.lines++;
+    const line = parseHistoryLine(text);
+    if (!line) {
+      this.bad++;
+      this.counts = null;
+      return null;
+    }
+    const e = line.entries;
+    const width = ENTRY_WIDTH[line.kind];
+    if (line.kind === 'D') {
+      if (!this.counts || this.lifetime !== line.lifetime) {
+        this.orphanDeltas++;
+        return null;
+      }
+      for (let i = 0; i < e.length; i += width) {
+        if (e[i + 1] === 0) this.counts.delete(e[i]!);
+        else this.counts.set(e[i]!, e[i + 1]!);
+      }
+    } else {
+      const counts = new Map<number, number>();
+      for (let i = 0; i < e.length; i += width) if (e[i + 1]! > 0) counts.set(e[i]!, e[i + 1]!);
+      this.counts = counts;
+      this.lifetime = line.lifetime;
+    }
+    return line;
+  }
 }
 
 export interface ReplayResult {
@@ -140,74 +265,47 @@ export interface ReplayResult {
 
 /**
  * Replays the log into per-tick counts, one line at a time, so a reader can stream a file of any size (never
- * one string: V8 strings stop at ~512 MiB). Damaged lines are skipped; a delta that cannot be applied (no
- * keyframe of its lifetime before it) is skipped until the next keyframe, so a wrong number is never invented.
- * `keep(ts)` filters ticks (e.g. --since/--until) without breaking the replay.
+ * one string: V8 strings stop at ~512 MiB). Damage is handled as HistoryCounts says. An H line is one tick at its
+ * `ts_seconds` (so old, compacted data keeps one point per hour). `keep(ts)` filters ticks (e.g. --since/--until)
+ * without breaking the replay.
  */
 export class HistoryReplay {
   readonly ticks: HistoryTick[] = [];
-  /** Lines that did not parse. */
-  bad = 0;
-  /** Non-empty lines seen (to tell a file with some damage from one that is not a history at all). */
-  lines = 0;
-  private orphanDeltas = 0;
-  /** Counts as of the last line; handed out frozen (CompactCounts), the same object while they do not change. */
-  private state: Map<number, number> | null = null;
+  private readonly counts = new HistoryCounts();
+  /** Counts as of the last line, handed out frozen (CompactCounts): the same object while they do not change. */
   private frozen: CompactCounts | null = null;
-  private stateLifetime = '';
 
   constructor(
     private readonly source: string,
     private readonly keep: (ts: number) => boolean = () => true,
   ) {}
 
+  /** Lines that did not parse. */
+  get bad(): number {
+    return this.counts.bad;
+  }
+
+  /** Non-empty lines seen. */
+  get lines(): number {
+    return this.counts.lines;
+  }
+
   /** One line without its newline. */
-  line(line: string): void {
-    if (line === '' || line.startsWith('#')) return;
-    this.lines++;
-    // Scanned by hand rather than split(' '): a year of lines is ~50 MB, and the substrings were most of its cost.
-    const s1 = line.indexOf(' ');
-    const s2 = s1 < 0 ? -1 : line.indexOf(' ', s1 + 1);
-    const s3 = s2 < 0 ? -1 : line.indexOf(' ', s2 + 1);
-    let s4 = s3 < 0 ? -1 : line.indexOf(' ', s3 + 1);
-    if (s4 < 0) s4 = line.length;
-    else if (s4 === line.length - 1) s4 = -1; // a trailing space: damaged
-    const kind = line.slice(0, s1);
-    const ts = s2 < 0 ? NaN : Number(line.slice(s1 + 1, s2));
-    const lifetime = s3 < 0 ? '' : line.slice(s2 + 1, s3);
-    const total = s3 < 0 ? NaN : Number(line.slice(s3 + 1, s4));
-    const entries = (kind === 'K' || kind === 'D') && Number.isFinite(ts) && lifetime && Number.isFinite(total) && s4 >= 0 ? parseEntries(line, s4 + 1) : null;
-    if (!entries) {
-      this.bad++;
-      this.state = null; // we no longer know what the next delta is relative to
-      return;
-    }
-    if (kind === 'K') {
-      this.state = new Map(entries.filter(([, c]) => c > 0));
-      this.stateLifetime = lifetime;
-      this.frozen = null;
-    } else {
-      if (!this.state || this.stateLifetime !== lifetime) {
-        this.orphanDeltas++;
-        return;
-      }
-      for (const [id, c] of entries) {
-        if (c === 0) this.state.delete(id);
-        else this.state.set(id, c);
-      }
-      // A delta that changes nothing shares the previous tick's counts.
-      if (entries.length > 0) this.frozen = null;
-    }
-    if (this.keep(ts)) {
-      this.frozen ??= CompactCounts.from(this.state);
-      this.ticks.push({ tsSeconds: ts, lifetime, total, counts: this.frozen });
+  line(text: string): void {
+    const line = this.counts.apply(text);
+    if (!line) return;
+    // A delta that changes nothing shares the previous tick's counts.
+    if (line.kind !== 'D' || line.entries.length > 0) this.frozen = null;
+    if (this.keep(line.tsSeconds)) {
+      this.frozen ??= CompactCounts.from(this.counts.counts!);
+      this.ticks.push({ tsSeconds: line.tsSeconds, lifetime: line.lifetime, total: line.total, counts: this.frozen });
     }
   }
 
   warnings(): string[] {
     const w: string[] = [];
-    if (this.bad) w.push(`${this.source}: skipped ${this.bad} damaged line(s)`);
-    if (this.orphanDeltas) w.push(`${this.source}: skipped ${this.orphanDeltas} tick(s) after damage, until the next keyframe`);
+    if (this.counts.bad) w.push(`${this.source}: skipped ${this.counts.bad} damaged line(s)`);
+    if (this.counts.orphanDeltas) w.push(`${this.source}: skipped ${this.counts.orphanDeltas} tick(s) after damage, until the next keyframe`);
     return w;
   }
 }

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config, TargetConfig } from '../core/config.js';
-import { expandHeaders, TARGET_DEFAULTS, varsUrl } from '../core/config.js';
+import { expandHeaders } from '../core/config.js';
+import { extrasDue, isNotServed, retryLater, type FetchBackoff } from '../core/fetchSchedule.js';
 import { heapInuseBytes, parseExpvarMemstats, parseGoroutineProfile, ProfileError, ProfileTooLargeError } from '../core/goroutineProfile.js';
 import type { SampleRow } from '../core/model.js';
 import { formatSampleRow, SAMPLES_HEADER } from '../core/samplesCsv.js';
@@ -24,6 +25,7 @@ import { findProcess, sampleProcess } from './procSampler.js';
 import { LOCK_FILE } from './lock.js';
 import { appendLines } from './safeAppend.js';
 import { ensureDataDir, UnsafePathError } from './safeOpen.js';
+import { maintainSegments, rollOverForTick } from './segments.js';
 
 export interface TargetResult {
   target: string;
@@ -108,41 +110,28 @@ export function isLoopbackHost(hostname: string): boolean {
   return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
-/** How long an optional endpoint that answered 404 is left alone. */
-const OPTIONAL_RETRY_SECONDS = 6 * 3600;
-
-type Backoff = Pick<TargetState, 'varsRetryTsSeconds' | 'leakRetryTsSeconds' | 'lastLeakFetchTsSeconds' | 'lastDebug2TsSeconds' | 'lastHeapFetchTsSeconds'>;
-
 /**
- * The optional endpoints, one after another (never concurrently with each other: goroutineleak runs a GC and
- * debug=2 stops the world). Each failure is a note, never a failed row.
+ * The optional endpoints this tick is due to ask (src/core/fetchSchedule.ts decides which), one after another
+ * (never concurrently with each other: goroutineleak runs a GC and debug=2 stops the world). Each failure is a
+ * note, never a failed row.
  */
 async function fetchExtras(
   t: TargetConfig,
   cfg: Config,
   auth: RequestAuth,
-  prev: Backoff,
+  prev: FetchBackoff,
   ts: number,
   goroutines: number,
   save: (body: Uint8Array, kind: 'goroutineleak' | 'goroutine-debug2') => void,
   oneShot = false,
-): Promise<{ extras: TickExtras; backoff: Backoff }> {
+): Promise<{ extras: TickExtras; backoff: FetchBackoff }> {
   const extras: TickExtras = { heapInuseBytes: null, memstats: null, leakedConfirmed: null, notes: [] };
-  const backoff: Backoff = {
-    varsRetryTsSeconds: prev.varsRetryTsSeconds,
-    leakRetryTsSeconds: prev.leakRetryTsSeconds,
-    lastLeakFetchTsSeconds: prev.lastLeakFetchTsSeconds,
-    lastDebug2TsSeconds: prev.lastDebug2TsSeconds,
-    lastHeapFetchTsSeconds: prev.lastHeapFetchTsSeconds,
-  };
+  const { due, backoff } = extrasDue(t, prev, ts, goroutines, oneShot);
   const timeoutMs = (t.timeoutSeconds ?? cfg.timeoutSeconds) * 1000;
   const get = (url: string) => httpGet(url, { headers: auth.headers, ca: auth.ca, timeoutMs, maxBytes: cfg.maxProfileBytes });
   const inflateCap = cfg.maxProfileBytes * INFLATE_FACTOR;
 
-  const heapEvery = (t.heapProfileMinutes ?? (oneShot ? TARGET_DEFAULTS.heapProfileMinutes : 0)) * 60;
-  // `ts < last` too: a clock stepped back must not stop the heap for as long as it stepped.
-  if (t.heap !== false && (ts - prev.lastHeapFetchTsSeconds >= heapEvery || ts < prev.lastHeapFetchTsSeconds)) {
-    backoff.lastHeapFetchTsSeconds = ts;
+  if (due.heap) {
     const r = await get(`${t.pprof}/heap`);
     try {
       if (r.ok) extras.heapInuseBytes = heapInuseBytes(r.body, inflateCap);
@@ -151,25 +140,22 @@ async function fetchExtras(
       extras.notes.push(`heap: ${(e as Error).message}`);
     }
   }
-  const vars = varsUrl(t);
-  if (vars && ts >= prev.varsRetryTsSeconds) {
-    const r = await get(vars);
+  if (due.varsUrl) {
+    const r = await get(due.varsUrl);
     if (r.ok) {
       try {
         extras.memstats = parseExpvarMemstats(r.body.toString('utf8'));
       } catch (e) {
         extras.notes.push(`vars: ${(e as Error).message}`);
-        backoff.varsRetryTsSeconds = ts + OPTIONAL_RETRY_SECONDS;
+        retryLater(backoff, 'vars', ts);
       }
-    } else if (/HTTP 404/.test(r.message)) {
-      backoff.varsRetryTsSeconds = ts + OPTIONAL_RETRY_SECONDS; // no expvar: quietly ask again in a few hours
+    } else if (isNotServed(r.message)) {
+      retryLater(backoff, 'vars', ts); // no expvar: quietly ask again in a few hours
     } else {
       extras.notes.push(`vars: ${r.message}`);
     }
   }
-  const leakEvery = (t.leakProfileMinutes ?? TARGET_DEFAULTS.leakProfileMinutes) * 60;
-  if (ts >= prev.leakRetryTsSeconds && ts - prev.lastLeakFetchTsSeconds >= leakEvery) {
-    backoff.lastLeakFetchTsSeconds = ts;
+  if (due.leak) {
     const r = await get(`${t.pprof}/goroutineleak`);
     if (r.ok) {
       try {
@@ -178,17 +164,13 @@ async function fetchExtras(
       } catch (e) {
         extras.notes.push(`goroutineleak: ${(e as Error).message}`);
       }
-    } else if (/HTTP 404/.test(r.message)) {
-      // Served only by Go 1.26+ built with GOEXPERIMENT=goroutineleakprofile.
-      backoff.leakRetryTsSeconds = ts + OPTIONAL_RETRY_SECONDS;
+    } else if (isNotServed(r.message)) {
+      retryLater(backoff, 'leak', ts);
     } else {
       extras.notes.push(`goroutineleak: ${r.message}`);
     }
   }
-  const d2 = t.debug2 === undefined ? TARGET_DEFAULTS.debug2 : t.debug2;
-  // debug=2 stops the world for the whole dump (1.6 s at 100k goroutines): only below the cap, and rarely.
-  if (d2 && goroutines <= d2.maxGoroutines && ts - prev.lastDebug2TsSeconds >= d2.everyMinutes * 60) {
-    backoff.lastDebug2TsSeconds = ts;
+  if (due.debug2) {
     const r = await get(`${t.pprof}/goroutine?debug=2`);
     if (r.ok && /^goroutine \d+/.test(r.body.subarray(0, 64).toString('latin1'))) save(gzipSync(r.body), 'goroutine-debug2');
     else extras.notes.push(`debug=2: ${r.ok ? 'not a goroutine dump' : r.message}`);
@@ -217,7 +199,7 @@ export async function recordTarget(t: TargetConfig, opts: TickOptions): Promise<
     let outcome: ProfileOutcome = null;
     let body: Buffer | null = null;
     let extras: TickExtras | null = null;
-    let backoff: Backoff | null = null;
+    let backoff: FetchBackoff | null = null;
     const pendingSnapshots: Array<{ body: Uint8Array; kind: 'goroutineleak' | 'goroutine-debug2' }> = [];
     if (t.pprof && id.kind !== 'failed') {
       const auth = requestAuth(t, opts.env);
@@ -237,6 +219,7 @@ export async function recordTarget(t: TargetConfig, opts: TickOptions): Promise<
         }
       }
     }
+    for (const p of rollOverForTick(dir, ts)) say(p); // once a UTC month: close the live files as segments first
     const plan = planTick(state, t, ts, id, outcome, historySize(dir), extras);
     if (backoff) Object.assign(plan.state, backoff);
 
@@ -267,6 +250,7 @@ export async function recordTarget(t: TargetConfig, opts: TickOptions): Promise<
         say(`could not save the ${snap.kind} snapshot (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       }
     }
+    for (const p of maintainSegments(dir, ts, t).problems) say(p); // segment retention and compaction, after the writes
     if (plan.row.status !== 'ok') say(`${plan.row.status}: ${plan.row.message}`);
     return { target: t.name, row: plan.row, lastOkTsSeconds: plan.state.lastOkTsSeconds, problems };
   } catch (e) {

@@ -8,11 +8,14 @@
 // stacks, and raw samples for the TSV export are delta/run-length encoded (gzip does the rest).
 
 import { NO_FRAMES_NAME, type BlockingKind, type Frame, type HistoryTick, type SampleRow, type Summary, type TargetRecording, type TargetSummary } from '../core/model.js';
-import { downsampleMinMax, insertGaps, medianStep, prepareChartSeries, thinIndices, type Series } from './downsample.js';
+import { downsampleMinMax, insertGaps, medianStep, prepareChartSeries, type Series } from './downsample.js';
 import { suspectsTsv } from './tsv.js';
-import { blockingKind, leafFrame } from '../core/frames.js';
+import { blockingFrameIndex, blockingKindOf } from './blocking.js';
+import { buildCompare, buildTop } from './reportTicks.js';
+import { numberFieldOf, SAMPLE_FIELDS, scaleOf } from '../core/sampleFields.js';
 
-export const REPORT_DATA_VERSION = 1;
+/** The embedded data's layout: 2 since `samples` became a list of columns from core/sampleFields.ts (was 16 fixed keys). */
+export const REPORT_DATA_VERSION = 2;
 
 export interface ReportDataOptions {
   /** Max points per chart series (min/max per bucket, so spikes survive). */
@@ -72,27 +75,24 @@ export interface RleColumn {
   runs: number[];
 }
 
-/** Every sample row at full resolution, columnar, for the TSV export. Scaled integers keep it exact. */
+/**
+ * One samples.csv column in the page: a number column is round(value × scale) (scale = 10^digits of its field),
+ * delta-encoded; a text or word column is run-length encoded; a time column (time_utc) is made in the page from the
+ * number column at index `time` (ts_seconds). Decode with decodeSamples.
+ */
+export type SampleColumnData =
+  | { name: string; scale: number; delta: DeltaColumn }
+  | { name: string; rle: RleColumn }
+  | { name: string; time: number };
+
+/**
+ * Every sample row at full resolution, columnar, for the TSV export: every samples.csv column in its order, from
+ * the field table (core/sampleFields.ts), so the page's TSV builder has no column list of its own. Scaled
+ * integers keep it exact.
+ */
 export interface SamplesColumns {
   n: number;
-  /** ts_seconds × 1000. */
-  tsMs: DeltaColumn;
-  pid: DeltaColumn;
-  /** process_start_ts_seconds × 100. */
-  start: DeltaColumn;
-  rss: DeltaColumn;
-  vsz: DeltaColumn;
-  /** cpu_seconds_total × 100. */
-  cpuTotal100: DeltaColumn;
-  /** cpu_percent × 10, plain (not delta). */
-  cpuPct10: (number | null)[];
-  threads: DeltaColumn;
-  fds: DeltaColumn;
-  goroutines: DeltaColumn;
-  stacksDistinct: DeltaColumn;
-  status: RleColumn;
-  event: RleColumn;
-  message: RleColumn;
+  columns: SampleColumnData[];
 }
 
 export interface StackData {
@@ -172,20 +172,6 @@ export interface ReportData {
   targets: ReportTargetData[];
 }
 
-// ---- blocking function / kind: the analysis' rules (src/core/frames.ts) ----
-
-/** Index of the frame where the code blocks (analysis' leafFrame), 0 for an empty stack. */
-export function blockingFrameIndex(frames: readonly Frame[]): number {
-  const lf = leafFrame(frames as Frame[]);
-  const i = lf ? frames.indexOf(lf) : -1;
-  return i < 0 ? 0 : i;
-}
-
-/** How a stack blocks (analysis' blockingKind). */
-export function blockingKindOf(frames: readonly Frame[]): BlockingKind {
-  return blockingKind(frames as Frame[]);
-}
-
 // ---- encoders (and decoders, used by tests; the page has its own copies) ----
 
 export function encodeDelta(values: readonly (number | null)[]): DeltaColumn {
@@ -236,24 +222,24 @@ const scaled = (v: number | null, scale: number): number | null =>
   v === null || !Number.isFinite(v) ? null : Math.round(v * scale);
 
 export function encodeSamples(rows: readonly SampleRow[]): SamplesColumns {
-  const col = (get: (r: SampleRow) => number | null) => encodeDelta(rows.map(get));
-  return {
-    n: rows.length,
-    tsMs: col((r) => scaled(r.tsSeconds, 1000)),
-    pid: col((r) => r.pid),
-    start: col((r) => scaled(r.processStartTsSeconds, 100)),
-    rss: col((r) => scaled(r.rssBytes, 1)),
-    vsz: col((r) => scaled(r.vszBytes, 1)),
-    cpuTotal100: col((r) => scaled(r.cpuSecondsTotal, 100)),
-    cpuPct10: rows.map((r) => scaled(r.cpuPercent, 10)),
-    threads: col((r) => r.threads),
-    fds: col((r) => r.fds),
-    goroutines: col((r) => r.goroutines),
-    stacksDistinct: col((r) => r.stacksDistinct),
-    status: encodeRle(rows.map((r) => r.status)),
-    event: encodeRle(rows.map((r) => r.event)),
-    message: encodeRle(rows.map((r) => r.message)),
-  };
+  const columns = SAMPLE_FIELDS.map((f): SampleColumnData => {
+    if (f.type === 'time') return { name: f.column, time: SAMPLE_FIELDS.indexOf(numberFieldOf(f.key)) };
+    if (f.type !== 'number') return { name: f.column, rle: encodeRle(rows.map((r) => r[f.key])) };
+    const scale = scaleOf(f);
+    return { name: f.column, scale, delta: encodeDelta(rows.map((r) => scaled(r[f.key] ?? null, scale))) };
+  });
+  return { n: rows.length, columns };
+}
+
+/** The page's columns back to values by column name (time columns as unix seconds); the page has its own copy. */
+export function decodeSamples(S: SamplesColumns): Record<string, (number | string | null)[]> {
+  const out: Record<string, (number | string | null)[]> = {};
+  for (const c of S.columns) {
+    if ('delta' in c) out[c.name] = decodeDelta(c.delta).map((v) => (v === null ? null : v / c.scale));
+    else if ('rle' in c) out[c.name] = decodeRle(c.rle);
+  }
+  for (const c of S.columns) if ('time' in c) out[c.name] = out[S.columns[c.time].name];
+  return out;
 }
 
 // ---- builders ----
@@ -328,18 +314,6 @@ function buildChart(rows: readonly SampleRow[], maxPoints: number): ChartData {
   };
 }
 
-function nearestIndex(sorted: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  if (lo > 0 && Math.abs(sorted[lo - 1] - x) <= Math.abs(sorted[lo] - x)) return lo - 1;
-  return lo;
-}
-
 function emptyTarget(name: string): ReportTargetData {
   return {
     name,
@@ -412,94 +386,17 @@ export function buildTargetData(
       });
 
       // Top view at the last tick.
-      const last = ticks[ticks.length - 1];
-      out.topAt = last.tsSeconds;
-      out.topTotal = last.total;
-      const groups = new Map<string, { count: number; stacks: [number, number][]; kinds: Set<BlockingKind> }>();
-      for (const [id, count] of last.counts) {
-        if (count <= 0) continue;
-        const r = records.get(id);
-        const frames = r?.frames ?? [];
-        const bf = frames[blockingFrameIndex(frames)];
-        const leaf = bf ? bf.function : r ? NO_FRAMES_NAME : `(stack ${id}: missing from stacks.jsonl)`;
-        let g = groups.get(leaf);
-        if (!g) groups.set(leaf, (g = { count: 0, stacks: [], kinds: new Set() }));
-        g.count += count;
-        g.stacks.push([id, count]);
-        g.kinds.add(blockingKindOf(frames));
-      }
-      const total = last.total > 0 ? last.total : [...groups.values()].reduce((a, g) => a + g.count, 0);
-      out.top = [...groups.entries()]
-        .sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1))
-        .slice(0, o.topGroups)
-        .map(([leaf, g]) => {
-          g.stacks.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-          const ids = g.stacks.slice(0, 5).map(([id]) => id);
-          for (const id of ids) addStack(id);
-          return {
-            leaf,
-            at: stackById.get(ids[0])?.at ?? '',
-            count: g.count,
-            share: total > 0 ? g.count / total : 0,
-            stacks: g.stacks.length,
-            kinds: [...g.kinds].sort(),
-            stackIds: ids,
-          };
-        });
+      const top = buildTop(ticks[ticks.length - 1], records, o.topGroups, (id) => {
+        addStack(id);
+        return stackById.get(id)?.at ?? '';
+      });
+      out.topAt = top.topAt;
+      out.topTotal = top.topTotal;
+      out.top = top.top;
 
       // Compare: selectable times and the counts of the stacks that ever matter.
-      const mustKeep: number[] = [];
-      for (let i = 0; i < ticks.length; i++) {
-        if (i === 0 || ticks[i].lifetime !== ticks[i - 1].lifetime) {
-          mustKeep.push(i);
-          if (i > 0) mustKeep.push(i - 1);
-        }
-      }
-      const snapAt = new Map<number, string>();
-      const step = medianStep(tickXs);
-      const snapshots = rec.snapshots
-        .filter((sn) => (sn.kind ?? 'goroutine') === 'goroutine')
-        .sort((a, b) => a.tsSeconds - b.tsSeconds);
-      const snapIdx: number[] = [];
-      for (const sn of snapshots) {
-        const i = nearestIndex(tickXs, sn.tsSeconds);
-        if (Math.abs(tickXs[i] - sn.tsSeconds) <= Math.max(90, step * 1.5)) {
-          snapAt.set(i, sn.path); // the latest snapshot near a tick wins
-          snapIdx.push(i);
-        }
-      }
-      const half = Math.floor(o.compareTimes / 2);
-      const keepSnaps = snapIdx.length <= half ? snapIdx : thinIndices(snapIdx.length, half).map((k) => snapIdx[k]);
-      const lifeKeep = mustKeep.length <= half ? mustKeep : thinIndices(mustKeep.length, half).map((k) => mustKeep[k]);
-      const picked = thinIndices(ticks.length, o.compareTimes, [...lifeKeep, ...keepSnaps]);
-
-      const maxCount = new Map<number, number>();
-      for (const t of ticks) {
-        for (const [id, c] of t.counts) if (c > (maxCount.get(id) ?? 0)) maxCount.set(id, c);
-      }
-      const chosen = [...maxCount.entries()]
-        .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-        .slice(0, o.compareStacks)
-        .map(([id]) => id);
-      const chosenSet = new Set(chosen);
-      for (const s of ts.suspects) if (!chosenSet.has(s.stackId)) chosen.push(s.stackId), chosenSet.add(s.stackId);
-      const lifeNames: string[] = [];
-      const lifeIndex = new Map<string, number>();
-      const pickedTicks = picked.map((i) => ticks[i]);
-      out.compare = {
-        times: pickedTicks.map((t) => t.tsSeconds),
-        lifetime: pickedTicks.map((t) => {
-          let k = lifeIndex.get(t.lifetime);
-          if (k === undefined) lifeIndex.set(t.lifetime, (k = lifeNames.push(t.lifetime) - 1));
-          return k;
-        }),
-        lifetimeNames: lifeNames,
-        snapshot: picked.map((i) => snapAt.get(i) ?? null),
-        totals: pickedTicks.map((t) => t.total),
-        stacks: chosen.map((id) => ({ id, c: pickedTicks.map((t) => t.counts.get(id) ?? 0) })),
-        stacksInHistory: maxCount.size,
-      };
-      for (const id of chosen) addStack(id);
+      out.compare = buildCompare(ticks, rec.snapshots, ts.suspects, o);
+      for (const st of out.compare.stacks) addStack(st.id);
     } else {
       out.suspects = ts.suspects.map((s) => ({ stackId: s.stackId, xs: [], c: [] }));
     }

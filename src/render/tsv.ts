@@ -3,10 +3,12 @@
 // Every cell is made safe: tabs and line breaks become spaces, and a cell that a spreadsheet
 // would read as a formula (starting with = + - @, or a tab/CR after trimming) gets a leading
 // apostrophe. Negative numbers are therefore written as '-3 ... so numeric cells are emitted as
-// plain numbers only when they are non-negative. The browser side (templates/report.client.js)
+// plain numbers only when they are non-negative. The browser side (templates/client/tsv.js)
 // implements the same rules for the samples download; keep the two in step.
 
 import type { SampleRow, Suspect } from '../core/model.js';
+import { numberFieldOf, SAMPLE_FIELDS, SAMPLES_COLUMNS, scaleOf } from '../core/sampleFields.js';
+import { formatTimeUtc } from '../core/samplesCsv.js';
 
 export type Cell = string | number | null | undefined | boolean;
 
@@ -42,8 +44,7 @@ export function round2(v: number | null): number | null {
 
 /** "2026-11-27 02:38:12" (UTC): the form every spreadsheet parses as a date-time, as in samples.csv. */
 export function spreadsheetTime(ts: number | null): string {
-  if (ts === null || !Number.isFinite(ts)) return '';
-  return new Date(Math.floor(ts) * 1000).toISOString().slice(0, 19).replace('T', ' ');
+  return ts === null || !Number.isFinite(ts) ? '' : formatTimeUtc(ts);
 }
 
 export function isoSeconds(ts: number | null): string {
@@ -51,51 +52,20 @@ export function isoSeconds(ts: number | null): string {
   return new Date(Math.floor(ts) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-/** Same columns, in the same order, as data/<target>/samples.csv. */
-export const SAMPLE_TSV_HEADER = [
-  'time_utc',
-  'ts_seconds',
-  'target',
-  'status',
-  'pid',
-  'process_start_ts_seconds',
-  'rss_bytes',
-  'vsz_bytes',
-  'cpu_seconds_total',
-  'cpu_percent',
-  'threads',
-  'fds',
-  'goroutines',
-  'stacks_distinct',
-  'event',
-  'message',
-] as const;
+/** Every column of data/<target>/samples.csv, in its order (core/sampleFields.ts). */
+export const SAMPLE_TSV_HEADER = SAMPLES_COLUMNS;
 
 /**
- * One sample row as TSV cells. Values are quantized exactly as the page's embedded columns are
- * (ms for times, 0.01 s for CPU seconds and process start, 0.1 for CPU %, integers otherwise), so
- * the TSV built here and the one the page builds from its embedded data are byte-identical.
+ * One sample row as TSV cells, one per samples.csv column. Numbers are rounded to their field's decimals exactly
+ * as the page's embedded columns are (reportData.ts encodeSamples), and a time column is made from that rounded
+ * number, so the TSV built here and the one the page builds from its embedded data are byte-identical.
  */
 export function sampleTsvCells(r: SampleRow): Cell[] {
-  const ts = quantize(r.tsSeconds, 1000);
-  return [
-    spreadsheetTime(ts),
-    ts,
-    r.target,
-    r.status,
-    quantize(r.pid, 1),
-    quantize(r.processStartTsSeconds, 100),
-    quantize(r.rssBytes, 1),
-    quantize(r.vszBytes, 1),
-    quantize(r.cpuSecondsTotal, 100),
-    quantize(r.cpuPercent, 10),
-    quantize(r.threads, 1),
-    quantize(r.fds, 1),
-    quantize(r.goroutines, 1),
-    quantize(r.stacksDistinct, 1),
-    r.event,
-    r.message,
-  ];
+  return SAMPLE_FIELDS.map((f): Cell => {
+    if (f.type === 'number') return quantize(r[f.key] ?? null, scaleOf(f));
+    if (f.type === 'time') return spreadsheetTime(quantize(r[f.key] ?? null, scaleOf(numberFieldOf(f.key))));
+    return r[f.key];
+  });
 }
 
 /** All sample rows of one target. */
