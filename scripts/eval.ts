@@ -22,6 +22,8 @@ import type { Suspect, TargetRecording, TargetSummary, Verdict } from '../src/co
 import { readRecording } from '../src/io/readRecording.js';
 import { describeMachine, repoRoot, table } from './bench/common.js';
 import { evalScenarios, generateScenario, type GeneratedScenario } from './eval/scenarios.js';
+import { runLivePrograms } from './eval/livePrograms.js';
+import { renderLiveSection } from './eval/liveSection.js';
 
 const run = promisify(execFile);
 const HOUR = 3600;
@@ -215,23 +217,10 @@ async function compareWithCli(dataDir: string, truth: GeneratedScenario, rec: Ta
   return { scenario: truth.name, args: shown, cliExit: code, cliVerdict, libExit: lib.exit, libVerdict: lib.verdict, agree: code === lib.exit && cliVerdict === lib.verdict };
 }
 
-// ---------- live programs (scripts/eval/livePrograms.ts, branch evallive) ----------
+// ---------- live programs (scripts/eval/livePrograms.ts) ----------
 
 async function liveSection(): Promise<{ markdown: string; ran: boolean }> {
-  // LIVE PROGRAMS CALL SITE: the live-Go-programs helper provides runLivePrograms() and renderLiveSection(results).
-  // A computed specifier: this file compiles and runs while that module is absent.
-  const spec = './eval/livePrograms.js';
-  let mod: { runLivePrograms: () => Promise<unknown>; renderLiveSection: (r: unknown) => string };
-  try {
-    mod = await import(spec);
-  } catch (e) {
-    // Only the module itself missing means "not on this branch"; a module it imports being missing is a bug to show.
-    const err = e as { code?: string; message?: string };
-    if (err.code !== 'ERR_MODULE_NOT_FOUND' || !/Cannot find module '[^']*\/eval\/livePrograms\.js'/.test(err.message ?? '')) throw e;
-    return { markdown: '## Live Go programs\n\nlive programs: not run (scripts/eval/livePrograms.ts is not on this branch yet).\n', ran: false };
-  }
-  const results = await mod.runLivePrograms();
-  return { markdown: mod.renderLiveSection(results), ran: true };
+  return { markdown: renderLiveSection(await runLivePrograms()), ran: true };
 }
 
 // ---------- the page ----------

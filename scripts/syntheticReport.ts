@@ -47,8 +47,28 @@ const rng = seededRandom;
 
 const f = (fn: string, file: string, line: number): Frame => ({ function: fn, file, line });
 
-const GOPARK = f('runtime.gopark', '/usr/local/go/src/runtime/proc.go', 435);
-const GOEXIT = f('runtime.goexit', '/usr/local/go/src/runtime/asm_amd64.s', 1700);
+/** A frame of the Go runtime or standard library, its file under GOROOT. */
+const std = (fn: string, path: string, line: number): Frame => f(fn, `/usr/local/go/src/${path}`, line);
+
+const GOPARK = std('runtime.gopark', 'runtime/proc.go', 435);
+const GOEXIT = std('runtime.goexit', 'runtime/asm_amd64.s', 1700);
+
+/** The runtime and standard-library frames under a goroutine parked each way (leaf first), as Go 1.2x reports them. */
+const PARKED = {
+  send: [GOPARK, std('runtime.chansend', 'runtime/chan.go', 259), std('runtime.chansend1', 'runtime/chan.go', 145)],
+  select: [GOPARK, std('runtime.selectgo', 'runtime/select.go', 335)],
+  mutex: [
+    GOPARK, std('runtime.goparkunlock', 'runtime/proc.go', 441), std('runtime.semacquire1', 'runtime/sema.go', 160),
+    std('sync.runtime_SemacquireMutex', 'runtime/sema.go', 95), std('sync.(*Mutex).lockSlow', 'sync/mutex.go', 173), std('sync.(*Mutex).Lock', 'sync/mutex.go', 92),
+  ],
+  recv2: [GOPARK, std('runtime.chanrecv', 'runtime/chan.go', 583), std('runtime.chanrecv2', 'runtime/chan.go', 447)],
+  recv1: [GOPARK, std('runtime.chanrecv', 'runtime/chan.go', 583), std('runtime.chanrecv1', 'runtime/chan.go', 442)],
+  connRead: [
+    GOPARK, std('runtime.netpollblock', 'runtime/netpoll.go', 573), std('internal/poll.runtime_pollWait', 'runtime/netpoll.go', 345),
+    std('internal/poll.(*pollDesc).wait', 'internal/poll/fd_poll_runtime.go', 84), std('internal/poll.(*FD).Read', 'internal/poll/fd_unix.go', 165),
+    std('net.(*netFD).Read', 'net/fd_posix.go', 55), std('net.(*conn).Read', 'net/net.go', 194), std('net/http.(*connReader).backgroundRead', 'net/http/server.go', 690),
+  ],
+};
 
 interface StackTemplate {
   frames: Frame[];
@@ -65,9 +85,7 @@ function templates(o: SyntheticTargetOptions): StackTemplate[] {
     {
       // Leak 1: handler goroutine blocked forever sending on an unbuffered channel.
       frames: [
-        GOPARK,
-        f('runtime.chansend', '/usr/local/go/src/runtime/chan.go', 259),
-        f('runtime.chansend1', '/usr/local/go/src/runtime/chan.go', 145),
+        ...PARKED.send,
         f(`${svc}/internal/fanout.(*Fanout).publish.func1`, `/src/${o.name}/internal/fanout/fanout.go`, 88),
         GOEXIT,
       ],
@@ -77,11 +95,10 @@ function templates(o: SyntheticTargetOptions): StackTemplate[] {
     {
       // Leak 2: waiting on a response body nobody closes (select in a read loop).
       frames: [
-        GOPARK,
-        f('runtime.selectgo', '/usr/local/go/src/runtime/select.go', 335),
+        ...PARKED.select,
         f(hostile ? HOSTILE_FUNCTION : `${svc}/api.(*Server).watch`, `/src/${o.name}/api/watch.go`, 142),
         f(`${svc}/api.(*Server).handleWatch`, `/src/${o.name}/api/watch.go`, 61),
-        f('net/http.HandlerFunc.ServeHTTP', '/usr/local/go/src/net/http/server.go', 2220),
+        std('net/http.HandlerFunc.ServeHTTP', 'net/http/server.go', 2220),
         GOEXIT,
       ],
       labels: hostile ? { handler: '/v1/watch', note: 'a "quoted" & <tagged> value' } : { handler: '/v1/watch' },
@@ -90,12 +107,7 @@ function templates(o: SyntheticTargetOptions): StackTemplate[] {
     {
       // Leak 3: slow growth behind a mutex.
       frames: [
-        GOPARK,
-        f('runtime.goparkunlock', '/usr/local/go/src/runtime/proc.go', 441),
-        f('runtime.semacquire1', '/usr/local/go/src/runtime/sema.go', 160),
-        f('sync.runtime_SemacquireMutex', '/usr/local/go/src/runtime/sema.go', 95),
-        f('sync.(*Mutex).lockSlow', '/usr/local/go/src/sync/mutex.go', 173),
-        f('sync.(*Mutex).Lock', '/usr/local/go/src/sync/mutex.go', 92),
+        ...PARKED.mutex,
         f(`${svc}/cache.(*LRU).Get`, `/src/${o.name}/cache/lru.go`, 47),
         GOEXIT,
       ],
@@ -105,9 +117,7 @@ function templates(o: SyntheticTargetOptions): StackTemplate[] {
     {
       // Steady worker pool.
       frames: [
-        GOPARK,
-        f('runtime.chanrecv', '/usr/local/go/src/runtime/chan.go', 583),
-        f('runtime.chanrecv2', '/usr/local/go/src/runtime/chan.go', 447),
+        ...PARKED.recv2,
         f(`${svc}/worker.(*Pool).run`, `/src/${o.name}/worker/pool.go`, 33),
         GOEXIT,
       ],
@@ -117,30 +127,21 @@ function templates(o: SyntheticTargetOptions): StackTemplate[] {
     {
       // Connections: fluctuate.
       frames: [
-        GOPARK,
-        f('runtime.netpollblock', '/usr/local/go/src/runtime/netpoll.go', 573),
-        f('internal/poll.runtime_pollWait', '/usr/local/go/src/runtime/netpoll.go', 345),
-        f('internal/poll.(*pollDesc).wait', '/usr/local/go/src/internal/poll/fd_poll_runtime.go', 84),
-        f('internal/poll.(*FD).Read', '/usr/local/go/src/internal/poll/fd_unix.go', 165),
-        f('net.(*netFD).Read', '/usr/local/go/src/net/fd_posix.go', 55),
-        f('net.(*conn).Read', '/usr/local/go/src/net/net.go', 194),
-        f('net/http.(*connReader).backgroundRead', '/usr/local/go/src/net/http/server.go', 690),
+        ...PARKED.connRead,
         GOEXIT,
       ],
       labels: {},
       count: (_lm, r) => 5 + Math.floor(r() * 20),
     },
     {
-      frames: [f('time.Sleep', '/usr/local/go/src/runtime/time.go', 300), f(`${svc}/metrics.flushLoop`, `/src/${o.name}/metrics/flush.go`, 20), GOEXIT],
+      frames: [std('time.Sleep', 'runtime/time.go', 300), f(`${svc}/metrics.flushLoop`, `/src/${o.name}/metrics/flush.go`, 20), GOEXIT],
       labels: {},
       count: () => 1,
     },
     {
       // Leaked once at startup and never again: flat, so not a suspect, but the runtime's leak profile has it.
       frames: [
-        GOPARK,
-        f('runtime.chanrecv', '/usr/local/go/src/runtime/chan.go', 583),
-        f('runtime.chanrecv1', '/usr/local/go/src/runtime/chan.go', 442),
+        ...PARKED.recv1,
         f(`${svc}/config.(*Watcher).waitReload`, `/src/${o.name}/config/watch.go`, 51),
         GOEXIT,
       ],
@@ -153,8 +154,7 @@ function templates(o: SyntheticTargetOptions): StackTemplate[] {
     const period = 30 + (k % 17) * 11;
     t.push({
       frames: [
-        GOPARK,
-        f('runtime.selectgo', '/usr/local/go/src/runtime/select.go', 335),
+        ...PARKED.select,
         f(`${svc}/jobs.job${k}`, `/src/${o.name}/jobs/job${k % 40}.go`, 10 + k),
         f(`${svc}/jobs.(*Runner).Run`, `/src/${o.name}/jobs/runner.go`, 77),
         GOEXIT,

@@ -36,31 +36,28 @@ async function main(argv: string[]): Promise<number> {
   }
   // diff and export print their own help.
   if ((rest.includes('--help') || rest.includes('-h')) && command !== 'diff' && command !== 'export') {
-    if (!HELP[command]) throw new UsageError(unknownCommand(command));
+    if (!Object.hasOwn(HELP, command)) throw new UsageError(unknownCommand(command));
     console.log(HELP[command]);
     return 0;
   }
-  switch (command) {
-    case 'record':
-      return (await import('./commands/record.js')).runRecord(rest);
-    case 'report':
-      return (await import('./commands/report.js')).runReport(rest);
-    case 'check':
-      return (await import('./commands/report.js')).runCheck(rest);
-    case 'cron':
-      return (await import('./commands/cron.js')).runCron(rest);
-    case 'diff':
-      return (await import('./commands/diff.js')).runDiff(rest);
-    case 'export':
-      return (await import('./commands/export.js')).runExport(rest);
-    case 'demo':
-      return (await import('./demo/demoCommand.js')).runDemo(rest);
-    default:
-      throw new UsageError(unknownCommand(command));
-  }
+  // Own keys only: "constructor" or "toString" is not a command.
+  const run = Object.hasOwn(RUNNERS, command) ? RUNNERS[command] : undefined;
+  if (!run) throw new UsageError(unknownCommand(command));
+  return (await run())(rest);
 }
 
-const COMMANDS = ['record', 'report', 'check', 'cron', 'diff', 'export', 'demo'];
+/** Each command's entry point, loaded only when that command runs (cron's tick loads record's alone). */
+const RUNNERS: Record<string, () => Promise<(args: string[]) => Promise<number>>> = {
+  record: async () => (await import('./commands/record.js')).runRecord,
+  report: async () => (await import('./commands/report.js')).runReport,
+  check: async () => (await import('./commands/report.js')).runCheck,
+  cron: async () => (await import('./commands/cron.js')).runCron,
+  diff: async () => (await import('./commands/diff.js')).runDiff,
+  export: async () => (await import('./commands/export.js')).runExport,
+  demo: async () => (await import('./demo/demoCommand.js')).runDemo,
+};
+
+const COMMANDS = Object.keys(RUNNERS);
 
 function unknownCommand(command: string): string {
   const guess = closestWord(command, COMMANDS);
@@ -71,7 +68,7 @@ function unknownCommand(command: string): string {
 async function helpFor(command: string | undefined): Promise<string> {
   if (command === 'diff') return (await import('./commands/diff.js')).DIFF_HELP;
   if (command === 'export') return (await import('./commands/export.js')).EXPORT_HELP;
-  return (command && HELP[command]) || usage();
+  return (command && Object.hasOwn(HELP, command) && HELP[command]) || usage();
 }
 
 main(process.argv.slice(2)).then(

@@ -1,82 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Frame, HistoryTick, SampleRow, StackRecord, TargetRecording } from '../src/core/model.js';
+import type { Frame, HistoryTick, TargetRecording } from '../src/core/model.js';
 import { findSuspects as findSuspectFindings, suspectScore, ticksOfLifetime, type SuspectOptions } from '../src/analysis/suspects.js';
 
 /** The suspects of one lifetime of a recording (the findings' other tallies are tested in analysisGrowth.test.ts). */
 const findSuspects = (rec: TargetRecording, lifetime: string, opts: SuspectOptions = {}) =>
   findSuspectFindings(rec.stacks, rec.ticks, lifetime, opts).suspects;
 import { seededRandom } from './helpers/seededRandom.js';
+import { minuteRecording, T0, type LifetimeSpec, type StackSpec } from './helpers/minuteRecording.js';
 import { MUTEX, PARK, RECV, SELECT, SEND, SLEEP, userFrame } from './helpers/goFrames.js';
 
-const T0 = 1_790_000_000;
 const MIN = 60;
 
 const user = (fn: string, line: number, file = '/src/demo/leaks.go'): Frame => userFrame(fn, line, file);
 
-interface StackSpec {
-  id: number;
-  frames: Frame[];
-  labels?: Record<string, string>;
-  /** goroutines on this stack at minute i of lifetime l */
-  count: (i: number, l: number) => number;
-}
-
-interface LifetimeSpec {
-  pid: number | null;
-  startTs: number;
-  minutes: number;
-}
-
-/** A recording with one sample and one history tick per minute per lifetime; RSS = 20 MiB + 8 KiB x goroutines. */
-function buildRecording(name: string, lifetimes: LifetimeSpec[], stacks: StackSpec[], seed = 1): TargetRecording {
-  const r = seededRandom(seed);
-  const samples: SampleRow[] = [];
-  const ticks: HistoryTick[] = [];
-  const firstSeen = new Map<number, number>();
-  lifetimes.forEach((lt, l) => {
-    const key = lt.pid === null ? 'url' : `${lt.pid}@${lt.startTs}`;
-    for (let i = 0; i < lt.minutes; i++) {
-      const ts = lt.startTs + 30 + i * MIN;
-      const counts = new Map<number, number>();
-      let total = 0;
-      for (const s of stacks) {
-        const c = s.count(i, l);
-        if (c > 0) {
-          counts.set(s.id, c);
-          total += c;
-          if (!firstSeen.has(s.id)) firstSeen.set(s.id, ts);
-        }
-      }
-      ticks.push({ tsSeconds: ts, lifetime: key, total, counts });
-      samples.push({
-        tsSeconds: ts,
-        target: name,
-        status: 'ok',
-        pid: lt.pid,
-        processStartTsSeconds: lt.pid === null ? null : lt.startTs,
-        rssBytes: lt.pid === null ? null : Math.round(20 * 1024 * 1024 + 8192 * total + (r() - 0.5) * 64 * 1024),
-        vszBytes: null,
-        cpuSecondsTotal: null,
-        cpuPercent: null,
-        threads: null,
-        fds: null,
-        goroutines: total,
-        stacksDistinct: counts.size,
-        event: i === 0 ? (l === 0 ? 'start' : 'restart') : '',
-        message: '',
-      });
-    }
-  });
-  const stackRecords: StackRecord[] = stacks.map((s) => ({
-    id: s.id,
-    key: s.frames.map((f) => f.function).join(';'),
-    frames: s.frames,
-    labels: s.labels ?? {},
-    firstSeenTsSeconds: firstSeen.get(s.id) ?? T0,
-  }));
-  return { name, samples, stacks: stackRecords, ticks, snapshots: [], warnings: [] };
-}
+/** A recording as the recorder keys it: stacks by their functions, first seen at their first tick. */
+const buildRecording = (name: string, lifetimes: LifetimeSpec[], stacks: StackSpec[], seed = 1) => minuteRecording(lifetimes, stacks, { name, seed });
 
 /** The scenario shared with analyze.test.ts: two lifetimes, restart after 3 h, then 4 h. */
 const LIFETIME_A = { pid: 100, startTs: T0, minutes: 180 };

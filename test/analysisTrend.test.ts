@@ -1,16 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  classifyTrend,
-  mannKendall,
-  median,
-  quantile,
-  theilSenSlope,
-  MIN_POINTS,
-  MIN_SPAN_SECONDS,
-  MAX_EXACT_POINTS,
-  type TrendOptions,
-} from '../src/analysis/trend.js';
+import { classifyTrend, MIN_POINTS, MIN_SPAN_SECONDS, type TrendOptions } from '../src/analysis/trend.js';
+import { mannKendall, median, quantile, theilSenSlope, MAX_EXACT_POINTS } from '../src/analysis/robustStats.js';
 import { gaussian, seededRandom } from './helpers/seededRandom.js';
 
 const MIN = 60;

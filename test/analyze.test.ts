@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Frame, HistoryTick, SampleRow, StackRecord, TargetRecording } from '../src/core/model.js';
+import type { Frame } from '../src/core/model.js';
 import {
   analyzeAll,
   analyzeTarget,
@@ -9,85 +9,19 @@ import {
 } from '../src/analysis/analyze.js';
 import { formatBytes, formatSpan as formatDuration } from '../src/core/format.js';
 import { mapSourcePath, MAX_SOURCE_BYTES, readSourceLines } from '../src/analysis/source.js';
-import { seededRandom } from './helpers/seededRandom.js';
+import { minuteRecording, T0, type LifetimeSpec, type MinuteRecordingOptions, type StackSpec } from './helpers/minuteRecording.js';
 import { MUTEX, RECV, SELECT, SEND, SLEEP, userFrame } from './helpers/goFrames.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const T0 = 1_790_000_000;
 const MIN = 60;
 const MiB = 1024 * 1024;
 
 const user = (fn: string, line: number, file = '/src/demo/demo.go'): Frame => userFrame(fn, line, file);
 
-interface StackSpec {
-  id: number;
-  frames: Frame[];
-  count: (i: number, l: number) => number;
-}
-interface LifetimeSpec {
-  pid: number | null;
-  startTs: number;
-  minutes: number;
-}
-interface BuildOptions {
-  /** RSS for a sample (default 20 MiB + 8 KiB per goroutine + up to ±32 KiB noise). */
-  rss?: (total: number, i: number, l: number, noise: number) => number | null;
-  /** Leave the per-stack history out (a target without pprof profiles). */
-  noTicks?: boolean;
-  seed?: number;
-}
-
-/** One sample and one history tick per minute of each lifetime. */
-function build(lifetimes: LifetimeSpec[], stacks: StackSpec[], o: BuildOptions = {}): TargetRecording {
-  const r = seededRandom(o.seed ?? 1);
-  const samples: SampleRow[] = [];
-  const ticks: HistoryTick[] = [];
-  lifetimes.forEach((lt, l) => {
-    const key = lt.pid === null ? 'url' : `${lt.pid}@${lt.startTs}`;
-    for (let i = 0; i < lt.minutes; i++) {
-      const ts = lt.startTs + 30 + i * MIN;
-      const counts = new Map<number, number>();
-      let total = 0;
-      for (const s of stacks) {
-        const c = s.count(i, l);
-        if (c > 0) {
-          counts.set(s.id, c);
-          total += c;
-        }
-      }
-      if (!o.noTicks) ticks.push({ tsSeconds: ts, lifetime: key, total, counts });
-      const noise = (r() - 0.5) * 64 * 1024;
-      const rss = o.rss ? o.rss(total, i, l, noise) : 20 * MiB + 8192 * total + noise;
-      samples.push({
-        tsSeconds: ts,
-        target: 'demo',
-        status: 'ok',
-        pid: lt.pid,
-        processStartTsSeconds: lt.pid === null ? null : lt.startTs,
-        rssBytes: lt.pid === null ? null : rss === null ? null : Math.round(rss),
-        vszBytes: null,
-        cpuSecondsTotal: null,
-        cpuPercent: null,
-        threads: null,
-        fds: null,
-        goroutines: total,
-        stacksDistinct: counts.size,
-        event: i === 0 ? (l === 0 ? 'start' : 'restart') : '',
-        message: '',
-      });
-    }
-  });
-  const stackRecords: StackRecord[] = stacks.map((s) => ({
-    id: s.id,
-    key: String(s.id),
-    frames: s.frames,
-    labels: {},
-    firstSeenTsSeconds: T0,
-  }));
-  return { name: 'demo', samples, stacks: stackRecords, ticks, snapshots: [], warnings: [] };
-}
+/** One sample and one history tick per minute of each lifetime; stacks keyed by id, all first seen at T0. */
+const build = (lifetimes: LifetimeSpec[], stacks: StackSpec[], o: MinuteRecordingOptions = {}) => minuteRecording(lifetimes, stacks, { ...o, fixedIdentity: true });
 
 const A = { pid: 100, startTs: T0, minutes: 180 };
 const B = { pid: 200, startTs: T0 + 3 * 3600 + 120, minutes: 360 };

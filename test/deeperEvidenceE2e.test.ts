@@ -13,28 +13,16 @@ import { join } from 'node:path';
 import test from 'node:test';
 import { promisify } from 'node:util';
 import type { Summary, TargetSummary } from '../src/core/model.js';
-import { buildDemoService, findGo, findRepoRoot, startDemoService, type DemoService } from '../src/demo/demoService.js';
+import { startDemoService, type DemoService } from '../src/demo/demoService.js';
+import { cliPath } from './helpers/cli.js';
+import { buildWithLeakProfile } from './helpers/demoRun.js';
 import { tempDir } from './helpers/tmp.js';
 
 const run = promisify(execFile);
 
-async function goMinor(go: string): Promise<number> {
-  const { stdout } = await run(go, ['env', 'GOVERSION']);
-  const m = /^go1\.(\d+)/.exec(stdout.trim());
-  return m ? Number(m[1]) : 0;
-}
-
 test('deeper evidence from a real recording: runtime-confirmed leaks, blocked minutes, heap growth', { timeout: 240_000 }, async (t) => {
-  const go = await findGo();
-  assert.ok(go, 'Go is needed: apt-get install golang-go');
-  const minor = await goMinor(go!);
-  const hasLeakProfile = minor >= 26;
-  const root = await findRepoRoot();
   const dir = tempDir(t);
-  const binary = await buildDemoService({
-    outPath: join(dir, hasLeakProfile ? 'leaky-gl' : 'leaky'),
-    env: hasLeakProfile ? { GOEXPERIMENT: 'goroutineleakprofile' } : {},
-  });
+  const { binary, minor, hasLeakProfile } = await buildWithLeakProfile(dir);
   const services: DemoService[] = [];
   t.after(async () => {
     for (const s of services) await s.stop();
@@ -57,7 +45,7 @@ test('deeper evidence from a real recording: runtime-confirmed leaks, blocked mi
       ],
     }),
   );
-  const cli = join(root, 'dist', 'src', 'cli.js');
+  const cli = await cliPath();
   await run(process.execPath, [cli, 'record', '--config', config, '--data', data, '--every', '4s', '--for', '84s', '--quiet']);
 
   const json = join(dir, 'summary.json');

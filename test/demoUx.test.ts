@@ -1,23 +1,19 @@
 // `leakwatch demo` shows every section of the page (issue 12 item 7): with Go 1.26+ the service is built with the
 // goroutine leak profile, and a debug=2 dump is taken once leaks exist, not only at the first tick.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
-import { promisify } from 'node:util';
 import type { Summary } from '../src/core/model.js';
 import { readRecording } from '../src/io/readRecording.js';
-import { findGo } from '../src/demo/demoService.js';
+import { findGo, goMinorVersion } from '../src/demo/demoService.js';
 import { cli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
-
-const run = promisify(execFile);
 
 test('the demo records a late debug=2 dump and, on Go 1.26+, runtime-confirmed leaks; it says when it replaces a page', { timeout: 240_000 }, async (t) => {
   const go = await findGo();
   assert.ok(go, 'Go is needed: apt-get install golang-go');
-  const minor = Number(/^go1\.(\d+)/.exec((await run(go!, ['env', 'GOVERSION'])).stdout.trim())?.[1] ?? 0);
+  const minor = await goMinorVersion(go!);
   const dir = tempDir(t);
   const data = join(dir, 'data');
   const out = join(dir, 'demo.html');

@@ -73,6 +73,9 @@ test('usage errors: one line that says what is wrong (with a guess for typos), t
     [['record', '--name', 'a', '--process', 'bin/api'], '--process: expected a command name as ps/pidstat show it, e.g. "api-server"', /^leakwatch record — /],
     [['cron', 'instal'], 'cron takes one of: print, install, remove', /^leakwatch cron — /],
     [['diff', 'only-one.pb.gz'], 'diff needs two profiles, SNAPSHOT_A (older) and SNAPSHOT_B (newer); got 1', /^leakwatch diff — /],
+    // A name every object has is no command (the tables are looked up by own keys only).
+    [['constructor'], 'unknown command "constructor"', /^leakwatch — find goroutine/],
+    [['toString', '--help'], 'unknown command "toString"', /^leakwatch — find goroutine/],
   ];
   for (const [args, line, help] of cases) {
     const r = await cli(args, { cwd: dir });

@@ -4,13 +4,13 @@ import test from 'node:test';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import {
-  bucketByStack,
   GO_DUMP_LIMIT_BYTES,
   parseGoroutineDump,
   parseHeaderStatus,
   waitDistribution,
   type DumpGoroutine,
 } from '../src/core/goroutineDump.js';
+import { dumpFactsForSuspects } from '../src/analysis/evidence.js';
 import { fixture, parseDebug1 } from './helpers/fixtures.js';
 
 const manifest = JSON.parse(fixture('manifest.json').toString()) as { files: Array<{ file: string; goroutines?: number }> };
@@ -74,25 +74,31 @@ test('leaky-t2.debug2.txt: every goroutine parses, the total matches the manifes
   }
 });
 
-test('bucketByStack on leaky-t2: one bucket per leak with its count, state and creator; buckets add up to the total', () => {
+/** What the report says about the goroutines on one stack of the dump (the stack of `fn`'s first goroutine). */
+function factsFor(gs: DumpGoroutine[], fn: string) {
+  const [facts] = dumpFactsForSuspects([{ frames: through(gs, fn)[0]!.frames, labels: {}, stackId: 1 }], { goroutines: gs, truncated: false, skippedLines: 0 }, 0, []);
+  assert.ok(facts, fn);
+  return facts;
+}
+
+test('leaky-t2 per leak stack: its count, state and creator; every goroutine but main has a creator', () => {
   const d = parseGoroutineDump(fixture('leaky-t2.debug2.txt'));
-  const buckets = bucketByStack(d.goroutines);
-  assert.equal(buckets.reduce((a, b) => a + b.count, 0), 173);
-  for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i - 1]!.count >= buckets[i]!.count, 'biggest first');
+  assert.equal(d.goroutines.length, 173);
   for (const leak of LEAKS) {
-    const bs = buckets.filter((b) => b.frames.some((f) => f.function === leak.fn));
-    assert.equal(bs.length, 1, leak.fn);
-    const b = bs[0]!;
-    assert.equal(b.count, 21);
-    assert.equal(b.ids.length, 21);
-    assert.deepEqual(b.states, [{ state: leak.state, count: 21 }]);
-    assert.deepEqual(b.creators, [{ function: 'main.spawnLeak', count: 21 }]);
+    const gs = through(d.goroutines, leak.fn);
+    assert.equal(new Set(gs.map((g) => g.id)).size, 21, leak.fn);
+    assert.deepEqual([...new Set(gs.map((g) => g.state))], [leak.state]);
+    assert.deepEqual([...new Set(gs.map((g) => g.createdBy?.function))], ['main.spawnLeak']);
+    const f = factsFor(d.goroutines, leak.fn);
+    assert.equal(f.blockedMinutes.goroutines, 21, 'one stack per leak');
+    assert.equal(f.waitReason, leak.state);
+    assert.equal(f.createdBy, 'main.spawnLeak');
     // Under a minute old: no minutes printed, counted as 0.
-    assert.deepEqual({ min: b.wait.min, median: b.wait.median, max: b.wait.max, stamped: b.wait.stamped }, { min: 0, median: 0, max: 0, stamped: 0 });
-    assert.equal(b.wait.histogram[0]!.count, 21);
+    const b = f.blockedMinutes;
+    assert.deepEqual({ min: b.min, median: b.median, max: b.max, stamped: b.stamped }, { min: 0, median: 0, max: 0, stamped: 0 });
+    assert.equal(b.histogram[0]!.count, 21);
   }
-  const main = buckets.find((b) => b.ids.includes(1))!;
-  assert.deepEqual(main.creators, [{ function: '(none)', count: 1 }]);
+  assert.deepEqual(d.goroutines.filter((g) => g.createdBy === null).map((g) => g.id), [1]);
 });
 
 test('waiting.debug2.txt: wait minutes, locked to thread, every wait reason, labels in the header, elided frames', () => {
@@ -133,14 +139,17 @@ test('waiting.debug2.txt: wait minutes, locked to thread, every wait reason, lab
   assert.ok(d.goroutines.filter((g) => g !== deep).every((g) => !g.elidedFrames));
 
   // Seven goroutines on one blockSend stack, parked at 0 s, 61 s, 120 s and after the last GC (see the program).
-  const send = bucketByStack(d.goroutines).find((b) => b.frames[0]!.function === 'main.blockSend')!;
-  assert.equal(send.count, 7);
-  assert.deepEqual(send.creators, [{ function: 'main.main', count: 7 }]);
+  const send = factsFor(d.goroutines, 'main.blockSend');
+  assert.equal(send.blockedMinutes.goroutines, 7);
+  assert.deepEqual(byFn('main.blockSend').map((g) => g.createdBy?.function), Array(7).fill('main.main'));
+  assert.equal(send.createdBy, 'main.main');
   const minutes = byFn('main.blockSend').map((g) => g.waitMinutes).sort();
   assert.deepEqual(minutes, [1, 2, 2, 2, 2, 2, null]);
-  assert.deepEqual({ min: send.wait.min, median: send.wait.median, max: send.wait.max, stamped: send.wait.stamped }, { min: 0, median: 2, max: 2, stamped: 6 });
-  assert.deepEqual(send.wait.histogram.map((b) => [b.label, b.count]), [['0', 1], ['1', 6], ['5', 0], ['15', 0], ['60', 0], ['240', 0], ['1440+', 0]]);
-  assert.deepEqual([...new Set(send.states.map((s) => s.state))], ['chan send']);
+  const w = send.blockedMinutes;
+  assert.deepEqual({ min: w.min, median: w.median, max: w.max, stamped: w.stamped }, { min: 0, median: 2, max: 2, stamped: 6 });
+  assert.deepEqual(w.histogram.map((b) => [b.label, b.count]), [['0', 1], ['1', 6], ['5', 0], ['15', 0], ['60', 0], ['240', 0], ['1440+', 0]]);
+  assert.deepEqual([...new Set(byFn('main.blockSend').map((g) => g.state))], ['chan send']);
+  assert.equal(send.waitReason, 'chan send');
 });
 
 test('panic-system.txt: a crash traceback with GOTRACEBACK=system (gp=/m= headers, fp/sp/pc) and tracebackancestors blocks', () => {

@@ -7,34 +7,27 @@ import { join } from 'node:path';
 import test from 'node:test';
 import { promisify } from 'node:util';
 import { readRecording } from '../src/io/readRecording.js';
-import { buildDemoService, fetchStats, findGo, findRepoRoot, startDemoService } from '../src/demo/demoService.js';
+import { fetchStats, findGo, goMinorVersion } from '../src/demo/demoService.js';
+import { buildWithLeakProfile, serviceForTest } from './helpers/demoRun.js';
 import { tempDir } from './helpers/tmp.js';
 
 const run = promisify(execFile);
 
-async function goMinor(go: string): Promise<number> {
-  const { stdout } = await run(go, ['env', 'GOVERSION']);
-  const m = /^go1\.(\d+)/.exec(stdout.trim());
-  return m ? Number(m[1]) : 0;
-}
-
 test('runtime-confirmed leaks are recorded from /debug/pprof/goroutineleak', { timeout: 120_000 }, async (t) => {
+  // Go 1.25 and older have no leak profile: nothing to build.
   const go = await findGo();
   assert.ok(go, 'Go is needed: apt-get install golang-go');
-  const minor = await goMinor(go!);
+  const minor = await goMinorVersion(go);
   if (minor < 26) {
     t.skip(`Go 1.${minor} has no goroutineleak profile (it needs Go 1.26+ with GOEXPERIMENT=goroutineleakprofile)`);
     return;
   }
-  const root = await findRepoRoot();
   const dir = tempDir(t);
-  const binary = await buildDemoService({ outPath: join(dir, 'leaky-gl'), env: { GOEXPERIMENT: 'goroutineleakprofile' } });
-  const svc = await startDemoService({ binary, args: ['-rate', '10'] });
-  t.after(() => svc.stop());
+  const { binary } = await buildWithLeakProfile(dir);
+  const { svc, data, cli } = await serviceForTest(t, { binary, args: ['-rate', '10'] });
   await new Promise((r) => setTimeout(r, 1500));
-  const data = join(dir, 'data');
   const before = await fetchStats(svc.baseUrl);
-  await run(process.execPath, [join(root, 'dist', 'src', 'cli.js'), 'record', '--name', 'gl', '--pid', String(svc.pid), '--pprof', svc.pprofUrl, '--data', data]);
+  await run(process.execPath, [cli, 'record', '--name', 'gl', '--pid', String(svc.pid), '--pprof', svc.pprofUrl, '--data', data]);
   const after = await fetchStats(svc.baseUrl);
   const row = readRecording(data, 'gl').samples[0];
   assert.equal(row.status, 'ok', row.message);
@@ -47,12 +40,7 @@ test('runtime-confirmed leaks are recorded from /debug/pprof/goroutineleak', { t
 });
 
 test('a service without the leak profile is not asked again every tick', { timeout: 60_000 }, async (t) => {
-  const root = await findRepoRoot();
-  const dir = tempDir(t);
-  const svc = await startDemoService({ args: ['-rate', '1'] });
-  t.after(() => svc.stop());
-  const data = join(dir, 'data');
-  const cli = join(root, 'dist', 'src', 'cli.js');
+  const { svc, data, cli } = await serviceForTest(t, { args: ['-rate', '1'] });
   await run(process.execPath, [cli, 'record', '--name', 'plain', '--pid', String(svc.pid), '--pprof', svc.pprofUrl, '--data', data]);
   const rec = readRecording(data, 'plain');
   assert.equal(rec.samples[0].leakedConfirmed, null, 'not measured, not zero');

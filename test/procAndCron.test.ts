@@ -7,6 +7,7 @@ import test from 'node:test';
 import { cronLine, shQuote, updateCrontab } from '../src/core/cronLine.js';
 import { parseBootTimeSeconds, parseProcStat, parseProcStatus } from '../src/core/procStat.js';
 import { findProcess, sampleProcess } from '../src/io/procSampler.js';
+import { installInput } from './helpers/installInput.js';
 
 test('parses this very process from /proc, and agrees with Node about it', async () => {
   const stat = parseProcStat(readFileSync('/proc/self/stat', 'utf8'));
@@ -67,14 +68,7 @@ test('a process found by name; none and several are errors that say what to do',
 });
 
 test('the cron line: absolute, quoted, % escaped, marker per data dir', () => {
-  const line = cronLine({
-    nodePath: '/usr/bin/node',
-    cliPath: "/opt/leak watch/dist/src/cli.js",
-    projectDir: "/opt/leak watch",
-    configPath: "/etc/it's.json",
-    dataDir: '/var/lib/lw%data',
-    logPath: '/var/lib/lw%data/record.log',
-  });
+  const line = cronLine(installInput('/opt/leak watch', '/var/lib/lw%data', { configPath: "/etc/it's.json" }));
   assert.equal(
     line,
     `* * * * * cd '/opt/leak watch' && umask 077 && mkdir -p '/var/lib/lw\\%data' && /usr/bin/node '/opt/leak watch/dist/src/cli.js' record --config '/etc/it'\\''s.json' --data '/var/lib/lw\\%data' >> '/var/lib/lw\\%data/record.log' 2>&1 # leakwatch-record /var/lib/lw_data`,

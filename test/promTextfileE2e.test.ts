@@ -7,22 +7,17 @@ import { join } from 'node:path';
 import test from 'node:test';
 import { promisify } from 'node:util';
 import { readRecording } from '../src/io/readRecording.js';
-import { findRepoRoot, startDemoService } from '../src/demo/demoService.js';
-import { tempDir } from './helpers/tmp.js';
+import { serviceForTest } from './helpers/demoRun.js';
 
 const run = promisify(execFile);
 interface Family { name: string; type: string; metrics: Array<{ value: string; labels?: Record<string, string> }> }
 const parse = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => Family[];
 
 test('record --prom-textfile writes the latest figures and a suspects count that parse as Prometheus text', { timeout: 120_000 }, async (t) => {
-  const root = await findRepoRoot();
-  const dir = tempDir(t);
-  const svc = await startDemoService({ args: ['-rate', '20'] });
-  t.after(() => svc.stop());
-  const data = join(dir, 'data');
+  const { svc, dir, data, cli } = await serviceForTest(t, { args: ['-rate', '20'] });
   const prom = join(dir, 'textfile');
   const { stderr } = await run(process.execPath, [
-    join(root, 'dist', 'src', 'cli.js'), 'record', '--name', 'svc', '--pid', String(svc.pid), '--pprof', svc.pprofUrl,
+    cli, 'record', '--name', 'svc', '--pid', String(svc.pid), '--pprof', svc.pprofUrl,
     '--data', data, '--every', '1s', '--for', '70s', '--prom-textfile', prom,
   ], { timeout: 110_000 });
   assert.equal(stderr, '');

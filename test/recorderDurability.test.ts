@@ -17,6 +17,20 @@ import { ensureDataDir } from '../src/io/safeOpen.js';
 
 const T0 = 1_800_000_000;
 
+/** Profiles of one stack, "a" (2 goroutines): what most damage tests record around. */
+const oneStack = () => encodeGoroutineProfile([{ frames: requestFrames('a'), count: 2 }]);
+
+/**
+ * A data folder for this test and a loopback server of `profile` (closed after the test), with the recorder's tick
+ * at a given time.
+ */
+async function recorderFor(t: { after(fn: () => unknown): void }, profile: () => Buffer) {
+  const data = join(tempDir(t), 'data');
+  const srv = await serveProfile(profile);
+  t.after(() => srv.close());
+  return { data, srv, record: setup(srv.pprof, data) };
+}
+
 function setup(pprof: string, data: string) {
   const target: TargetConfig = { name: 'svc', pprof, heap: false, vars: false, debug2: false };
   const config: Config = { targets: [target], ...DEFAULTS, ignore: [] };
@@ -38,7 +52,6 @@ function stackLines(data: string): Array<{ id: number; labels: Record<string, st
 }
 
 test('label churn: 500 in-flight requests with unique ids for 60 ticks stay a few stacks; a leak over unique ids is one rising stack', { timeout: 120_000 }, async (t) => {
-  const data = join(tempDir(t), 'data');
   let tick = 0;
   let nextId = 0;
   // Each tick: 500 requests in flight on /serve, every one a new request id (the previous tick's have finished),
@@ -52,9 +65,7 @@ test('label churn: 500 in-flight requests with unique ids for 60 ticks stay a fe
     stacks.push({ frames: requestFrames('idle'), count: 20 });
     return encodeGoroutineProfile(stacks);
   };
-  const srv = await serveProfile(profile);
-  t.after(() => srv.close());
-  const record = setup(srv.pprof, data);
+  const { data, record } = await recorderFor(t, profile);
   const sizes: number[] = [];
   for (tick = 0; tick < 60; tick++) {
     const r = await record(T0 + tick * 60);
@@ -91,7 +102,6 @@ test('label churn: 500 in-flight requests with unique ids for 60 ticks stay a fe
 });
 
 test('100,000 distinct stacks are recorded (not refused), and an absurd function name is cut with a mark', { timeout: 120_000 }, async (t) => {
-  const data = join(tempDir(t), 'data');
   const stacks: StackSpec[] = [];
   const common = requestFrames('worker').slice(1);
   for (let i = 0; i < 100_000; i++) {
@@ -102,9 +112,7 @@ test('100,000 distinct stacks are recorded (not refused), and an absurd function
   const huge = 'main.' + 'x'.repeat(2 * 1024 * 1024);
   stacks.push({ frames: [[huge, '/src/svc/huge.go', 1]], count: 1 });
   const body = encodeGoroutineProfile(stacks);
-  const srv = await serveProfile(() => body);
-  t.after(() => srv.close());
-  const record = setup(srv.pprof, data);
+  const { data, record } = await recorderFor(t, () => body);
   const times: number[] = [];
   for (let k = 0; k < 2; k++) {
     const start = process.hrtime.bigint();
@@ -125,11 +133,8 @@ test('100,000 distinct stacks are recorded (not refused), and an absurd function
 });
 
 test('a truncated stacks.jsonl never makes the recorder hand out an id the history already uses', { timeout: 60_000 }, async (t) => {
-  const data = join(tempDir(t), 'data');
   let handlers = ['a', 'b', 'c'];
-  const srv = await serveProfile(() => encodeGoroutineProfile(handlers.map((h, i) => ({ frames: requestFrames(h), count: i + 1 }))));
-  t.after(() => srv.close());
-  const record = setup(srv.pprof, data);
+  const { data, record } = await recorderFor(t, () => encodeGoroutineProfile(handlers.map((h, i) => ({ frames: requestFrames(h), count: i + 1 }))));
   for (let k = 0; k < 3; k++) assert.equal((await record(T0 + k * 60)).row?.status, 'ok');
   const stacksPath = join(data, 'svc', 'stacks.jsonl');
   const first = readFileSync(stacksPath, 'utf8').split('\n')[0];
@@ -144,10 +149,7 @@ test('a truncated stacks.jsonl never makes the recorder hand out an id the histo
 });
 
 test('a state.json that fails validation is rebuilt with one warning line, and the tick records', { timeout: 60_000 }, async (t) => {
-  const data = join(tempDir(t), 'data');
-  const srv = await serveProfile(() => encodeGoroutineProfile([{ frames: requestFrames('a'), count: 2 }]));
-  t.after(() => srv.close());
-  const record = setup(srv.pprof, data);
+  const { data, record } = await recorderFor(t, oneStack);
   assert.equal((await record(T0)).row?.status, 'ok');
   const statePath = join(data, 'svc', 'state.json');
   const cases = ['{"version":3,"lastCounts":null}', '{"version":2,"lastCounts":null}', '[]', '{"version":3', 'null'];
@@ -167,10 +169,7 @@ test('a state.json that fails validation is rebuilt with one warning line, and t
 });
 
 test('a torn line longer than any window is cut away; the next line starts on its own', { timeout: 60_000 }, async (t) => {
-  const data = join(tempDir(t), 'data');
-  const srv = await serveProfile(() => encodeGoroutineProfile([{ frames: requestFrames('a'), count: 2 }]));
-  t.after(() => srv.close());
-  const record = setup(srv.pprof, data);
+  const { data, record } = await recorderFor(t, oneStack);
   assert.equal((await record(T0)).row?.status, 'ok');
   const dir = join(data, 'svc');
   const before = { csv: readFileSync(join(dir, 'samples.csv'), 'utf8'), history: readFileSync(join(dir, 'stack-history.log'), 'utf8') };
@@ -189,10 +188,7 @@ test('a torn line longer than any window is cut away; the next line starts on it
 });
 
 test('a tick whose state.json cannot be saved says its row and history line were written', { timeout: 60_000 }, async (t) => {
-  const data = join(tempDir(t), 'data');
-  const srv = await serveProfile(() => encodeGoroutineProfile([{ frames: requestFrames('a'), count: 2 }]));
-  t.after(() => srv.close());
-  const record = setup(srv.pprof, data);
+  const { data, record } = await recorderFor(t, oneStack);
   assert.equal((await record(T0)).row?.status, 'ok');
   // The temp name state.json is written to is taken by a folder: the save fails after everything else was written.
   // (Temp names end in a random part, made predictable here; the temp file is created with O_EXCL, so: EEXIST.)
@@ -224,7 +220,7 @@ test('the hash the decoder computes on the way is stackHash of the key, also for
 });
 
 test('cron-style one-shot ticks fetch the heap profile every 5 minutes, not every tick; loop mode every tick', { timeout: 60_000 }, async (t) => {
-  const srv = await serveProfile(() => encodeGoroutineProfile([{ frames: requestFrames('a'), count: 2 }]));
+  const srv = await serveProfile(oneStack);
   t.after(() => srv.close());
   const target: TargetConfig = { name: 'svc', pprof: srv.pprof, vars: false, debug2: false, leakProfileMinutes: 1e6 };
   const config: Config = { targets: [target], ...DEFAULTS, ignore: [] };
@@ -243,14 +239,11 @@ test('cron-style one-shot ticks fetch the heap profile every 5 minutes, not ever
 });
 
 test('state.json does not grow with every stack ever seen: ids live in the append-only stack-ids.idx', { timeout: 60_000 }, async (t) => {
-  const data = join(tempDir(t), 'data');
   let k = 0;
   // 200 stacks a tick, all new each tick (the old ones gone): 4,000 stacks seen over 20 ticks.
-  const srv = await serveProfile(() =>
+  const { data, record } = await recorderFor(t, () =>
     encodeGoroutineProfile(Array.from({ length: 200 }, (_, i) => ({ frames: [['main.worker', '/src/w.go', k * 1000 + i] as [string, string, number], ...requestFrames('x').slice(2)], count: 1 }))),
   );
-  t.after(() => srv.close());
-  const record = setup(srv.pprof, data);
   const stateSizes: number[] = [];
   for (k = 0; k < 20; k++) {
     assert.equal((await record(T0 + k * 60)).row?.status, 'ok');

@@ -144,14 +144,9 @@ test('a target without samples says so in words', () => {
 });
 
 test('TSV cells cannot start formulas or break rows', () => {
-  assert.equal(tsvCell('=1+2'), "'=1+2");
-  assert.equal(tsvCell('+x'), "'+x");
-  assert.equal(tsvCell('-x'), "'-x");
-  assert.equal(tsvCell('@SUM(A1)'), "'@SUM(A1)");
-  assert.equal(tsvCell('a\tb\nc\r\nd'), 'a b c  d');
-  assert.equal(tsvCell(null), '');
-  assert.equal(tsvCell(-3), "'-3");
-  assert.equal(tsvCell(42), '42');
+  const cells: Array<[string | number | null, string]> = [['=1+2', "'=1+2"], ['+x', "'+x"], ['-x', "'-x"], ['@SUM(A1)', "'@SUM(A1)"],
+    ['a\tb\nc\r\nd', 'a b c  d'], [null, ''], [-3, "'-3"], [42, '42']];
+  for (const [cell, want] of cells) assert.equal(tsvCell(cell), want, String(cell));
   const { summary, recordings } = smallScenario();
   for (const text of [samplesTsv(recordings[0].samples), suspectsTsv(summary.targets[0].suspects)]) {
     const lines = text.replace(/\n$/, '').split('\n');
@@ -165,12 +160,9 @@ test('TSV cells cannot start formulas or break rows', () => {
 });
 
 test('shell quoting and script-safe JSON', () => {
-  assert.equal(shellQuote('data/api/x.pb.gz'), 'data/api/x.pb.gz');
-  assert.equal(shellQuote('my data/x'), "'my data/x'");
-  assert.equal(shellQuote("it's"), "'it'\\''s'");
-  assert.equal(shellQuote('$(rm -rf /)'), "'$(rm -rf /)'");
-  assert.equal(shellQuote('-rf'), "'-rf'");
-  assert.equal(shellQuote(''), "''");
+  const words: Array<[string, string]> = [['data/api/x.pb.gz', 'data/api/x.pb.gz'], ['my data/x', "'my data/x'"], ["it's", "'it'\\''s'"], ['$(rm -rf /)', "'$(rm -rf /)'"],
+    ['-rf', "'-rf'"], ['', "''"]];
+  for (const [word, want] of words) assert.equal(shellQuote(word), want, word);
   const j = jsonForScript({ a: '</script><!-- \u2028\u2029 & >' });
   assert.ok(!/[<>&\u2028\u2029]/.test(j));
   assert.deepEqual(JSON.parse(j), { a: '</script><!-- \u2028\u2029 & >' });

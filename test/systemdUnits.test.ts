@@ -6,19 +6,13 @@ import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import test from 'node:test';
 import { execWord, SYSTEMD_SERVICE_NAME, SYSTEMD_TIMER_NAME, systemdUnits } from '../src/core/systemdUnits.js';
+import { installInput } from './helpers/installInput.js';
 import { tempDir } from './helpers/tmp.js';
 
 const setting = (unit: string, key: string) => unit.split('\n').filter((l) => l.startsWith(`${key}=`)).map((l) => l.slice(key.length + 1));
 
 test('plain paths: a oneshot service with absolute paths and a minutely timer', () => {
-  const u = systemdUnits({
-    nodePath: '/usr/bin/node',
-    cliPath: '/opt/leakwatch/dist/src/cli.js',
-    projectDir: '/opt/leakwatch',
-    configPath: '/opt/leakwatch/leakwatch.config.json',
-    dataDir: '/opt/leakwatch/data',
-    logPath: '/opt/leakwatch/data/record.log',
-  });
+  const u = systemdUnits(installInput('/opt/leakwatch', '/opt/leakwatch/data'));
   assert.deepEqual(setting(u.service, 'Type'), ['oneshot']);
   assert.deepEqual(setting(u.service, 'ExecStart'), ['/usr/bin/node /opt/leakwatch/dist/src/cli.js record --config /opt/leakwatch/leakwatch.config.json --data /opt/leakwatch/data']);
   assert.deepEqual(setting(u.service, 'WorkingDirectory'), ['/opt/leakwatch']);
@@ -30,7 +24,7 @@ test('plain paths: a oneshot service with absolute paths and a minutely timer', 
   assert.deepEqual(setting(u.timer, 'Persistent'), ['false']);
   assert.deepEqual(setting(u.timer, 'Unit'), [SYSTEMD_SERVICE_NAME]);
   assert.deepEqual(setting(u.timer, 'WantedBy'), ['timers.target']);
-  const noConfig = systemdUnits({ nodePath: '/usr/bin/node', cliPath: '/x/cli.js', projectDir: '/x', configPath: null, dataDir: '/x/data', logPath: '/x/data/record.log' });
+  const noConfig = systemdUnits(installInput('/x', '/x/data', { cliPath: '/x/cli.js', configPath: null }));
   assert.deepEqual(setting(noConfig.service, 'ExecStart'), ['/usr/bin/node /x/cli.js record --data /x/data']);
 });
 

@@ -4,7 +4,7 @@
 
 import type { SampleRow } from '../core/model.js';
 import { formatIsoSeconds, formatSpan } from '../core/format.js';
-import { median } from './trend.js';
+import { median } from './robustStats.js';
 
 /** A gap is an interval between samples longer than this many times the median interval... */
 export const GAP_FACTOR = 3;

@@ -27,7 +27,8 @@
 
 import type { SuspectEvidence } from '../core/model.js';
 import { dailyFloorRises, excessOverDailyRange, hourlyMedians } from './seasonal.js';
-import { classifyTrend, extent, MATERIAL_REL_RISE, median, type TrendResult } from './trend.js';
+import { classifyTrend, MATERIAL_REL_RISE, type TrendResult } from './trend.js';
+import { extent, median } from './robustStats.js';
 
 /**
  * A fall from a high of at least this share (and minAbsRise) makes a series elastic. 10%: a traffic-following stack

@@ -5,7 +5,8 @@ import type { RuntimeLeaks, Suspect, Verdict, VerdictReason } from '../core/mode
 import { formatBytes, formatCount, formatSigned, formatSpan, formatTime, plural } from '../core/format.js';
 import { describeFailed, type FailedSamples } from './dataQuality.js';
 import { leafFrame } from '../core/frames.js';
-import { median, MIN_POINTS, MIN_SPAN_SECONDS, type TrendResult } from './trend.js';
+import { MIN_POINTS, MIN_SPAN_SECONDS, type TrendResult } from './trend.js';
+import { median } from './robustStats.js';
 
 export interface HeadlineFacts {
   verdict: Verdict;

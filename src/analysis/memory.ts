@@ -3,7 +3,8 @@
 
 import type { MemoryExplained, SampleRow } from '../core/model.js';
 import { formatBytes, formatCount, formatSignedBytes } from '../core/format.js';
-import { extent, median, MIN_POINTS, theilSenSlope } from './trend.js';
+import { MIN_POINTS } from './trend.js';
+import { extent, median, theilSenSlope } from './robustStats.js';
 
 /** RSS must rise by at least 4 MiB to be material: allocator and GC noise on small services is in the MiB range. */
 export const RSS_MIN_RISE_BYTES = 4 * 1024 * 1024;

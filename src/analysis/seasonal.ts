@@ -2,7 +2,8 @@
 // rises every morning. Within one morning that looks like a trend; compared hour by hour with the same hours of
 // earlier days it does not. Pure statistics on (time, value) points; times are unix seconds, days are UTC days.
 
-import { mannKendall, median, Z_SIGNIFICANT } from './trend.js';
+import { Z_SIGNIFICANT } from './trend.js';
+import { mannKendall, median } from './robustStats.js';
 
 export const HOUR_SECONDS = 3600;
 export const DAY_SECONDS = 86400;

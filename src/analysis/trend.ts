@@ -27,11 +27,12 @@
 //  6. flat: everything else (noise, GC sawtooth, periodic bursts, immaterial drift).
 // "Material" means >= max(MATERIAL_REL_RISE x |median level|, opts.minAbsRise).
 //
-// Long series (more than MAX_EXACT_POINTS) are first reduced to MAX_EXACT_POINTS buckets of consecutive
+// Long series (more than MAX_EXACT_POINTS, robustStats.ts) are first reduced to MAX_EXACT_POINTS buckets of consecutive
 // points, each replaced by its median time and median value, so a month of one-minute samples (43,200
 // points) costs about the same as six hours: O(MAX_EXACT_POINTS^2) pairs, a few milliseconds.
 
 import type { SeriesTrend } from '../core/model.js';
+import { bucketMedians, finitePairsByTime, mad, mannKendall, median, quantile, theilSenExact, MAX_EXACT_POINTS } from './robustStats.js';
 
 /**
  * Fewer points than this cannot show a trend: even a perfectly monotone series of 7 points only just
@@ -80,8 +81,6 @@ export const FLOOR_QUANTILE = 0.1;
  * both ways.
  */
 export const FLOOR_RISE_SHARE = 1 / 3;
-/** Series longer than this are reduced to this many bucket medians: 6 h of one-minute samples stay exact. */
-export const MAX_EXACT_POINTS = 360;
 
 export type TrendShape = SeriesTrend['shape'];
 
@@ -129,176 +128,6 @@ export interface TrendDetails {
 }
 
 export type TrendResult = SeriesTrend & { details: TrendDetails };
-
-// ---------------------------------------------------------------- small robust-statistics kit
-
-/** k-th smallest (0-based) of a, in place (Hoare quickselect). */
-function select(a: Float64Array | number[], k: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (hi > lo) {
-    const x = a[lo]!;
-    const y = a[(lo + hi) >> 1]!;
-    const z = a[hi]!;
-    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y; // median of three
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i]! < pivot) i++;
-      while (a[j]! > pivot) j--;
-      if (i <= j) {
-        const t = a[i]!;
-        a[i] = a[j]!;
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return a[k]!;
-  }
-  return a[k]!;
-}
-
-/** Median of a scratch buffer, reordering it in place. */
-function medianInPlace(a: Float64Array): number {
-  const n = a.length;
-  if (n === 0) return NaN;
-  const hi = select(a, n >> 1);
-  if (n % 2 === 1) return hi;
-  // after select, everything left of n>>1 is <= hi: the lower middle is the max of that part
-  let lo = -Infinity;
-  for (let i = 0; i < n >> 1; i++) if (a[i]! > lo) lo = a[i]!;
-  return (lo + hi) / 2;
-}
-
-/** Median (mean of the two middle values for even n); NaN for empty input. Does not modify `values`. */
-/**
- * Smallest and largest value, by a loop: Math.min(...xs) spreads its argument onto the call stack and throws
- * RangeError past ~125,000 values (87 days of samples at one a minute).
- */
-export function extent(values: ArrayLike<number>): { min: number; max: number } {
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  return { min, max };
-}
-
-export function median(values: ArrayLike<number>): number {
-  return medianInPlace(Float64Array.from(values as ArrayLike<number>));
-}
-
-/** q-quantile (0..1, nearest rank on the sorted copy); NaN for empty input. */
-export function quantile(values: ArrayLike<number>, q: number): number {
-  const n = values.length;
-  if (n === 0) return NaN;
-  const a = Float64Array.from(values as ArrayLike<number>);
-  return select(a, Math.min(n - 1, Math.max(0, Math.round(q * (n - 1)))));
-}
-
-/** Median absolute deviation. */
-function mad(values: ArrayLike<number>): number {
-  const m = median(values);
-  const d = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) d[i] = Math.abs(values[i]! - m);
-  return median(d);
-}
-
-/**
- * Theil–Sen slope: the median of (y_j - y_i) / (x_j - x_i) over pairs with x_j != x_i. O(n^2) pairs, so
- * for more than MAX_EXACT_POINTS points they are first sorted by x and reduced to MAX_EXACT_POINTS
- * bucket medians (deterministic). Null when fewer than two distinct x.
- */
-export function theilSenSlope(xs: ArrayLike<number>, ys: ArrayLike<number>): number | null {
-  let x: ArrayLike<number> = xs;
-  let y: ArrayLike<number> = ys;
-  if (xs.length > MAX_EXACT_POINTS) {
-    const order = Array.from({ length: xs.length }, (_, i) => i).sort((a, b) => xs[a]! - xs[b]! || a - b);
-    const sx = order.map((i) => xs[i]!);
-    const sy = order.map((i) => ys[i]!);
-    const b = bucketMedians(sx, sy, MAX_EXACT_POINTS);
-    x = b.t;
-    y = b.v;
-  }
-  return theilSenExact(x, y);
-}
-
-/** Reused buffer for pairwise slopes (allocating ~0.5 MB per call made timings jittery from GC). */
-let slopeScratch = new Float64Array(0);
-
-function theilSenExact(x: ArrayLike<number>, y: ArrayLike<number>): number | null {
-  const n = Math.min(x.length, y.length);
-  const pairs = (n * (n - 1)) / 2;
-  if (slopeScratch.length < pairs) slopeScratch = new Float64Array(pairs);
-  const slopes = slopeScratch;
-  let m = 0;
-  for (let i = 0; i < n; i++) {
-    const xi = x[i]!;
-    const yi = y[i]!;
-    for (let j = i + 1; j < n; j++) {
-      const dx = x[j]! - xi;
-      if (dx !== 0) slopes[m++] = (y[j]! - yi) / dx;
-    }
-  }
-  if (m === 0) return null;
-  return medianInPlace(slopes.subarray(0, m));
-}
-
-/**
- * Mann–Kendall test on values in time order: S = sum over i<j of sign(v_j - v_i); variance with the
- * ties correction Var(S) = [n(n-1)(2n+5) - sum_t t(t-1)(2t+5)] / 18 over groups of t equal values;
- * z = (S - sign(S)) / sqrt(Var) (continuity correction), 0 when Var is 0.
- */
-export function mannKendall(vs: ArrayLike<number>): { s: number; variance: number; z: number } {
-  const n = vs.length;
-  let s = 0;
-  for (let i = 0; i < n; i++) {
-    const vi = vs[i]!;
-    for (let j = i + 1; j < n; j++) {
-      const d = vs[j]! - vi;
-      if (d > 0) s++;
-      else if (d < 0) s--;
-    }
-  }
-  const sorted = Float64Array.from(vs as ArrayLike<number>).sort();
-  let tieTerm = 0;
-  for (let i = 0; i < n; ) {
-    let j = i + 1;
-    while (j < n && sorted[j] === sorted[i]) j++;
-    const t = j - i;
-    if (t > 1) tieTerm += t * (t - 1) * (2 * t + 5);
-    i = j;
-  }
-  const variance = (n * (n - 1) * (2 * n + 5) - tieTerm) / 18;
-  const z = variance > 0 && s !== 0 ? (s - Math.sign(s)) / Math.sqrt(variance) : 0;
-  return { s, variance, z };
-}
-
-/** Consecutive equal-count buckets, each reduced to (median t, median v). Input sorted by t. */
-function bucketMedians(ts: ArrayLike<number>, vs: ArrayLike<number>, buckets: number): { t: Float64Array; v: Float64Array } {
-  const n = ts.length;
-  const t = new Float64Array(buckets);
-  const v = new Float64Array(buckets);
-  const scratch = new Float64Array(Math.ceil(n / buckets) + 1);
-  let m = 0;
-  for (let b = 0; b < buckets; b++) {
-    const lo = Math.floor((b * n) / buckets);
-    const hi = Math.floor(((b + 1) * n) / buckets);
-    if (hi <= lo) continue;
-    const segT = scratch.subarray(0, hi - lo);
-    for (let i = lo; i < hi; i++) segT[i - lo] = ts[i]!;
-    t[m] = medianInPlace(segT);
-    for (let i = lo; i < hi; i++) segT[i - lo] = vs[i]!;
-    v[m] = medianInPlace(segT);
-    m++;
-  }
-  return { t: t.subarray(0, m), v: v.subarray(0, m) };
-}
 
 // ---------------------------------------------------------------- the classifier
 
@@ -380,28 +209,7 @@ export function classifyTrend(ts: ArrayLike<number>, vs: ArrayLike<number>, opts
   const minSpan = opts.minSpanSeconds ?? MIN_SPAN_SECONDS;
   const minAbsRise = Math.max(0, opts.minAbsRise ?? 0);
 
-  // finite pairs, sorted by time (stable)
-  const len = Math.min(ts.length, vs.length);
-  let rawT = new Float64Array(len);
-  let rawV = new Float64Array(len);
-  let count = 0;
-  let sorted = true;
-  for (let i = 0; i < len; i++) {
-    const ti = ts[i]!;
-    const vi = vs[i]!;
-    if (!Number.isFinite(ti) || !Number.isFinite(vi)) continue;
-    if (count > 0 && ti < rawT[count - 1]!) sorted = false;
-    rawT[count] = ti;
-    rawV[count] = vi;
-    count++;
-  }
-  rawT = rawT.subarray(0, count);
-  rawV = rawV.subarray(0, count);
-  if (!sorted) {
-    const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => rawT[a]! - rawT[b]! || a - b);
-    rawT = Float64Array.from(order, (i) => rawT[i]!);
-    rawV = Float64Array.from(order, (i) => rawV[i]!);
-  }
+  const { t: rawT, v: rawV } = finitePairsByTime(ts, vs);
   const n = rawT.length;
   const first = n > 0 ? rawV[0]! : null;
   const last = n > 0 ? rawV[n - 1]! : null;
@@ -428,9 +236,21 @@ export function classifyTrend(ts: ArrayLike<number>, vs: ArrayLike<number>, opts
   const slope = theilSenExact(t, v) ?? 0;
   const rise = slope * usedSpan;
 
+  // The window's parts by time: where the last `fraction` of the span starts (falling back to the last
+  // `fallbackCount` points when that holds fewer than `minCount`), and where the first `fraction` ends (at
+  // least `minCount` points).
+  const partStart = (fraction: number, minCount: number, fallbackCount: number): number => {
+    const s = t.findIndex((x) => x >= tEnd - fraction * usedSpan);
+    return s < 0 || m - s < minCount ? Math.max(0, m - fallbackCount) : s;
+  };
+  const partEnd = (fraction: number, minCount: number): number => {
+    let e = t.findIndex((x) => x > t0 + fraction * usedSpan);
+    if (e < 0) e = m;
+    return Math.min(m, Math.max(e, minCount));
+  };
+
   // recent third (by time; by count when the time third is too sparse)
-  let rStart = t.findIndex((x) => x >= tEnd - RECENT_FRACTION * usedSpan);
-  if (rStart < 0 || m - rStart < MIN_RECENT_POINTS) rStart = Math.max(0, m - Math.max(MIN_RECENT_POINTS, Math.ceil(m * RECENT_FRACTION)));
+  const rStart = partStart(RECENT_FRACTION, MIN_RECENT_POINTS, Math.max(MIN_RECENT_POINTS, Math.ceil(m * RECENT_FRACTION)));
   const rt = t.slice(rStart);
   const rv = v.slice(rStart);
   const rmk = mannKendall(rv);
@@ -438,16 +258,10 @@ export function classifyTrend(ts: ArrayLike<number>, vs: ArrayLike<number>, opts
   const rRise = rSlope * (rt[rt.length - 1]! - rt[0]!);
 
   // head: first HEAD_FRACTION of the window; tail: last HEAD_FRACTION; first third
-  const partEnd = (fraction: number, minCount: number): number => {
-    let e = t.findIndex((x) => x > t0 + fraction * usedSpan);
-    if (e < 0) e = m;
-    return Math.min(m, Math.max(e, minCount));
-  };
   const hEnd = partEnd(HEAD_FRACTION, MIN_HEAD_POINTS);
   const fEnd = partEnd(RECENT_FRACTION, MIN_RECENT_POINTS);
   const midEnd = Math.max(fEnd + 1, rStart);
-  let tStart = t.findIndex((x) => x >= tEnd - HEAD_FRACTION * usedSpan);
-  if (tStart < 0 || m - tStart < MIN_HEAD_POINTS) tStart = Math.max(0, m - MIN_HEAD_POINTS);
+  const tStart = partStart(HEAD_FRACTION, MIN_HEAD_POINTS, MIN_HEAD_POINTS);
   const recentFloor = quantile(rv, FLOOR_QUANTILE);
   const levelRise = recentFloor - quantile(v.slice(0, hEnd), FLOOR_QUANTILE);
   const firstFloor = quantile(v.slice(0, fEnd), FLOOR_QUANTILE);

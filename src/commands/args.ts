@@ -1,6 +1,7 @@
 // Argument parsing shared by the commands, and their --help texts.
 import { statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseTimeSeconds } from '../core/duration.js';
 
 /** How every reading command explains --since/--until (one text, so help and README cannot drift apart). */
 const TIME_OPTIONS = `  --since TIME     from this time: ISO date-time (UTC unless it has a zone,
@@ -116,6 +117,24 @@ export class UsageError extends Error {}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** Options that take a value, e.g. `--data DIR` (a command's table is these plus its few flags). */
+export function valueOptions<const N extends string>(...names: N[]): { [K in N]: { type: 'string' } } {
+  return Object.fromEntries(names.map((n) => [n, { type: 'string' }])) as { [K in N]: { type: 'string' } };
+}
+
+/** Options that take a value and may be given again, e.g. `--ignore FUNC --ignore FUNC`. */
+export function repeatedOptions<const N extends string>(...names: N[]): { [K in N]: { type: 'string'; multiple: true } } {
+  return Object.fromEntries(names.map((n) => [n, { type: 'string', multiple: true }])) as { [K in N]: { type: 'string'; multiple: true } };
+}
+
+/** Options without a value, e.g. `--tsv`. */
+export function flagOptions<const N extends string>(...names: N[]): { [K in N]: { type: 'boolean' } } {
+  return Object.fromEntries(names.map((n) => [n, { type: 'boolean' }])) as { [K in N]: { type: 'boolean' } };
+}
+
+/** What every reading command (report, check, export) takes: the folder, one target, the time window. */
+export const READING_OPTIONS = valueOptions('data', 'target', 'since', 'until');
+
 /** Levenshtein distance, for "did you mean" (words are short: the O(n*m) table is nothing). */
 function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -174,6 +193,34 @@ export function parseCommandArgs(args: string[], options: Options): Record<strin
     const ambiguous = /^Option '(?:-\w, )?--([\w-]+)' argument is ambiguous/.exec(err.message);
     if (ambiguous) throw new UsageError(`--${ambiguous[1]} needs a value (the next word starts with "-"); write --${ambiguous[1]}=VALUE if the value starts with "-"`);
     throw new UsageError(err.message.split('\n')[0].replace(/\. To specify.*$/, ''));
+  }
+}
+
+/**
+ * Parses a command whose help lives in its own module (diff, export): prints that help to `out` for --help and
+ * returns null, so the command stops there.
+ */
+export function parseArgsOrHelp(
+  args: string[],
+  options: Options,
+  help: string,
+  out: (text: string) => void,
+): Record<string, string | string[] | boolean | undefined> | null {
+  const v = parseCommandArgs(args, options);
+  if (!v.help) return v;
+  out(help + '\n');
+  return null;
+}
+
+/** --since/--until as unix seconds (undefined when not given); a bad value is a usage error naming the flag. */
+export function parseWindowArgs(v: Record<string, unknown>, nowSeconds: number): { sinceSeconds?: number; untilSeconds?: number } {
+  try {
+    return {
+      sinceSeconds: v.since === undefined ? undefined : parseTimeSeconds(String(v.since), nowSeconds, '--since'),
+      untilSeconds: v.until === undefined ? undefined : parseTimeSeconds(String(v.until), nowSeconds, '--until'),
+    };
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
 }
 

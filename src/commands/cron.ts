@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cronLine, installedDataDirs, updateCrontab, type CronLineInput } from '../core/cronLine.js';
 import { SYSTEMD_SERVICE_NAME, SYSTEMD_TIMER_NAME, systemdUnits } from '../core/systemdUnits.js';
-import { parseCommandArgs, UsageError } from './args.js';
+import { flagOptions, parseCommandArgs, UsageError, valueOptions } from './args.js';
 import { DEFAULT_CONFIG } from './record.js';
 
 function projectDir(): string {
@@ -35,7 +35,7 @@ export function buildCronLine(v: Record<string, unknown>): { line: string; dataD
   return { line: cronLine(input), dataDir: input.dataDir };
 }
 
-export const CRON_OPTIONS = { config: { type: 'string' }, data: { type: 'string' }, systemd: { type: 'boolean' }, out: { type: 'string' } } as const;
+export const CRON_OPTIONS = { ...valueOptions('config', 'data', 'out'), ...flagOptions('systemd') } as const;
 
 export async function runCron(args: string[]): Promise<number> {
   const v = parseCommandArgs(args, CRON_OPTIONS);

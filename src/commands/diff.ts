@@ -7,7 +7,7 @@ import { parseGoroutineProfile, ProfileError } from '../core/goroutineProfile.js
 import type { GoroutineProfile } from '../core/model.js';
 import { diffProfiles, formatDiffTable, signed } from '../core/profileDiff.js';
 import { displaySafe } from '../core/terminalText.js';
-import { parseCommandArgs, UsageError } from './args.js';
+import { parseArgsOrHelp, UsageError, valueOptions } from './args.js';
 
 export const DIFF_HELP = `leakwatch diff — which goroutine stacks grew (or shrank) between two goroutine profiles
 
@@ -95,14 +95,11 @@ function utc(ts: number): string {
   return ts > 0 ? new Date(ts * 1000).toISOString().slice(0, 19).replace('T', ' ') + ' UTC' : 'time unknown';
 }
 
-export const DIFF_OPTIONS = { top: { type: 'string' } } as const;
+export const DIFF_OPTIONS = valueOptions('top');
 
 export async function runDiff(args: string[], io: CommandIo = processIo): Promise<number> {
-  const v = parseCommandArgs(args, DIFF_OPTIONS);
-  if (v.help) {
-    io.out(DIFF_HELP + '\n');
-    return 0;
-  }
+  const v = parseArgsOrHelp(args, DIFF_OPTIONS, DIFF_HELP, io.out);
+  if (v === null) return 0;
   const files = (v._ as unknown as string[]) ?? [];
   if (files.length !== 2) throw new UsageError(`diff needs two profiles, SNAPSHOT_A (older) and SNAPSHOT_B (newer); got ${files.length}`);
   let top = 20;

@@ -4,13 +4,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { leafFrame, leafFunction } from '../core/frames.js';
-import { parseTimeSeconds } from '../core/duration.js';
 import type { HistoryTick, StackRecord } from '../core/model.js';
 import { SAMPLES_COLUMNS, spreadsheetSafe } from '../core/samplesCsv.js';
 import { refuseLinksInTarget, targetDir, writeFileAtomic } from '../io/dataStore.js';
 import { UnsafePathError } from '../io/safeOpen.js';
 import { listTargets, readRecording, readSamplesCellsAcross } from '../io/readRecording.js';
-import { dataFolderToReadProblem, parseCommandArgs, UsageError } from './args.js';
+import { dataFolderToReadProblem, flagOptions, parseArgsOrHelp, parseWindowArgs, READING_OPTIONS, UsageError, valueOptions } from './args.js';
 import { processIo, type CommandIo } from './diff.js';
 import { displaySafeLine } from '../core/terminalText.js';
 
@@ -109,22 +108,11 @@ export function formatExportTable(table: Pick<ExportTable, 'header' | 'rows'>, f
   return (excel ? '\ufeff' : '') + body;
 }
 
-export const EXPORT_OPTIONS = {
-  target: { type: 'string' },
-  data: { type: 'string' },
-  since: { type: 'string' },
-  until: { type: 'string' },
-  tsv: { type: 'boolean' },
-  excel: { type: 'boolean' },
-  out: { type: 'string' },
-} as const;
+export const EXPORT_OPTIONS = { ...READING_OPTIONS, ...valueOptions('out'), ...flagOptions('tsv', 'excel') } as const;
 
 export async function runExport(args: string[], io: CommandIo = processIo): Promise<number> {
-  const v = parseCommandArgs(args, EXPORT_OPTIONS);
-  if (v.help) {
-    io.out(EXPORT_HELP + '\n');
-    return 0;
-  }
+  const v = parseArgsOrHelp(args, EXPORT_OPTIONS, EXPORT_HELP, io.out);
+  if (v === null) return 0;
   const extra = (v._ as unknown as string[]) ?? [];
   if (extra.length) throw new UsageError(`export takes no positional arguments (got "${extra[0]}"); did you mean --target ${extra[0]}?`);
   const dataDir = resolve(String(v.data ?? 'data'));
@@ -133,15 +121,9 @@ export async function runExport(args: string[], io: CommandIo = processIo): Prom
     throw new UsageError(`export needs --target NAME${names.length ? ` (recorded: ${names.join(', ')})` : ''}`);
   }
   const target = String(v.target);
-  const now = Date.now() / 1000;
-  let since = -Infinity;
-  let until = Infinity;
-  try {
-    if (v.since !== undefined) since = parseTimeSeconds(String(v.since), now, '--since');
-    if (v.until !== undefined) until = parseTimeSeconds(String(v.until), now, '--until');
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const window = parseWindowArgs(v, Date.now() / 1000);
+  const since = window.sinceSeconds ?? -Infinity;
+  const until = window.untilSeconds ?? Infinity;
   const folderProblem = dataFolderToReadProblem(dataDir);
   if (folderProblem) {
     io.err(`leakwatch: export: ${folderProblem}\n`);

@@ -5,7 +5,7 @@ import { ConfigError, DEFAULTS, parseConfigText, validateTarget, type Config } f
 import { parseDurationSeconds } from '../core/duration.js';
 import { LOCK_FILE, lockWithin, tryLock } from '../io/lock.js';
 import { recordTick, type TargetResult } from '../io/recordTick.js';
-import { parseCommandArgs, UsageError } from './args.js';
+import { parseCommandArgs, UsageError, valueOptions } from './args.js';
 import { displaySafeLine } from '../core/terminalText.js';
 
 export const DEFAULT_CONFIG = 'leakwatch.config.json';
@@ -67,17 +67,8 @@ function report(results: TargetResult[], verbose: boolean): boolean {
 }
 
 export const RECORD_OPTIONS = {
-  config: { type: 'string' },
-  data: { type: 'string' },
-  every: { type: 'string' },
-  for: { type: 'string' },
-  name: { type: 'string' },
-  pid: { type: 'string' },
-  process: { type: 'string' },
-  pidfile: { type: 'string' },
-  pprof: { type: 'string' },
+  ...valueOptions('config', 'data', 'every', 'for', 'name', 'pid', 'process', 'pidfile', 'pprof', 'prom-textfile'),
   quiet: { type: 'boolean', short: 'q' },
-  'prom-textfile': { type: 'string' },
 } as const;
 
 export async function runRecord(args: string[]): Promise<number> {

@@ -6,30 +6,21 @@ import { recordingWithin } from '../analysis/lifetimes.js';
 import { exitCodeForVerdicts } from '../analysis/verdict.js';
 import { pickEvidenceSnapshots, type TargetEvidence } from '../analysis/evidence.js';
 import { readSourceLines } from '../analysis/source.js';
-import { parseTimeSeconds } from '../core/duration.js';
 import { parseGoroutineDump } from '../core/goroutineDump.js';
 import { parseGoroutineProfile } from '../core/goroutineProfile.js';
 import type { Summary, TargetRecording } from '../core/model.js';
 import { listTargets, readRecording, unreadableWarnings } from '../io/readRecording.js';
 import { refuseLinksInTarget, targetDir, writeFileAtomic } from '../io/dataStore.js';
 import { readFileNoFollow, UnsafePathError } from '../io/safeOpen.js';
-import { dataFolderToReadProblem, parseCommandArgs, UsageError } from './args.js';
+import { dataFolderToReadProblem, parseCommandArgs, parseWindowArgs, READING_OPTIONS, repeatedOptions, UsageError, valueOptions } from './args.js';
 import { parseConfigText } from '../core/config.js';
 import { DEFAULT_CONFIG } from './record.js';
 import { createProgress, type Progress } from './progress.js';
 import { displaySafeLine } from '../core/terminalText.js';
 
-export const CHECK_OPTIONS = {
-  data: { type: 'string' },
-  config: { type: 'string' },
-  target: { type: 'string' },
-  since: { type: 'string' },
-  until: { type: 'string' },
-  ignore: { type: 'string', multiple: true },
-  'source-root': { type: 'string', multiple: true },
-} as const;
+export const CHECK_OPTIONS = { ...READING_OPTIONS, ...valueOptions('config'), ...repeatedOptions('ignore', 'source-root') } as const;
 
-export const REPORT_OPTIONS = { ...CHECK_OPTIONS, out: { type: 'string' }, json: { type: 'string' } } as const;
+export const REPORT_OPTIONS = { ...CHECK_OPTIONS, ...valueOptions('out', 'json') } as const;
 
 interface Loaded {
   dataDir: string;
@@ -87,14 +78,7 @@ export function readWindow(sinceSeconds: number | undefined, untilSeconds: numbe
 function load(v: Record<string, unknown>, progress: Progress): Loaded | { error: string } {
   const dataDir = resolve(String(v.data ?? 'data'));
   const now = Date.now() / 1000;
-  let sinceSeconds: number | undefined;
-  let untilSeconds: number | undefined;
-  try {
-    if (v.since !== undefined) sinceSeconds = parseTimeSeconds(String(v.since), now, '--since');
-    if (v.until !== undefined) untilSeconds = parseTimeSeconds(String(v.until), now, '--until');
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const { sinceSeconds, untilSeconds } = parseWindowArgs(v, now);
   const folderProblem = dataFolderToReadProblem(dataDir);
   if (folderProblem) return { error: folderProblem };
   const names = listTargets(dataDir);

@@ -45,7 +45,6 @@
 //
 // parseGoroutineDump never throws: lines it does not understand (a panic message before the first
 // goroutine, `exit status 2` after it, log prefixes) are counted in skippedLines.
-import { stackIdentity } from './stackIdentity.js';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import type { Frame } from './model.js';
 
@@ -341,7 +340,7 @@ export function parseGoroutineDump(input: string | Uint8Array): GoroutineDump {
   return { goroutines, truncated, skippedLines };
 }
 
-// ---- buckets: goroutines grouped by identical stacks (like maruel/panicparse) ----
+// ---- wait minutes of the goroutines on one stack (analysis/evidence.ts groups them by stack) ----
 
 /** Lower edges of the wait histogram's bins, in minutes; the last bin is open (1440+ = a day or more). */
 export const WAIT_HISTOGRAM_EDGES = [0, 1, 5, 15, 60, 240, 1440] as const;
@@ -360,32 +359,9 @@ export interface WaitDistribution {
   min: number;
   median: number;
   max: number;
-  /** How many goroutines of the bucket had minutes printed (>= 1). */
+  /** How many of the goroutines had minutes printed (>= 1). */
   stamped: number;
   histogram: WaitBin[];
-}
-
-export interface DumpBucket {
-  /** Frame signature (function, file, line of every frame): the bucket's identity. */
-  signature: string;
-  frames: Frame[];
-  count: number;
-  /** Goroutine ids, ascending. */
-  ids: number[];
-  /** State -> how many goroutines of the bucket are in it, most common first. */
-  states: Array<{ state: string; count: number }>;
-  /** Creator function -> count, most common first (`(none)` for the main goroutine). */
-  creators: Array<{ function: string; count: number }>;
-  /** Wait minutes (Go stamps the wait start at GC, so they are approximate: see the file comment). */
-  wait: WaitDistribution;
-  lockedToThread: number;
-  elidedFrames: boolean;
-}
-
-function countBy(values: string[]): Array<{ key: string; count: number }> {
-  const m = new Map<string, number>();
-  for (const v of values) m.set(v, (m.get(v) ?? 0) + 1);
-  return [...m.entries()].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1));
 }
 
 export function waitDistribution(minutes: Array<number | null>): WaitDistribution {
@@ -403,34 +379,4 @@ export function waitDistribution(minutes: Array<number | null>): WaitDistributio
     histogram[bin]!.count++;
   }
   return { min: n ? v[0]! : 0, median, max: n ? v[n - 1]! : 0, stamped: minutes.filter((m) => m !== null).length, histogram };
-}
-
-/**
- * Groups goroutines by their frames outside package runtime (stackIdentity level frames-outside-runtime, the level
- * dumps are matched to profiles at; debug=2 hides most runtime frames anyway); biggest bucket first (ties: lowest
- * goroutine id first).
- */
-export function bucketByStack(goroutines: DumpGoroutine[]): DumpBucket[] {
-  const groups = new Map<string, DumpGoroutine[]>();
-  for (const g of goroutines) {
-    const sig = stackIdentity(g.frames, {}, 'frames-outside-runtime');
-    const list = groups.get(sig);
-    if (list) list.push(g);
-    else groups.set(sig, [g]);
-  }
-  const buckets: DumpBucket[] = [];
-  for (const [signature, gs] of groups) {
-    buckets.push({
-      signature,
-      frames: gs[0]!.frames,
-      count: gs.length,
-      ids: gs.map((g) => g.id).sort((a, b) => a - b),
-      states: countBy(gs.map((g) => g.state)).map(({ key, count }) => ({ state: key, count })),
-      creators: countBy(gs.map((g) => g.createdBy?.function ?? '(none)')).map(({ key, count }) => ({ function: key, count })),
-      wait: waitDistribution(gs.map((g) => g.waitMinutes)),
-      lockedToThread: gs.filter((g) => g.lockedToThread).length,
-      elidedFrames: gs.some((g) => g.elidedFrames),
-    });
-  }
-  return buckets.sort((a, b) => b.count - a.count || a.ids[0]! - b.ids[0]!);
 }

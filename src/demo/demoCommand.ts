@@ -6,14 +6,7 @@ import { join, relative, resolve } from 'node:path';
 import { $ } from 'zx';
 import { parseCommandArgs, UsageError } from '../commands/args.js';
 import { parseDurationSeconds } from '../core/duration.js';
-import { buildDemoService, findGo, findRepoRoot, GO_MISSING_MESSAGE, startDemoService } from './demoService.js';
-
-/** Go's minor version (26 for go1.26.8), 0 when unknown. */
-async function goMinor(go: string): Promise<number> {
-  const r = await $`${go} env GOVERSION`.nothrow();
-  const m = /^go1\.(\d+)/.exec(r.stdout.trim());
-  return m ? Number(m[1]) : 0;
-}
+import { buildDemoService, findGo, findRepoRoot, GO_MISSING_MESSAGE, goMinorVersion, startDemoService } from './demoService.js';
 
 export const DEMO_OPTIONS = {
   for: { type: 'string', default: '80s' },
@@ -51,7 +44,7 @@ export async function runDemo(args: string[]): Promise<number> {
 
   // Go 1.26+ built with the leak-profile experiment serves /debug/pprof/goroutineleak, so the page can show
   // the "confirmed by the Go runtime" badges.
-  const leakProfile = (await goMinor(go)) >= 26;
+  const leakProfile = (await goMinorVersion(go)) >= 26;
   console.log(`building the demo Go service (demo-service/)${leakProfile ? ' with GOEXPERIMENT=goroutineleakprofile' : ''}…`);
   const binary = leakProfile
     ? await buildDemoService({ outPath: join(root, 'demo-service', 'leaky-demo-leakprofile'), env: { GOEXPERIMENT: 'goroutineleakprofile' } })

@@ -97,6 +97,16 @@ export async function findGo(): Promise<string | null> {
   return null;
 }
 
+/**
+ * Go's minor version (26 for go1.26.8), 0 when unknown. Go 1.26+ built with GOEXPERIMENT=goroutineleakprofile
+ * serves /debug/pprof/goroutineleak.
+ */
+export async function goMinorVersion(go: string): Promise<number> {
+  const r = await $`${go} env GOVERSION`.nothrow().quiet();
+  const m = /^go1\.(\d+)/.exec(r.stdout.trim());
+  return m ? Number(m[1]) : 0;
+}
+
 async function newestSourceMtimeMs(dir: string): Promise<number> {
   let newest = 0;
   for (const entry of await readdir(dir, { withFileTypes: true })) {

@@ -12,11 +12,16 @@ export interface CliResult {
   stderr: string;
 }
 
+/** dist/src/cli.js of this checkout (run it with process.execPath). */
+export async function cliPath(): Promise<string> {
+  return join(await findRepoRoot(), 'dist', 'src', 'cli.js');
+}
+
 /** `node dist/src/cli.js ...args`; `env` replaces the environment when given (secrets tests). */
 export async function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string } = {}): Promise<CliResult> {
-  const root = await findRepoRoot();
+  const path = await cliPath();
   try {
-    const r = await run(process.execPath, [join(root, 'dist', 'src', 'cli.js'), ...args], {
+    const r = await run(process.execPath, [path, ...args], {
       timeout: opts.timeoutMs ?? 90_000,
       env: opts.env ?? process.env,
       cwd: opts.cwd,
