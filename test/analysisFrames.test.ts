@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { BlockingKind, Frame } from '../src/core/model.js';
+import { NO_FRAMES_NAME, type BlockingKind, type Frame } from '../src/core/model.js';
 import {
   blockingKind,
   isBenignRuntime,
@@ -84,7 +84,7 @@ for (const [name, s] of Object.entries(STACKS)) {
 test('leafFrame carries the file and line of the blocking user frame', () => {
   assert.deepEqual(leafFrame(STACKS.chanSend!.frames), { function: 'main.blockSend', file: M, line: 12 });
   assert.equal(leafFrame([]), null);
-  assert.equal(leafFunction([]), '(no frames)');
+  assert.equal(leafFunction([]), NO_FRAMES_NAME);
 });
 
 test('older Go mutex frames (<= 1.23, no internal/sync) are still mutex / waitgroup', () => {

@@ -7,7 +7,7 @@
 // pprof-format. The leaf-first frame lists seen are quoted next to each rule and pasted into
 // test/analysisFrames.test.ts.
 
-import type { BlockingKind, Frame } from './model.js';
+import { NO_FRAMES_NAME, type BlockingKind, type Frame } from './model.js';
 
 /**
  * First import-path elements of the Go standard library (`ls $(go env GOROOT)/src` for Go 1.26, minus
@@ -76,9 +76,9 @@ export function leafFrame(frames: Frame[]): Frame | null {
   return std ?? frames[0]!;
 }
 
-/** Name of leafFrame(); `(no frames)` for an empty stack (a goroutine created but not yet started). */
+/** Name of leafFrame(); NO_FRAMES_NAME for an empty stack (a goroutine created but not yet started): the page says the same. */
 export function leafFunction(frames: Frame[]): string {
-  return leafFrame(frames)?.function ?? '(no frames)';
+  return leafFrame(frames)?.function ?? NO_FRAMES_NAME;
 }
 
 /**

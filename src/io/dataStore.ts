@@ -5,7 +5,7 @@
 //   <data>/<target>/stack-ids.idx       stack hash -> id, append-only (the recorder's index; rebuilt from stacks.jsonl)
 //   <data>/<target>/state.json          the recorder's cache (safe to delete)
 //   <data>/<target>/snapshots/*.pb.gz   raw goroutine profiles for go tool pprof
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StackRecord } from '../core/model.js';
 import { SAMPLES_HEADER } from '../core/samplesCsv.js';

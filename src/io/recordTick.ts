@@ -1,13 +1,12 @@
 // One tick: sample every target once (concurrently, bounded), write what was seen, never lose what is on disk.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Config, TargetConfig } from '../core/config.js';
 import { expandHeaders } from '../core/config.js';
 import { extrasDue, isNotServed, retryLater, type FetchBackoff } from '../core/fetchSchedule.js';
 import { heapInuseBytes, parseExpvarMemstats, parseGoroutineProfile, ProfileError, ProfileTooLargeError } from '../core/goroutineProfile.js';
 import type { SampleRow } from '../core/model.js';
 import { formatSampleRow, SAMPLES_HEADER } from '../core/samplesCsv.js';
-import { identify, planTick, type ProfileOutcome, type TargetState, type TickExtras } from '../core/tickPlan.js';
+import { identify, planTick, type ProfileOutcome, type TickExtras } from '../core/tickPlan.js';
 import { gzipSync } from 'node:zlib';
 import {
   appendHistory,
