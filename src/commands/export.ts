@@ -1,15 +1,15 @@
 // `leakwatch export --target NAME`: one table for a spreadsheet — every samples.csv column, then one column per
 // top stack holding its goroutine count at the same tick, so "RSS vs. the leaking handler" is one chart away.
 import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { leafFrame, leafFunction } from '../core/frames.js';
 import { parseTimeSeconds } from '../core/duration.js';
 import type { HistoryTick, StackRecord } from '../core/model.js';
 import { SAMPLES_COLUMNS, spreadsheetSafe } from '../core/samplesCsv.js';
-import { FILES, refuseLinksInTarget, targetDir, writeFileAtomic } from '../io/dataStore.js';
+import { refuseLinksInTarget, targetDir, writeFileAtomic } from '../io/dataStore.js';
 import { UnsafePathError } from '../io/safeOpen.js';
-import { listTargets, readRecording, readSamplesCells } from '../io/readRecording.js';
+import { listTargets, readRecording, readSamplesCellsAcross } from '../io/readRecording.js';
 import { dataFolderToReadProblem, parseCommandArgs, UsageError } from './args.js';
 import { processIo, type CommandIo } from './diff.js';
 import { displaySafeLine } from '../core/terminalText.js';
@@ -161,13 +161,14 @@ export async function runExport(args: string[], io: CommandIo = processIo): Prom
   }
   const rec = readRecording(dataDir, target, { sinceSeconds: since, untilSeconds: until, readSamples: false });
   for (const w of rec.warnings) io.err(`leakwatch: export: ${displaySafeLine(w)}\n`);
-  let samples: ReturnType<typeof readSamplesCells>;
+  let samples: ReturnType<typeof readSamplesCellsAcross>;
   try {
     // A pprof history without samples.csv: the table has a header only.
-    samples = readSamplesCells(join(targetDir(dataDir, target), FILES.samples), `${target}/${FILES.samples}`, since, until, SAMPLES_COLUMNS);
+    samples = readSamplesCellsAcross(dataDir, target, since, until, SAMPLES_COLUMNS);
     for (const w of samples.warnings) io.err(`leakwatch: export: ${displaySafeLine(w)}\n`);
   } catch (e) {
-    io.err(`leakwatch: export: ${target}/${FILES.samples}: ${displaySafeLine((e as Error).message.split('\n')[0]!)}\n`);
+    // The message starts with the file it names (<target>/samples.csv or one of its segments).
+    io.err(`leakwatch: export: ${displaySafeLine((e as Error).message.split('\n')[0]!)}\n`);
     return 2;
   }
   const table = buildExportTable(samples, rec.stacks, rec.ticks);

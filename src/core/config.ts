@@ -27,6 +27,10 @@ export interface TargetConfig {
   leakProfileMinutes?: number;
   /** debug=2 dumps stop the world: only below maxGoroutines, at most every everyMinutes (default 5000 / 30); false = never. */
   debug2?: { maxGoroutines: number; everyMinutes: number } | false;
+  /** Closed samples and history segments whose last line is older than this many days are deleted (default 366). */
+  dataRetentionDays?: number;
+  /** Closed history segments older than this many days are compacted to one line per hour (default 31). */
+  fullResolutionDays?: number;
 }
 
 export const TARGET_DEFAULTS = {
@@ -38,6 +42,13 @@ export const TARGET_DEFAULTS = {
    */
   heapProfileMinutes: 5,
   debug2: { maxGoroutines: 5000, everyMinutes: 30 },
+  /** A year and a day: a leak that started last spring can still be compared with this spring. */
+  dataRetentionDays: 366,
+  /**
+   * A month of every tick, then hourly (last/min/max per stack): a leak is found at full resolution within days,
+   * and an hour is fine-grained enough to date one months later at a small fraction of the bytes.
+   */
+  fullResolutionDays: 31,
 } as const;
 
 /** The expvar URL for a target, or null. */
@@ -71,7 +82,7 @@ export const DEFAULTS = {
 /** Target names become folder names and CSV cells: keep them to a safe alphabet that cannot start a formula. */
 export const TARGET_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-const TARGET_KEYS = ['name', 'pid', 'process', 'pidfile', 'pprof', 'headers', 'timeoutSeconds', 'ignore', 'heap', 'vars', 'leakProfileMinutes', 'heapProfileMinutes', 'debug2', 'basicAuth', 'caFile'];
+const TARGET_KEYS = ['name', 'pid', 'process', 'pidfile', 'pprof', 'headers', 'timeoutSeconds', 'ignore', 'heap', 'vars', 'leakProfileMinutes', 'heapProfileMinutes', 'debug2', 'basicAuth', 'caFile', 'dataRetentionDays', 'fullResolutionDays'];
 const TOP_KEYS = ['targets', 'retentionDays', 'timeoutSeconds', 'maxProfileBytes', 'concurrency', 'ignore'];
 
 export class ConfigError extends Error {}
@@ -192,6 +203,9 @@ export function validateTarget(raw: unknown, path: string): TargetConfig {
         everyMinutes: raw.debug2.everyMinutes === undefined ? TARGET_DEFAULTS.debug2.everyMinutes : positiveNumber(raw.debug2.everyMinutes, `${path}.debug2.everyMinutes`),
       };
     }
+  }
+  for (const k of ['dataRetentionDays', 'fullResolutionDays'] as const) {
+    if (raw[k] !== undefined) t[k] = positiveNumber(raw[k], `${path}.${k}`);
   }
   return t;
 }

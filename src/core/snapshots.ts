@@ -16,18 +16,31 @@ export interface SnapshotName {
   pid: number | null;
 }
 
-export function snapshotFileName(tsSeconds: number, pid: number | null, kind: SnapshotKind = 'goroutine'): string {
-  const stamp = new Date(Math.floor(tsSeconds) * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${kind}-${stamp}-pid${pid ?? 'none'}.${EXT[kind]}`;
+/** A UTC time to the second as file names carry it, e.g. 20261001T000012Z (sorts as text in time order). */
+export function utcStamp(tsSeconds: number): string {
+  return new Date(Math.floor(tsSeconds) * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
+/** The source text of a utcStamp (six capture groups: year, month, day, hours, minutes, seconds), for name regexes. */
+export const UTC_STAMP_RE = '(\\d{4})(\\d{2})(\\d{2})T(\\d{2})(\\d{2})(\\d{2})Z';
+
+/** Unix seconds of a utcStamp's six captured groups. */
+export function utcStampSeconds(g: readonly string[]): number {
+  return Date.UTC(+g[0]!, +g[1]! - 1, +g[2]!, +g[3]!, +g[4]!, +g[5]!) / 1000;
+}
+
+export function snapshotFileName(tsSeconds: number, pid: number | null, kind: SnapshotKind = 'goroutine'): string {
+  return `${kind}-${utcStamp(tsSeconds)}-pid${pid ?? 'none'}.${EXT[kind]}`;
+}
+
+const SNAPSHOT_NAME_RE = new RegExp(`^(goroutine|goroutineleak|goroutine-debug2)-${UTC_STAMP_RE}-pid(\\d+|none)\\.(pb\\.gz|txt\\.gz)$`);
+
 export function parseSnapshotFileName(name: string): SnapshotName | null {
-  const m = /^(goroutine|goroutineleak|goroutine-debug2)-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z-pid(\d+|none)\.(pb\.gz|txt\.gz)$/.exec(name);
+  const m = SNAPSHOT_NAME_RE.exec(name);
   if (!m) return null;
   const kind = m[1] as SnapshotKind;
   if (EXT[kind] !== m[9]) return null;
-  const ms = Date.UTC(+m[2], +m[3] - 1, +m[4], +m[5], +m[6], +m[7]);
-  return { name, kind, tsSeconds: ms / 1000, pid: m[8] === 'none' ? null : Number(m[8]) };
+  return { name, kind, tsSeconds: utcStampSeconds(m.slice(2, 8)), pid: m[8] === 'none' ? null : Number(m[8]) };
 }
 
 /**

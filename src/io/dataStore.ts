@@ -9,6 +9,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, re
 import { join } from 'node:path';
 import type { StackRecord } from '../core/model.js';
 import { SAMPLES_HEADER } from '../core/samplesCsv.js';
+import { parseSegmentFileName, type Segment } from '../core/segments.js';
 import { snapshotFileName, snapshotsToDelete, type SnapshotKind } from '../core/snapshots.js';
 import { emptyState, LABEL_PLACEHOLDER, labelGroupId, stackHash, validateState, type TargetState } from '../core/tickPlan.js';
 import { stackKey } from '../core/goroutineProfile.js';
@@ -43,11 +44,32 @@ export function checkTargetDir(dir: string): void {
   refuseLinksInTarget(dir);
 }
 
-/** The read side (report, check, export): the target folder, its files, snapshots/ and its entries are no links. */
+/** The read side (report, check, export): the target folder, its files, segments, snapshots/ and its entries are no links. */
 export function refuseLinksInTarget(dir: string): void {
   refuseLink(dir);
   for (const name of Object.values(FILES)) refuseLink(join(dir, name));
+  for (const s of listSegments(dir)) refuseLink(join(dir, s.name));
   refuseLinksIn(join(dir, FILES.snapshots));
+}
+
+/**
+ * The closed segments in a target folder (core/segments.ts), by name only: whatever is under such a name (a link,
+ * a folder) is listed, for the reader to report and the writer to refuse or leave alone. `isFile` is from the
+ * directory entry (lstat: a link to a file is not a file). [] when the folder is missing.
+ */
+export function listSegments(dir: string): Array<Segment & { isFile: boolean }> {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const out: Array<Segment & { isFile: boolean }> = [];
+  for (const d of entries) {
+    const s = parseSegmentFileName(d.name);
+    if (s) out.push({ ...s, isFile: d.isFile() });
+  }
+  return out;
 }
 
 export function fileSize(path: string): number {
@@ -58,14 +80,19 @@ export function fileSize(path: string): number {
   }
 }
 
+/** A fresh temp name next to `path` (`<name>.tmp-<pid>-<8 hex>`), to be created with CREATE_NEW_FLAGS and renamed over `path`. */
+export function tempPathFor(path: string): string {
+  // Random only to avoid a leftover of an earlier run; O_EXCL makes it safe, so no node:crypto (load time).
+  return `${path}.tmp-${process.pid}-${Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0')}`;
+}
+
 /**
  * Writes a file atomically and owner-only: a fresh temp file in the same folder (O_EXCL|O_NOFOLLOW, a random
  * name, so nothing planted is written through), then rename, which replaces whatever was at `path` (a wider
  * mode, even a link) without writing through it.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  // Random only to avoid a leftover of an earlier run; O_EXCL makes it safe, so no node:crypto (load time).
-  const tmp = `${path}.tmp-${process.pid}-${Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0')}`;
+  const tmp = tempPathFor(path);
   const fd = openNoFollow(tmp, CREATE_NEW_FLAGS, FILE_MODE); // fails on anything already there: never ours to remove
   try {
     try {
@@ -248,6 +275,8 @@ export function loadState(dir: string): LoadedState {
       }
     }
   });
+  // Closed history segments too: a stack seen only in an earlier month has an id there and nowhere else.
+  for (const s of listSegments(dir)) if (s.isFile && (s.kind === 'history' || s.kind === 'hourly')) next = Math.max(next, maxHistoryStackId(join(dir, s.name)) + 1);
   next = Math.max(next, maxHistoryStackId(join(dir, FILES.history)) + 1);
   state.stackIds = ids;
   state.nextStackId = next;

@@ -5,7 +5,8 @@ import type { SampleRow, SnapshotFile, StackRecord, TargetRecording } from '../c
 import { SamplesCsvReader, samplesLineTsSeconds, splitCsvLine } from '../core/samplesCsvRead.js';
 import { parseSnapshotFileName } from '../core/snapshots.js';
 import { HistoryReplay, historyLineTsSeconds, isKeyframeLine } from '../core/stackHistory.js';
-import { FILES, fileSize, parseStackLine, targetDir } from './dataStore.js';
+import { segmentsForWindow } from '../core/segments.js';
+import { FILES, fileSize, listSegments, parseStackLine, targetDir } from './dataStore.js';
 import { closeDataFile, type DataFile, forEachLine, forEachLineBackward, MAX_LINE_BYTES, openDataFile, seekByKey } from './lineReader.js';
 
 /** Target folders in the data dir (those that hold a samples.csv or a stack history). */
@@ -17,7 +18,7 @@ export function listTargets(dataDir: string): string[] {
     return [];
   }
   return names
-    .filter((n) => !n.startsWith('.') && (existsSync(join(dataDir, n, FILES.samples)) || existsSync(join(dataDir, n, FILES.history))))
+    .filter((n) => !n.startsWith('.') && (existsSync(join(dataDir, n, FILES.samples)) || existsSync(join(dataDir, n, FILES.history)) || listSegments(join(dataDir, n)).length > 0))
     .sort();
 }
 
@@ -50,6 +51,16 @@ const CLOCK_STEP_MARGIN_SECONDS = 6 * 3600;
 function windowBytes(f: DataFile, keyOf: (line: string) => number | null, since: number, until: number, startByte = 0): { start: number; end: number } {
   const start = seekByKey(f, keyOf, since - CLOCK_STEP_MARGIN_SECONDS, startByte);
   return { start, end: seekByKey(f, keyOf, until + CLOCK_STEP_MARGIN_SECONDS, start) };
+}
+
+/**
+ * The files of one family (samples.csv or stack-history.log and their closed segments, core/segments.ts) that
+ * may hold lines in [since, until] with the clock-step margin, oldest first, the live file last: a window of
+ * the last day opens the live file only (and last month's segment on the first of a month).
+ */
+export function familyFiles(dir: string, family: 'samples' | 'history', since: number, until: number): string[] {
+  const segs = segmentsForWindow(listSegments(dir), family, since - CLOCK_STEP_MARGIN_SECONDS, until + CLOCK_STEP_MARGIN_SECONDS);
+  return [...segs.map((s) => s.name), family === 'samples' ? FILES.samples : FILES.history];
 }
 
 const tornRowWarning = (source: string) => `${source}: skipped a torn last row (the recorder was killed mid-write)`;
@@ -113,37 +124,49 @@ function headerOf(f: DataFile): { line: string | null; endByte: number } {
  */
 function currentLifetimeStart(dir: string, until: number): number | null {
   let start: number | null = null;
-  const found = (ts: number) => (start = start === null ? ts : Math.min(start, ts));
+  let got = false;
+  const found = (ts: number) => {
+    start = start === null ? ts : Math.min(start, ts);
+    got = true;
+  };
   const quiet = { warnings: [], unreadable: [] };
-  streamFile(join(dir, FILES.samples), '', quiet, (f) => {
-    const h = headerOf(f);
-    const cols = h.line === null ? null : splitCsvLine(h.line);
-    const idx = cols ? cols.indexOf('process_start_ts_seconds') : -1;
-    if (idx < 0) return;
-    const { end } = windowBytes(f, samplesLineTsSeconds, until, until, h.endByte);
-    forEachLineBackward(f, (line, at) => {
-      if (at < h.endByte) return false;
-      const ts = samplesLineTsSeconds(line);
-      if (ts === null || ts > until) return true;
-      const cell = splitCsvLine(line)?.[idx];
-      const v = cell ? Number(cell) : NaN;
-      if (!Number.isFinite(v)) return true; // a row without a process (no-process) or damaged: look further back
-      found(v);
-      return false;
-    }, end);
-  });
-  streamFile(join(dir, FILES.history), '', quiet, (f) => {
-    const { end } = windowBytes(f, historyLineTsSeconds, until, until);
-    forEachLineBackward(f, (line) => {
-      const ts = historyLineTsSeconds(line);
-      if (ts === null || ts > until) return true;
-      const lifetime = line.split(' ')[2] ?? '';
-      const at = lifetime.indexOf('@');
-      const v = at > 0 ? Number(lifetime.slice(at + 1)) : NaN;
-      found(Number.isFinite(v) ? v : -Infinity);
-      return false;
-    }, end);
-  });
+  // Newest file first, back until one has a row at or before `until`.
+  for (const file of familyFiles(dir, 'samples', -Infinity, until).reverse()) {
+    if (got) break;
+    streamFile(join(dir, file), '', quiet, (f) => {
+      const h = headerOf(f);
+      const cols = h.line === null ? null : splitCsvLine(h.line);
+      const idx = cols ? cols.indexOf('process_start_ts_seconds') : -1;
+      if (idx < 0) return;
+      const { end } = windowBytes(f, samplesLineTsSeconds, until, until, h.endByte);
+      forEachLineBackward(f, (line, at) => {
+        if (at < h.endByte) return false;
+        const ts = samplesLineTsSeconds(line);
+        if (ts === null || ts > until) return true;
+        const cell = splitCsvLine(line)?.[idx];
+        const v = cell ? Number(cell) : NaN;
+        if (!Number.isFinite(v)) return true; // a row without a process (no-process) or damaged: look further back
+        found(v);
+        return false;
+      }, end);
+    });
+  }
+  got = false;
+  for (const file of familyFiles(dir, 'history', -Infinity, until).reverse()) {
+    if (got) break;
+    streamFile(join(dir, file), '', quiet, (f) => {
+      const { end } = windowBytes(f, historyLineTsSeconds, until, until);
+      forEachLineBackward(f, (line) => {
+        const ts = historyLineTsSeconds(line);
+        if (ts === null || ts > until) return true;
+        const lifetime = line.split(' ')[2] ?? '';
+        const at = lifetime.indexOf('@');
+        const v = at > 0 ? Number(lifetime.slice(at + 1)) : NaN;
+        found(Number.isFinite(v) ? v : -Infinity);
+        return false;
+      }, end);
+    });
+  }
   return start;
 }
 
@@ -165,18 +188,10 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
   const out = { warnings: [] as string[], unreadable: [] as string[] };
   const { warnings } = out;
 
-  // Files moved aside when the column layout changed (samples.<unix seconds>.old.csv) come first, oldest first;
-  // they are read by column name, so older layouts still chart. Every row in one is older than its name.
-  let older: string[] = [];
-  try {
-    older = readdirSync(dir)
-      .filter((n) => /^samples\.\d+\.old\.csv$/.test(n) && Number(n.split('.')[1]) >= from)
-      .sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
-  } catch {
-    // no folder
-  }
+  // Closed segments and files moved aside when the column layout changed (samples.<unix seconds>.old.csv) come
+  // first, oldest first; each is read by its own header's column names, so older layouts still chart.
   const samples: SampleRow[] = [];
-  for (const file of opts.readSamples === false ? [] : [...older, FILES.samples]) {
+  for (const file of opts.readSamples === false ? [] : familyFiles(dir, 'samples', from, until)) {
     const source = `${name}/${file}`;
     const path = join(dir, file);
     streamFile(path, source, out, (f) => {
@@ -205,35 +220,41 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
     });
   }
 
-  const historySource = `${name}/${FILES.history}`;
-  const historyPath = join(dir, FILES.history);
-  const replay = new HistoryReplay(historySource, inRange);
-  let historyDone = false;
-  streamFile(historyPath, historySource, out, (f) => {
-    // Replay must start at a keyframe at or before the first tick wanted.
-    const w = windowBytes(f, historyLineTsSeconds, from, until);
-    const end = w.end;
-    let start = w.start;
-    if (start > 0) {
-      let keyframe = 0;
-      forEachLineBackward(f, (line, at) => {
-        if (!isKeyframeLine(line)) return true;
-        keyframe = at;
-        return false;
-      }, start);
-      start = keyframe;
+  // One replay across the history's segments, oldest first: every live file starts with a keyframe (and every
+  // hourly line is one), so counts carry over a segment boundary correctly.
+  const replay = new HistoryReplay(`${name}/${FILES.history}`, inRange);
+  let historyUnreadable = false;
+  for (const file of familyFiles(dir, 'history', from, until)) {
+    const historySource = `${name}/${file}`;
+    const historyPath = join(dir, file);
+    const before = { lines: replay.lines, bad: replay.bad };
+    const done = streamFile(historyPath, historySource, out, (f) => {
+      // Replay must start at a keyframe (K, or an hourly H) at or before the first tick wanted.
+      const w = windowBytes(f, historyLineTsSeconds, from, until);
+      const end = w.end;
+      let start = w.start;
+      if (start > 0) {
+        let keyframe = 0;
+        forEachLineBackward(f, (line, at) => {
+          if (!isKeyframeLine(line)) return true;
+          keyframe = at;
+          return false;
+        }, start);
+        start = keyframe;
+      }
+      const scan = forEachLine(f, (line) => replay.line(line), start, end);
+      if (scan.tornTail && end === f.sizeBytes) warnings.push(`${historySource}: skipped a torn last line (the recorder was killed mid-write)`);
+      if (scan.tooLong) warnings.push(`${historySource}: skipped ${scan.tooLong} line(s) longer than ${MAX_LINE_BYTES} bytes`);
+    });
+    const lines = replay.lines - before.lines;
+    if (done && lines > 0 && replay.bad - before.bad === lines) {
+      warnings.push(unreadableWarning(historySource, historyPath, 'no line is a history line'));
+      out.unreadable.push(historySource);
+      historyUnreadable = true;
     }
-    const scan = forEachLine(f, (line) => replay.line(line), start, end);
-    if (scan.tornTail && end === f.sizeBytes) warnings.push(`${historySource}: skipped a torn last line (the recorder was killed mid-write)`);
-    if (scan.tooLong) warnings.push(`${historySource}: skipped ${scan.tooLong} line(s) longer than ${MAX_LINE_BYTES} bytes`);
-    historyDone = true;
-  });
-  if (historyDone && replay.lines > 0 && replay.bad === replay.lines) {
-    warnings.push(unreadableWarning(historySource, historyPath, 'no line is a history line'));
-    out.unreadable.push(historySource);
-  } else {
-    warnings.push(...replay.warnings());
   }
+  // Damaged lines in a file that is not wholly unreadable are counted over every history file read.
+  if (!historyUnreadable) warnings.push(...replay.warnings());
 
   // The dictionary holds every stack ever seen; a windowed read keeps only the stacks its ticks count.
   let wanted: Set<number> | null = null;
@@ -330,4 +351,38 @@ export function readSamplesCells(
   } finally {
     closeDataFile(o.file);
   }
+}
+
+/**
+ * readSamplesCells over samples.csv and the closed segments the window needs, oldest first. The header is the
+ * union of the files' headers (the newest file's columns first; columns an older layout lacks are empty cells).
+ * Throws, naming the file (`<target>/<file>: ...`), when one of them cannot be read.
+ */
+export function readSamplesCellsAcross(
+  dataDir: string,
+  name: string,
+  since: number,
+  until: number,
+  fallbackHeader: readonly string[],
+): { header: string[]; rows: string[][]; warnings: string[] } {
+  const dir = targetDir(dataDir, name);
+  const parts = familyFiles(dir, 'samples', since, until).map((file) => {
+    const source = `${name}/${file}`;
+    try {
+      return readSamplesCells(join(dir, file), source, since, until, fallbackHeader);
+    } catch (e) {
+      throw new Error(`${source}: ${(e as Error).message}`);
+    }
+  });
+  if (parts.length === 1) return parts[0]!;
+  const header = [...parts[parts.length - 1]!.header];
+  for (const p of parts) for (const h of p.header) if (!header.includes(h)) header.push(h);
+  const rows: string[][] = [];
+  const warnings: string[] = [];
+  for (const p of parts) {
+    const at = header.map((h) => p.header.indexOf(h));
+    for (const r of p.rows) rows.push(at.map((i) => (i < 0 ? '' : (r[i] ?? ''))));
+    warnings.push(...p.warnings);
+  }
+  return { header, rows, warnings };
 }

@@ -24,6 +24,7 @@ import { findProcess, sampleProcess } from './procSampler.js';
 import { LOCK_FILE } from './lock.js';
 import { appendLines } from './safeAppend.js';
 import { ensureDataDir, UnsafePathError } from './safeOpen.js';
+import { maintainSegments, rollOverForTick } from './segments.js';
 
 export interface TargetResult {
   target: string;
@@ -237,6 +238,7 @@ export async function recordTarget(t: TargetConfig, opts: TickOptions): Promise<
         }
       }
     }
+    for (const p of rollOverForTick(dir, ts)) say(p); // once a UTC month: close the live files as segments first
     const plan = planTick(state, t, ts, id, outcome, historySize(dir), extras);
     if (backoff) Object.assign(plan.state, backoff);
 
@@ -267,6 +269,7 @@ export async function recordTarget(t: TargetConfig, opts: TickOptions): Promise<
         say(`could not save the ${snap.kind} snapshot (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       }
     }
+    for (const p of maintainSegments(dir, ts, t).problems) say(p); // segment retention and compaction, after the writes
     if (plan.row.status !== 'ok') say(`${plan.row.status}: ${plan.row.message}`);
     return { target: t.name, row: plan.row, lastOkTsSeconds: plan.state.lastOkTsSeconds, problems };
   } catch (e) {

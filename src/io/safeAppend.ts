@@ -64,6 +64,19 @@ export function appendLines(path: string, text: string, header = ''): AppendResu
   }
 }
 
+/** Cuts a torn last line (a crash mid-append) away so the file ends on a newline; returns the bytes cut. */
+export function cutTornTail(path: string): number {
+  const fd = openNoFollow(path, constants.O_RDWR);
+  try {
+    const before = fstatSync(fd).size;
+    const size = repairedSize(fd, before);
+    if (size !== before) ftruncateSync(fd, size);
+    return before - size;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads the first line of a file (up to 4 KiB), or null when the file does not exist. */
 export function readFirstLine(path: string): string | null {
   let fd: number;
