@@ -4,15 +4,15 @@
 // With `segments`, it also leaves what the recorder leaves after months of cron (the storage spec, issue 10):
 // monthly closed segments named by their first and last line's UTC time, history older than
 // `fullResolutionDays` compacted to hourly lines (src/core/historyCompaction.ts), the current month live.
-import { closeSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { stackKey } from '../../src/core/goroutineProfile.js';
-import { HistoryCompactor } from '../../src/core/historyCompaction.js';
 import type { Frame, SampleRow, SampleStatus } from '../../src/core/model.js';
 import { formatSampleRow, SAMPLES_HEADER } from '../../src/core/samplesCsv.js';
 import { formatHistoryLine, KEYFRAME_EVERY } from '../../src/core/stackHistory.js';
 import { stackHash } from '../../src/core/tickPlan.js';
-import { closeDataFile, forEachLine, openDataFile } from '../../src/io/lineReader.js';
+import { needsRollover, segmentFileName } from '../../src/core/segments.js';
+import { compactHistorySegment } from '../../src/io/segments.js';
 
 interface Writer {
   write(s: string): void;
@@ -44,45 +44,10 @@ function bufferedWriter(path: string): Writer {
   };
 }
 
-/** A segment's time in its name: the snapshots' UTC format, `20261001T000012Z`. */
-function segmentStamp(tsSeconds: number): string {
-  return new Date(Math.floor(tsSeconds) * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-}
-
-/** Unix seconds of the first instant of the UTC month after the one `tsSeconds` lies in. */
-function nextMonthStart(tsSeconds: number): number {
-  const d = new Date(tsSeconds * 1000);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) / 1000;
-}
-
 export interface CompactionStats {
-  ticksIn: number;
-  linesOut: number;
   bytesIn: number;
   bytesOut: number;
   seconds: number;
-}
-
-/**
- * Rewrites a full-resolution history file as hourly lines, streaming (one line in memory at a time): a temp file
- * in the same folder, renamed into place when complete, so a crash never leaves a partial `.hourly.log`.
- */
-export function compactHistoryFile(pathIn: string, pathOut: string): CompactionStats {
-  const t0 = performance.now();
-  const o = openDataFile(pathIn);
-  if (!('file' in o)) throw new Error(`${pathIn}: ${'error' in o ? o.error : 'missing'}`);
-  const tmp = `${pathOut}.tmp-${process.pid}`;
-  const out = bufferedWriter(tmp);
-  const c = new HistoryCompactor((line) => out.write(line));
-  try {
-    forEachLine(o.file, (line) => c.line(line));
-    c.end();
-  } finally {
-    closeDataFile(o.file);
-  }
-  const bytesOut = out.close();
-  renameSync(tmp, pathOut);
-  return { ticksIn: c.ticksIn, linesOut: c.linesOut, bytesIn: o.file.sizeBytes, bytesOut, seconds: (performance.now() - t0) / 1000 };
 }
 
 export interface SegmentOptions {
@@ -105,7 +70,6 @@ class LiveFile {
   private out: Writer;
   private firstTs: number | null = null;
   private lastTs = 0;
-  private rollAt = Infinity;
   private closedBytes = 0;
   readonly closed: ClosedSegment[] = [];
 
@@ -127,15 +91,12 @@ class LiveFile {
 
   /** Whether a line at `tsSeconds` goes to a fresh live file (call before formatting it). */
   rollsBefore(tsSeconds: number): boolean {
-    return this.segments !== undefined && tsSeconds >= this.rollAt;
+    return this.segments !== undefined && this.firstTs !== null && needsRollover(this.firstTs, tsSeconds);
   }
 
   write(tsSeconds: number, text: string): void {
     if (this.rollsBefore(tsSeconds)) this.roll();
-    if (this.firstTs === null) {
-      this.firstTs = tsSeconds;
-      this.rollAt = nextMonthStart(tsSeconds);
-    }
+    this.firstTs ??= tsSeconds;
     this.lastTs = tsSeconds;
     this.out.write(text);
   }
@@ -145,19 +106,22 @@ class LiveFile {
     const bytes = this.out.close();
     this.closedBytes += bytes;
     const live = join(this.dir, `${this.base}.${this.ext}`);
-    const name = `${this.base}.${segmentStamp(this.firstTs!)}-${segmentStamp(this.lastTs)}`;
-    renameSync(live, join(this.dir, `${name}.${this.ext}`));
-    const seg: ClosedSegment = { name: `${name}.${this.ext}`, bytes, fullResolutionBytes: this.ext === 'log' ? bytes : undefined };
+    const history = this.ext === 'log';
+    const name = segmentFileName(history ? 'history' : 'samples', this.firstTs!, this.lastTs);
+    renameSync(live, join(this.dir, name));
+    const seg: ClosedSegment = { name, bytes, fullResolutionBytes: history ? bytes : undefined };
     const s = this.segments!;
-    if (this.ext === 'log' && this.lastTs < s.nowSeconds - s.fullResolutionDays * 86400) {
-      seg.name = `${name}.hourly.log`;
-      seg.compaction = compactHistoryFile(join(this.dir, `${name}.log`), join(this.dir, seg.name));
-      seg.bytes = seg.compaction.bytesOut;
-      unlinkSync(join(this.dir, `${name}.log`));
+    if (history && this.lastTs < s.nowSeconds - s.fullResolutionDays * 86400) {
+      // What the recorder's tick does to a closed segment once it is older (src/io/segments.ts).
+      const t0 = performance.now();
+      seg.name = segmentFileName('hourly', this.firstTs!, this.lastTs);
+      compactHistorySegment(join(this.dir, name), join(this.dir, seg.name));
+      seg.bytes = statSync(join(this.dir, seg.name)).size;
+      seg.compaction = { bytesIn: bytes, bytesOut: seg.bytes, seconds: (performance.now() - t0) / 1000 };
+      unlinkSync(join(this.dir, name));
     }
     this.closed.push(seg);
     this.firstTs = null;
-    this.rollAt = Infinity;
     this.out = this.open();
   }
 
