@@ -1,8 +1,9 @@
 // Writes a synthetic per-minute recording in leakwatch's own on-disk format (data/README.md), as if
 // `leakwatch record` had run from cron every minute for --days days against --targets Go services.
-// For the report-at-scale and storage benchmarks (scripts/bench/reportScale.ts, storage.ts).
+// For the report-at-scale, storage and year benchmarks (scripts/bench/reportScale.ts, storage.ts, yearScale.ts).
 //
 //   node dist/scripts/generateRecording.js --out DIR --days 30 --targets 3 [--seed 1] [--end 2026-11-01T00:00:00Z]
+//       [--churn-targets 1 [--churn-stacks 5000] [--churn-share 0.1]] [--segmented [--full-resolution-days 31]]
 //
 // Deterministic: the same arguments give the same bytes (a seeded PRNG, a fixed default end time).
 // Per target, ~60 distinct stacks with realistic histories:
@@ -15,18 +16,25 @@
 // fail with `pprof-timeout` (empty goroutine cells, no history line). Snapshots are copies of real fixture
 // profiles (test/fixtures) under the names and retention the recorder uses (first of each lifetime, first of
 // each UTC hour within retentionDays, the newest).
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+// --churn-targets adds targets (`churn`, `churn-2`, …) that also run --churn-stacks more stacks, of which a
+// --churn-share changes count every minute (a large service: the issue 10 goal of 5,000 stacks at 10 %).
+// --segmented leaves what the recorder leaves after months of cron (data/README.md): closed monthly segments,
+// history older than --full-resolution-days compacted to hourly lines, the current month in the live files.
+// Everything streams: memory is the current counts, never the recording.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { stackKey } from '../src/core/goroutineProfile.js';
-import type { Frame, SampleRow, SampleStatus } from '../src/core/model.js';
-import { formatSampleRow, SAMPLES_HEADER } from '../src/core/samplesCsv.js';
 import { snapshotFileName, snapshotsToDelete, type SnapshotKind } from '../src/core/snapshots.js';
-import { diffCounts, formatHistoryLine, KEYFRAME_EVERY, sortedEntries } from '../src/core/stackHistory.js';
-import { emptyState, lifetimeOf, stackHash } from '../src/core/tickPlan.js';
+import { emptyState, lifetimeOf } from '../src/core/tickPlan.js';
+import { BASE_NAMES, Churner, churnStacks, gauss, int, KINDS, poisson, templatesFor, type ChurnPlan, type StackTemplate, type TargetKind } from './lib/generatorStacks.js';
+import { openRecordingWriter, row, type ClosedSegment, type StackDef } from './lib/recordingWriter.js';
 import { seededRandom } from './lib/seededRandom.js';
+
+// The pieces other scripts and tests build their own recordings from.
+export { f, GO, int, PARK, poisson } from './lib/generatorStacks.js';
+export { openRecordingWriter, row, type StackDef } from './lib/recordingWriter.js';
 
 export interface GenerateOptions {
   outDir: string;
@@ -40,6 +48,14 @@ export interface GenerateOptions {
   retentionDays?: number;
   /** Remove outDir first. Default true. */
   clean?: boolean;
+  /** Extra targets with `churnStacks` more stacks whose counts churn (default none). */
+  churnTargets?: number;
+  /** Default 5,000. */
+  churnStacks?: number;
+  /** Share of the churning stacks whose count changes each minute (default 0.1). */
+  churnShare?: number;
+  /** Monthly segments and hourly compaction, as the recorder leaves them at the end time. */
+  segmented?: { fullResolutionDays: number };
 }
 
 export interface GeneratedTarget {
@@ -52,6 +68,11 @@ export interface GeneratedTarget {
   stacks: number;
   snapshots: number;
   maxGoroutines: number;
+  /** Closed segments (segmented output only), oldest first. */
+  samplesSegments: ClosedSegment[];
+  historySegments: ClosedSegment[];
+  /** Every history byte written at full resolution (before compaction). */
+  historyFullResolutionBytes: number;
 }
 
 export interface GenerateResult {
@@ -64,262 +85,13 @@ export interface GenerateResult {
 
 export const DEFAULT_END_TS = Date.UTC(2026, 10, 1) / 1000;
 
-// ---------- deterministic randomness ----------
-
-const rng = seededRandom;
-
-export function poisson(r: () => number, mean: number): number {
-  if (mean <= 0) return 0;
-  if (mean > 30) return Math.max(0, Math.round(mean + Math.sqrt(mean) * gauss(r)));
-  const l = Math.exp(-mean);
-  let k = 0;
-  let p = 1;
-  do {
-    k++;
-    p *= r();
-  } while (p > l && k < 1000);
-  return k - 1;
-}
-
-export function gauss(r: () => number): number {
-  const u = Math.max(r(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r());
-}
-
-export const int = (r: () => number, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
-
-// ---------- stacks ----------
-
-type TargetKind = 'leaky' | 'slow-leak' | 'stable';
-const KINDS: TargetKind[] = ['leaky', 'slow-leak', 'stable'];
-const BASE_NAMES = ['api', 'worker', 'gateway'];
-
-type Behaviour =
-  | { type: 'leak'; perMinute: number }
-  | { type: 'flat'; count: number }
-  | { type: 'variable'; mean: number; sd: number }
-  | { type: 'bursty'; perHour: number; minCount: number; maxCount: number; minMinutes: number; maxMinutes: number };
-
-interface StackTemplate {
-  frames: Frame[];
-  labels: Record<string, string>;
-  behaviour: Behaviour;
-}
-
-export const GO = '/usr/local/go/src';
-export const f = (fn: string, file: string, line: number): Frame => ({ function: fn, file, line });
-const GOPARK = f('runtime.gopark', `${GO}/runtime/proc.go`, 462);
-export const PARK = {
-  send: [GOPARK, f('runtime.chansend', `${GO}/runtime/chan.go`, 283), f('runtime.chansend1', `${GO}/runtime/chan.go`, 161)],
-  recv: [GOPARK, f('runtime.chanrecv', `${GO}/runtime/chan.go`, 667), f('runtime.chanrecv1', `${GO}/runtime/chan.go`, 509)],
-  select: [GOPARK, f('runtime.selectgo', `${GO}/runtime/select.go`, 351)],
-  mutex: [
-    GOPARK,
-    f('runtime.goparkunlock', `${GO}/runtime/proc.go`, 468),
-    f('runtime.semacquire1', `${GO}/runtime/sema.go`, 192),
-    f('internal/sync.runtime_SemacquireMutex', `${GO}/runtime/sema.go`, 95),
-    f('internal/sync.(*Mutex).lockSlow', `${GO}/internal/sync/mutex.go`, 149),
-  ],
-  sleep: [GOPARK, f('time.Sleep', `${GO}/runtime/time.go`, 363)],
-  netpoll: [
-    GOPARK,
-    f('runtime.netpollblock', `${GO}/runtime/netpoll.go`, 575),
-    f('internal/poll.runtime_pollWait', `${GO}/runtime/netpoll.go`, 351),
-    f('internal/poll.(*pollDesc).wait', `${GO}/internal/poll/fd_poll_runtime.go`, 84),
-    f('internal/poll.(*FD).Read', `${GO}/internal/poll/fd_unix.go`, 165),
-  ],
-} as const;
-
-function templatesFor(name: string, kind: TargetKind, r: () => number): StackTemplate[] {
-  const mod = `example.com/${name}`;
-  const src = (p: string) => `/build/${name}/${p}`;
-  const t: StackTemplate[] = [];
-  const add = (frames: Frame[], labels: Record<string, string>, behaviour: Behaviour) => t.push({ frames, labels, behaviour });
-
-  // The leaks (3 stacks): a linear leak, a second one behind a select, a slow mutex leak.
-  const fast = kind === 'leaky' ? 0.8 : 0;
-  const select = kind === 'leaky' ? 0.15 : 0;
-  const slow = kind === 'stable' ? 0 : 1 / 15;
-  add(
-    [...PARK.send, f(`${mod}/internal/fanout.(*Fanout).publish.func1`, src('internal/fanout/fanout.go'), 88), f('runtime/pprof.Do', `${GO}/runtime/pprof/runtime.go`, 51), f(`${mod}/internal/fanout.(*Fanout).Publish`, src('internal/fanout/fanout.go'), 80)],
-    { handler: '/api/orders' },
-    fast > 0 ? { type: 'leak', perMinute: fast } : { type: 'bursty', perHour: 2, minCount: 1, maxCount: 4, minMinutes: 1, maxMinutes: 2 },
-  );
-  add(
-    [...PARK.select, f(`${mod}/internal/upstream.(*Client).watch.func2`, src('internal/upstream/client.go'), 214), f(`${mod}/internal/upstream.(*Client).Watch`, src('internal/upstream/client.go'), 190)],
-    { handler: '/api/stream' },
-    select > 0 ? { type: 'leak', perMinute: select } : { type: 'flat', count: 2 },
-  );
-  add(
-    [...PARK.mutex, f('sync.(*Mutex).Lock', `${GO}/sync/mutex.go`, 46), f(`${mod}/internal/cache.(*Cache).refresh`, src('internal/cache/cache.go'), 131), f(`${mod}/internal/cache.(*Cache).Get`, src('internal/cache/cache.go'), 77)],
-    {},
-    slow > 0 ? { type: 'leak', perMinute: slow } : { type: 'flat', count: 1 },
-  );
-
-  // Flat (25): worker pools, tickers, servers, signal handling.
-  for (let i = 0; i < 10; i++) {
-    add(
-      [...PARK.recv, f(`${mod}/internal/pool.(*Pool).run`, src('internal/pool/pool.go'), 58 + i), f(`${mod}/internal/pool.New.gowrap1`, src('internal/pool/pool.go'), 40)],
-      { pool: `w${i}` },
-      { type: 'flat', count: [4, 8, 16, 2, 4, 8, 1, 32, 4, 2][i] },
-    );
-  }
-  const daemons = [
-    'internal/metrics.(*Reporter).loop', 'internal/config.(*Watcher).poll', 'internal/health.(*Checker).run',
-    'internal/lease.(*Keeper).renew', 'internal/audit.(*Sink).flush', 'internal/queue.(*Consumer).consume',
-    'internal/queue.(*Producer).batch', 'internal/db.(*Pool).reaper', 'internal/ratelimit.(*Bucket).refill',
-    'internal/tracing.(*Exporter).export', 'internal/sessions.(*Store).gc', 'internal/grpc.(*Server).serveStreams',
-  ];
-  daemons.forEach((fn, i) => {
-    const file = src(`${fn.split('.')[0]}/${fn.split('.')[0].split('/').pop()}.go`);
-    add([...(i % 3 === 0 ? PARK.select : i % 3 === 1 ? PARK.sleep : PARK.recv), f(`${mod}/${fn}`, file, 40 + 7 * i)], {}, { type: 'flat', count: i % 4 === 0 ? 2 : 1 });
-  });
-  add([...PARK.netpoll, f('net.(*netFD).accept', `${GO}/net/fd_unix.go`, 172), f('net/http.(*Server).Serve', `${GO}/net/http/server.go`, 3424)], {}, { type: 'flat', count: 2 });
-  add([f('os/signal.signal_recv', `${GO}/runtime/sigqueue.go`, 152), f('os/signal.loop', `${GO}/os/signal/signal_unix.go`, 23)], {}, { type: 'flat', count: 1 });
-  add([...PARK.select, f('main.main', src('cmd/server/main.go'), 97)], {}, { type: 'flat', count: 1 });
-
-  // Variable (8): connection goroutines, following traffic.
-  const handlers = ['/api/orders', '/api/inventory', '/api/search', '/api/checkout', '/api/users', '/api/stream', '/metrics', '/healthz'];
-  handlers.forEach((h, i) => {
-    add(
-      [...PARK.netpoll, f('net.(*conn).Read', `${GO}/net/net.go`, 196), f('net/http.(*connReader).backgroundRead', `${GO}/net/http/server.go`, 690 + i)],
-      { handler: h },
-      { type: 'variable', mean: [24, 12, 18, 6, 9, 4, 2, 1][i] * (kind === 'stable' ? 2 : 1), sd: [4, 3, 4, 2, 2, 1, 1, 0.6][i] },
-    );
-  });
-
-  // Bursty (24): short-lived batch and fan-out goroutines.
-  for (let i = 0; i < 24; i++) {
-    const park = [PARK.sleep, PARK.recv, PARK.select, PARK.netpoll][i % 4];
-    add(
-      [...park, f(`${mod}/internal/batch.(*Job${i}).process.func1`, src(`internal/batch/job${i}.go`), 30 + i), f(`${mod}/internal/batch.(*Runner).Run`, src('internal/batch/runner.go'), 112)],
-      i % 3 === 0 ? { job: `job-${i}` } : {},
-      { type: 'bursty', perHour: 0.5 + r() * (kind === 'stable' ? 4 : 2), minCount: 5, maxCount: 50 + int(r, 0, 150), minMinutes: 1, maxMinutes: 4 },
-    );
-  }
-  return t;
-}
-
 // ---------- one target ----------
 
 interface TargetPlan {
   name: string;
   kind: TargetKind;
   templates: StackTemplate[];
-}
-
-interface Writer {
-  write(s: string): void;
-  close(): number;
-}
-
-function bufferedWriter(path: string): Writer {
-  const fd = openSync(path, 'w', 0o600);
-  let buf = '';
-  let total = 0;
-  const flush = () => {
-    if (buf) {
-      const b = Buffer.from(buf);
-      writeSync(fd, b);
-      total += b.length;
-      buf = '';
-    }
-  };
-  return {
-    write(s: string) {
-      buf += s;
-      if (buf.length > 1 << 20) flush();
-    },
-    close() {
-      flush();
-      closeSync(fd);
-      return total;
-    },
-  };
-}
-
-/** One distinct stack as a generator describes it; the writer gives it an id the first time it has a count. */
-export interface StackDef {
-  frames: Frame[];
-  labels: Record<string, string>;
-}
-
-export interface RecordingWriterEnd {
-  historyBytes: number;
-  stacksBytes: number;
-  linesSinceKeyframe: number;
-  lastCounts: Map<number, number>;
-  nextStackId: number;
-  stackIdsByHash: Record<string, number>;
-}
-
-/**
- * The one writer of samples.csv, stacks.jsonl and stack-history.log for generated recordings (the bench's
- * generateTarget and the evaluation scenarios, scripts/eval/scenarios.ts), in the order the recorder writes them:
- * a new stack's dictionary line before the first history line that counts it, a keyframe at each lifetime's first
- * profiled tick and every KEYFRAME_EVERY lines, deltas otherwise. Stacks are keyed by object identity.
- */
-export interface RecordingWriter {
-  /** A tick that got a profile: `goroutines` and `stacks_distinct` of the row are filled in from `counts`. */
-  profiled(row: SampleRow, lifetime: string, counts: Map<StackDef, number>): { total: number; ids: Map<number, number> };
-  /** A row without a profile (process down, pprof failed): no history line. */
-  unprofiled(row: SampleRow): void;
-  /** Distinct stacks written to the dictionary so far. */
-  stackCount(): number;
-  close(): RecordingWriterEnd;
-}
-
-export function openRecordingWriter(dir: string): RecordingWriter {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const samples = bufferedWriter(join(dir, 'samples.csv'));
-  const history = bufferedWriter(join(dir, 'stack-history.log'));
-  const stacksOut = bufferedWriter(join(dir, 'stacks.jsonl'));
-  samples.write(SAMPLES_HEADER);
-  const ids = new Map<StackDef, number>();
-  const stackIdsByHash: Record<string, number> = {};
-  let nextId = 1;
-  let prevIdCounts = new Map<number, number>();
-  let linesSinceKeyframe = 0;
-  let lastLifetime: string | null = null;
-  return {
-    profiled(r, lifetime, counts) {
-      const idCounts = new Map<number, number>();
-      let total = 0;
-      for (const [def, c] of counts) {
-        if (!(c > 0)) continue;
-        let id = ids.get(def);
-        if (id === undefined) {
-          id = nextId++;
-          ids.set(def, id);
-          stackIdsByHash[stackHash(stackKey(def.frames, def.labels))] = id;
-          stacksOut.write(JSON.stringify({ id, frames: def.frames, labels: def.labels, firstSeenTsSeconds: r.tsSeconds }) + '\n');
-        }
-        idCounts.set(id, c);
-        total += c;
-      }
-      const keyframe = lifetime !== lastLifetime || linesSinceKeyframe + 1 >= KEYFRAME_EVERY;
-      history.write(
-        keyframe
-          ? formatHistoryLine('K', r.tsSeconds, lifetime, total, sortedEntries(idCounts))
-          : formatHistoryLine('D', r.tsSeconds, lifetime, total, diffCounts(prevIdCounts, idCounts)),
-      );
-      linesSinceKeyframe = keyframe ? 0 : linesSinceKeyframe + 1;
-      lastLifetime = lifetime;
-      prevIdCounts = idCounts;
-      samples.write(formatSampleRow({ ...r, goroutines: total, stacksDistinct: idCounts.size }));
-      return { total, ids: idCounts };
-    },
-    stackCount: () => nextId - 1,
-    unprofiled(r) {
-      samples.write(formatSampleRow(r));
-    },
-    close() {
-      samples.close();
-      const historyBytes = history.close();
-      const stacksBytes = stacksOut.close();
-      return { historyBytes, stacksBytes, linesSinceKeyframe, lastCounts: prevIdCounts, nextStackId: nextId, stackIdsByHash };
-    },
-  };
+  churn: ChurnPlan | null;
 }
 
 function generateTarget(
@@ -330,10 +102,14 @@ function generateTarget(
   seed: number,
   fixtures: { goroutine: Buffer; debug2: Buffer },
   retentionDays: number,
+  segmented: GenerateOptions['segmented'],
 ): GeneratedTarget {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   mkdirSync(join(dir, 'snapshots'), { recursive: true, mode: 0o700 });
-  const out = openRecordingWriter(dir);
+  const endTs = (startMinute + minutes) * 60;
+  const out = openRecordingWriter(dir, segmented ? { segments: { nowSeconds: endTs, fullResolutionDays: segmented.fullResolutionDays } } : {});
+  const churn = plan.churn ? new Churner(plan.churn) : null;
+  let churnFresh = true;
 
   // Restarts: about two a month, at random minutes (not in the first or last hour).
   const restartCount = Math.round((minutes / 43200) * 2);
@@ -354,7 +130,20 @@ function generateTarget(
   let lastCpu: number | null = null;
   let lastTs: number | null = null;
   let downTicks = 0;
-  const t: GeneratedTarget = { name: plan.name, kind: plan.kind, ticks: 0, okTicks: 0, failedTicks: 0, restarts: 0, stacks: 0, snapshots: 0, maxGoroutines: 0 };
+  const t: GeneratedTarget = {
+    name: plan.name,
+    kind: plan.kind,
+    ticks: 0,
+    okTicks: 0,
+    failedTicks: 0,
+    restarts: 0,
+    stacks: 0,
+    snapshots: 0,
+    maxGoroutines: 0,
+    samplesSegments: [],
+    historySegments: [],
+    historyFullResolutionBytes: 0,
+  };
   // Snapshot candidates (every snapshot retention could keep): kind -> [ts, pid]
   const snaps: Array<{ kind: SnapshotKind; ts: number; pid: number }> = [];
   let lastSnapHour = -1;
@@ -388,6 +177,7 @@ function generateTarget(
       lifetimeMinute = 0;
       event = 'restart';
       counts = new Map();
+      churnFresh = true;
       burst.clear();
       cpuTotal = 0.05;
       lastCpu = null;
@@ -419,6 +209,11 @@ function generateTarget(
     });
     let total = 0;
     for (const c of counts.values()) total += c;
+    if (churn) {
+      churn.minute(churnFresh);
+      churnFresh = false;
+      total += churn.total;
+    }
     t.maxGoroutines = Math.max(t.maxGoroutines, total);
 
     // Process figures.
@@ -450,11 +245,11 @@ function generateTarget(
     }
 
     // Stack ids, dictionary and history line: the shared writer, in the recorder's order.
-    out.profiled(
-      row(ts, plan.name, 'ok', { ...base, heapInuse: Math.round(heap) }),
-      lifetime,
-      new Map([...counts].map(([i, c]) => [plan.templates[i], c])),
-    );
+    // Every template's count (0 = gone; ids are handed out in template order, as the recorder meets them), then
+    // the churning stacks that changed.
+    const changes: Array<readonly [StackDef, number]> = plan.templates.map((tp, i) => [tp, counts.get(i) ?? 0]);
+    if (churn) for (const c of churn.take()) changes.push(c);
+    out.changed(row(ts, plan.name, 'ok', { ...base, heapInuse: Math.round(heap) }), lifetime, changes);
     t.stacks = out.stackCount();
     t.okTicks++;
 
@@ -479,8 +274,11 @@ function generateTarget(
 
   const end = out.close();
 
+  t.samplesSegments = end.samplesSegments;
+  t.historySegments = end.historySegments;
+  t.historyFullResolutionBytes = end.historyFullResolutionBytes;
+
   // Retention as the recorder leaves it after the last tick (core/snapshots.ts decides).
-  const endTs = (startMinute + minutes) * 60;
   for (const kind of ['goroutine', 'goroutine-debug2'] as const) {
     const names = [...new Set(snaps.filter((s) => s.kind === kind).map((s) => snapshotFileName(s.ts, s.pid, kind)))];
     const drop = new Set(snapshotsToDelete(names, endTs, retentionDays, pid, kind));
@@ -514,51 +312,6 @@ function generateTarget(
   return t;
 }
 
-export function row(
-  ts: number,
-  target: string,
-  status: SampleStatus,
-  o: {
-    pid?: number;
-    startTs?: number;
-    rss?: number;
-    vsz?: number;
-    cpuSecondsTotal?: number;
-    cpuPercent?: number | null;
-    threads?: number;
-    fds?: number;
-    goroutines?: number;
-    stacksDistinct?: number;
-    event?: '' | 'start' | 'restart';
-    message?: string;
-    heapInuse?: number;
-  },
-): SampleRow {
-  return {
-    tsSeconds: ts,
-    target,
-    status,
-    pid: o.pid ?? null,
-    processStartTsSeconds: o.startTs ?? null,
-    rssBytes: o.rss ?? null,
-    vszBytes: o.vsz ?? null,
-    cpuSecondsTotal: o.cpuSecondsTotal ?? null,
-    cpuPercent: o.cpuPercent ?? null,
-    threads: o.threads ?? null,
-    fds: o.fds ?? null,
-    goroutines: o.goroutines ?? null,
-    stacksDistinct: o.stacksDistinct ?? null,
-    event: o.event ?? '',
-    message: o.message ?? '',
-    heapInuseBytes: o.heapInuse ?? null,
-    memstatsHeapInuseBytes: null,
-    memstatsStackInuseBytes: null,
-    memstatsSysBytes: null,
-    memstatsNumGc: null,
-    leakedConfirmed: null,
-  };
-}
-
 function defaultFixturesDir(): string {
   // dist/scripts/generateRecording.js -> <repo>/test/fixtures (also works from scripts/ via a TS runner)
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -570,7 +323,9 @@ function defaultFixturesDir(): string {
 }
 
 export function generateRecording(opts: GenerateOptions): GenerateResult {
-  if (!(opts.days > 0) || !(opts.targets >= 1)) throw new Error('--days and --targets must be positive');
+  if (!(opts.days > 0) || !(opts.targets >= 0) || !(opts.targets + (opts.churnTargets ?? 0) >= 1)) {
+    throw new Error('--days must be positive and there must be at least one target (--targets, --churn-targets)');
+  }
   const seed = opts.seed ?? 1;
   const endTs = Math.floor((opts.endTsSeconds ?? DEFAULT_END_TS) / 60) * 60;
   const minutes = Math.round(opts.days * 1440);
@@ -585,22 +340,37 @@ export function generateRecording(opts: GenerateOptions): GenerateResult {
     'slow-leak': readFileSync(join(fixturesDir, 'leaky-t1.pb.gz')),
     stable: readFileSync(join(fixturesDir, 'quiet.pb.gz')),
   };
+  const churnTargets = opts.churnTargets ?? 0;
+  if (!(Number.isInteger(churnTargets) && churnTargets >= 0)) throw new Error('--churn-targets must be 0 or more');
+  const churnCount = opts.churnStacks ?? 5000;
+  const churnShare = opts.churnShare ?? 0.1;
+  if (opts.segmented && !(opts.segmented.fullResolutionDays > 0)) throw new Error('--full-resolution-days must be positive');
+  if (churnTargets > 0 && !(Number.isInteger(churnCount) && churnCount > 0 && churnShare > 0 && churnShare <= 1)) {
+    throw new Error('--churn-stacks must be a positive integer and --churn-share in (0, 1]');
+  }
   const targets: GeneratedTarget[] = [];
-  for (let i = 0; i < opts.targets; i++) {
-    const kind = KINDS[i % KINDS.length];
-    const name = BASE_NAMES[i % BASE_NAMES.length] + (i >= BASE_NAMES.length ? `-${Math.floor(i / BASE_NAMES.length) + 1}` : '');
-    const r = rng(seed * 7919 + i * 104729);
-    const plan: TargetPlan = { name, kind, templates: templatesFor(name, kind, r) };
-    targets.push(
-      generateTarget(plan, join(opts.outDir, name), startMinute, minutes, seed * 31 + i, { goroutine: profileFor[kind], debug2 }, retentionDays),
-    );
+  for (let i = 0; i < opts.targets + churnTargets; i++) {
+    const churning = i >= opts.targets;
+    const j = churning ? i - opts.targets : i;
+    // A churning target leaks like the first one (its leak must stay findable among thousands of stacks).
+    const kind = churning ? 'leaky' : KINDS[i % KINDS.length];
+    const name = churning
+      ? `churn${j > 0 ? `-${j + 1}` : ''}`
+      : BASE_NAMES[i % BASE_NAMES.length] + (i >= BASE_NAMES.length ? `-${Math.floor(i / BASE_NAMES.length) + 1}` : '');
+    const r = seededRandom(seed * 7919 + i * 104729);
+    const churn = churning ? { stacks: churnStacks(name, churnCount), share: churnShare, seed: seed * 65537 + j } : null;
+    const plan: TargetPlan = { name, kind, templates: templatesFor(name, kind, r), churn };
+    const fixtures = { goroutine: profileFor[kind], debug2 };
+    targets.push(generateTarget(plan, join(opts.outDir, name), startMinute, minutes, seed * 31 + i, fixtures, retentionDays, opts.segmented));
   }
   return { outDir: opts.outDir, days: opts.days, startTsSeconds: startMinute * 60, endTsSeconds: endTs, targets };
 }
 
 // ---------- command line ----------
 
-const USAGE = `usage: node dist/scripts/generateRecording.js --out DIR [--days 30] [--targets 3] [--seed 1] [--end 2026-11-01T00:00:00Z]`;
+const USAGE =
+  'usage: node dist/scripts/generateRecording.js --out DIR [--days 30] [--targets 3] [--seed 1] [--end 2026-11-01T00:00:00Z]\n' +
+  '         [--churn-targets 0] [--churn-stacks 5000] [--churn-share 0.1] [--segmented] [--full-resolution-days 31]';
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -612,6 +382,11 @@ async function main(argv: string[]): Promise<number> {
       seed: { type: 'string', default: '1' },
       end: { type: 'string' },
       fixtures: { type: 'string' },
+      'churn-targets': { type: 'string', default: '0' },
+      'churn-stacks': { type: 'string', default: '5000' },
+      'churn-share': { type: 'string', default: '0.1' },
+      segmented: { type: 'boolean' },
+      'full-resolution-days': { type: 'string', default: '31' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -632,11 +407,16 @@ async function main(argv: string[]): Promise<number> {
     seed: Number(values.seed),
     endTsSeconds: end,
     fixturesDir: values.fixtures ? resolve(values.fixtures) : undefined,
+    churnTargets: Number(values['churn-targets']),
+    churnStacks: Number(values['churn-stacks']),
+    churnShare: Number(values['churn-share']),
+    segmented: values.segmented ? { fullResolutionDays: Number(values['full-resolution-days']) } : undefined,
   });
   for (const t of res.targets) {
     console.log(
       `${t.name} (${t.kind}): ${t.ticks} ticks (${t.failedTicks} failed), ${t.restarts} restart(s), ${t.stacks} stacks, ` +
-        `${t.snapshots} snapshots, up to ${t.maxGoroutines} goroutines`,
+        `${t.snapshots} snapshots, up to ${t.maxGoroutines} goroutines` +
+        (t.historySegments.length ? `; ${t.samplesSegments.length} + ${t.historySegments.length} closed segments (${t.historySegments.filter((x) => x.compaction).length} compacted)` : ''),
     );
   }
   console.log(`wrote ${res.outDir} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -1,0 +1,201 @@
+// Scenario 6: a year of cron (issue 10 goals). One tick a minute for 365 days, 3 targets at ~60 stacks and 1 at
+// ~5,000 stacks with 10 % of counts changing a minute, written as the recorder leaves it after a year (monthly
+// segments, history older than 31 days compacted hourly): `report` of the whole year, `report` of its last day
+// beside a one-day recording of the same shape, and disk per target-year before and after compaction.
+//
+//   node dist/scripts/bench.js --only year      just these rows (bench/out/BENCHMARKS.only-6.md)
+//
+// Generating the year takes minutes: it is kept in bench/out/year-cache/ (git-ignored) under a key made of the
+// generator's code and options, and reused by every later run until the generator changes.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseSegmentFileName } from '../../src/core/segments.js';
+import { generateRecording, type GenerateOptions, type GenerateResult } from '../generateRecording.js';
+import { bytes, du, interleave, measure, mmm, secs, stats, table, type BenchContext, type GoalResult, type RunStat, type ScenarioResult } from './common.js';
+
+export const NOTES = `The year is synthetic (scripts/generateRecording.ts --churn-targets 1 --segmented): the 60-stack targets
+are those of scenario 4 for 365 days; the churning target adds 5,000 stacks of which 500 (10 %) change count every
+minute, a walk between 0 and ~40. Segments are what the recorder's rollover and compaction leave (src/io/segments.ts
+is called for each compaction): closed monthly samples segments, the last closed month of history at full
+resolution (within 31 days of the end), older months as \`.hourly.log\`, the current month live. "Before
+compaction" counts the history as if every month had stayed at full resolution. Snapshots are bounded by their own
+14-day retention and counted in the totals. The last-day report is \`report --since <end - 24 h> --until <end>\`,
+which also reads a week of context and the current process lifetime (src/commands/report.ts readWindow); the
+one-day recording has the same four targets and the same end. What limits the figures: the whole-year report
+replays every tick it reads (8,000 hourly points and ~45,000 full-resolution ticks per target), at 5,000 stacks
+most of its time and memory.`;
+
+/** 2026-11-15T00:00:00Z: mid-month, so the live files hold two weeks and the month before stays at full resolution. */
+const YEAR_END_TS = Date.UTC(2026, 10, 15) / 1000;
+const SHAPE = { targets: 3, churnTargets: 1, churnStacks: 5000, churnShare: 0.1, seed: 1, endTsSeconds: YEAR_END_TS } as const;
+const FULL_RESOLUTION_DAYS = 31;
+
+interface Cached {
+  dir: string;
+  gen: GenerateResult;
+  genSeconds: number;
+  cached: boolean;
+}
+
+/** The code that decides the bytes of a generated recording: a change to any of it makes a new cache entry. */
+function generatorKey(opts: object): string {
+  const here = dirname(fileURLToPath(import.meta.url)); // dist/scripts/bench
+  const files = [
+    '../generateRecording.js',
+    '../lib/generatorStacks.js',
+    '../lib/recordingWriter.js',
+    '../lib/seededRandom.js',
+    '../../src/core/historyCompaction.js',
+    '../../src/core/stackHistory.js',
+    '../../src/core/samplesCsv.js',
+    '../../src/core/segments.js',
+    '../../src/io/segments.js',
+  ];
+  const h = createHash('sha256').update(JSON.stringify(opts));
+  for (const f of files) h.update(readFileSync(join(here, f)));
+  return h.digest('hex').slice(0, 12);
+}
+
+/** A generated recording from the cache, or generated now (streaming: memory stays ~ the current counts). */
+function cachedRecording(ctx: BenchContext, days: number, segmented: boolean): Cached {
+  const opts: Omit<GenerateOptions, 'outDir'> = { ...SHAPE, days, ...(segmented ? { segmented: { fullResolutionDays: FULL_RESOLUTION_DAYS } } : {}) };
+  const root = join(ctx.outDir, 'year-cache', `${days}d-${generatorKey(opts)}`);
+  const meta = join(root, 'generated.json');
+  const dir = join(root, 'data');
+  if (existsSync(meta)) {
+    const m = JSON.parse(readFileSync(meta, 'utf8')) as { gen: GenerateResult; genSeconds: number };
+    return { dir, gen: { ...m.gen, outDir: dir }, genSeconds: m.genSeconds, cached: true };
+  }
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  ctx.log(`  generating ${days} d (3 × 60 + 1 × 5,000 churning stacks${segmented ? ', segmented' : ''}) into ${root}`);
+  const t0 = performance.now();
+  const gen = generateRecording({ ...opts, outDir: dir });
+  const genSeconds = (performance.now() - t0) / 1000;
+  writeFileSync(meta, JSON.stringify({ gen, genSeconds }));
+  return { dir, gen, genSeconds, cached: false };
+}
+
+interface TargetDisk {
+  name: string;
+  stacks: number;
+  samples: number;
+  history: number;
+  historyBeforeCompaction: number;
+  dictionary: number;
+  snapshots: number;
+  total: number;
+  totalBeforeCompaction: number;
+  segments: string;
+  compactSecondsMax: number;
+}
+
+function targetDisk(dir: string, g: GenerateResult['targets'][number]): TargetDisk {
+  const tdir = join(dir, g.name);
+  const names = readdirSync(tdir);
+  const size = (n: string) => statSync(join(tdir, n)).size;
+  const samples = names.filter((n) => n === 'samples.csv' || parseSegmentFileName(n)?.kind === 'samples').reduce((a, n) => a + size(n), 0);
+  const historyNames = names.filter((n) => n === 'stack-history.log' || ['history', 'hourly'].includes(parseSegmentFileName(n)?.kind ?? ''));
+  const history = historyNames.reduce((a, n) => a + size(n), 0);
+  const dictionary = ['stacks.jsonl', 'stack-ids.idx', 'state.json'].filter((n) => names.includes(n)).reduce((a, n) => a + size(n), 0);
+  const snapDir = join(tdir, 'snapshots');
+  const snapshots = existsSync(snapDir) ? readdirSync(snapDir).reduce((a, n) => a + statSync(join(snapDir, n)).size, 0) : 0;
+  const total = samples + history + dictionary + snapshots;
+  const hourly = g.historySegments.filter((s) => s.compaction).length;
+  return {
+    name: g.name,
+    stacks: g.stacks,
+    samples,
+    history,
+    historyBeforeCompaction: g.historyFullResolutionBytes,
+    dictionary,
+    snapshots,
+    total,
+    totalBeforeCompaction: total - history + g.historyFullResolutionBytes,
+    segments: `${g.samplesSegments.length} samples + ${g.historySegments.length} history (${hourly} hourly) + live`,
+    compactSecondsMax: Math.max(0, ...g.historySegments.map((s) => s.compaction?.seconds ?? 0)),
+  };
+}
+
+export async function runYearScale(ctx: BenchContext): Promise<ScenarioResult> {
+  // A quick run keeps the shape but not the year (two months: one compacted month would need more).
+  const days = ctx.quick ? 45 : 365;
+  const rounds = ctx.quick ? 1 : 3;
+  const year = cachedRecording(ctx, days, true);
+  ctx.log(`  ${days} d: ${year.cached ? 'from the cache' : `generated in ${year.genSeconds.toFixed(0)} s`} (${bytes(await du(year.dir))})`);
+  const day = cachedRecording(ctx, 1, true);
+
+  const end = String(YEAR_END_TS);
+  const lastDay = String(YEAR_END_TS - 86400);
+  const html = (n: string) => join(ctx.tmpDir, `s6-${n}.html`);
+  const run = (args: string[]) => measure(ctx, process.execPath, [ctx.cli, 'report', ...args], { timeoutMs: 1_800_000 });
+  // The whole year once (it is minutes at worst); the last day interleaved with the one-day recording.
+  const whole: RunStat = await run(['--data', year.dir, '--out', html('year')]);
+  ctx.log(`  report of the whole ${days} d: ${secs(whole.wallSeconds)}, ${bytes(whole.maxRssKb * 1024)} (exit ${whole.exitCode})`);
+  const windowed = await interleave(rounds, {
+    yearLastDay: () => run(['--data', year.dir, '--out', html('year-last-day'), '--since', lastDay, '--until', end]),
+    oneDay: () => run(['--data', day.dir, '--out', html('one-day'), '--since', lastDay, '--until', end]),
+  });
+  const failed = [whole, ...windowed.yearLastDay, ...windowed.oneDay].filter((r) => r.exitCode !== 0);
+  const lastWall = stats(windowed.yearLastDay.map((r) => r.wallSeconds));
+  const lastRss = stats(windowed.yearLastDay.map((r) => r.maxRssKb * 1024));
+  const dayWall = stats(windowed.oneDay.map((r) => r.wallSeconds));
+  const dayRss = stats(windowed.oneDay.map((r) => r.maxRssKb * 1024));
+
+  const disks = year.gen.targets.map((g) => targetDisk(year.dir, g));
+  const perYear = days / 365;
+  const small = disks.filter((d) => !d.name.startsWith('churn'));
+  const churn = disks.filter((d) => d.name.startsWith('churn'));
+  const worst = (ds: TargetDisk[]) => Math.max(...ds.map((d) => d.total)) / perYear;
+  const at = `on ${days} d${ctx.quick ? ' (quick run: not a year)' : ''}`;
+  const wholeOk = whole.exitCode === 0;
+  const goals: GoalResult[] = [
+    { scenario: 6, goal: '`report` of a year (3 × 60 + 1 × 5,000 churning stacks) ≤ 10 s wall', measured: wholeOk ? `${secs(whole.wallSeconds)} ${at}` : `failed (exit ${whole.exitCode})`, met: wholeOk ? whole.wallSeconds <= 10 : false },
+    { scenario: 6, goal: '`report` of a year ≤ 1 GB peak RSS', measured: `${bytes(whole.maxRssKb * 1024)} ${at}`, met: wholeOk ? whole.maxRssKb * 1024 <= 1024 ** 3 : false },
+    { scenario: 6, goal: '`report` of the last 24 h of a year ≤ 1 s wall', measured: `${secs(lastWall.median)} (one-day recording: ${secs(dayWall.median)})`, met: lastWall.median <= 1 },
+    { scenario: 6, goal: '`report` of the last 24 h of a year ≤ 200 MB peak RSS', measured: `${bytes(lastRss.median)} (one-day recording: ${bytes(dayRss.median)})`, met: lastRss.median <= 200 * 1024 ** 2 },
+    {
+      scenario: 6,
+      goal: '`report` of the last 24 h of a year within 2× of a one-day recording (wall and RSS)',
+      measured: `${(lastWall.median / dayWall.median).toFixed(2)}× wall, ${(lastRss.median / dayRss.median).toFixed(2)}× RSS`,
+      met: lastWall.median <= 2 * dayWall.median && lastRss.median <= 2 * dayRss.median,
+    },
+    { scenario: 6, goal: 'disk ≤ 100 MB per target-year at 60 stacks', measured: `${bytes(worst(small))} (before compaction: ${bytes(Math.max(...small.map((d) => d.totalBeforeCompaction)) / perYear)})`, met: worst(small) <= 100 * 1024 ** 2 },
+    { scenario: 6, goal: 'disk ≤ 1 GB per target-year at 5,000 churning stacks', measured: `${bytes(worst(churn))} (before compaction: ${bytes(Math.max(...churn.map((d) => d.totalBeforeCompaction)) / perYear)})`, met: worst(churn) <= 1024 ** 3 },
+  ];
+  const markdown = [
+    `${days} days × 1 tick a minute to ${new Date(YEAR_END_TS * 1000).toISOString()}, generated ${year.cached ? '(from the cache)' : `in ${year.genSeconds.toFixed(0)} s`}. ` +
+      `\`report\` of the whole recording once; \`report --since <end − 24 h> --until <end>\` on it and on a one-day recording of the same ` +
+      `four targets, ${rounds} interleaved round(s).`,
+    '',
+    table(
+      ['run', 'wall', 'CPU', 'peak RSS', 'page'],
+      [
+        [`whole ${days} d`, secs(whole.wallSeconds), secs(whole.cpuSeconds), bytes(whole.maxRssKb * 1024), wholeOk ? bytes(statSync(html('year')).size) : '–'],
+        [`last 24 h of ${days} d`, mmm(lastWall, secs), secs(stats(windowed.yearLastDay.map((r) => r.cpuSeconds)).median), bytes(lastRss.median), ''],
+        ['one-day recording', mmm(dayWall, secs), secs(stats(windowed.oneDay.map((r) => r.cpuSeconds)).median), bytes(dayRss.median), ''],
+      ],
+    ),
+    '',
+    `Disk per target${ctx.quick ? ` (for ${days} days)` : ''}; "before" = the history as if never compacted.`,
+    '',
+    table(
+      ['target', 'stacks', 'samples', 'history (before)', 'dictionary + state', 'snapshots', 'total (before)', 'segments', 'slowest compaction'],
+      disks.map((d) => [
+        d.name,
+        d.stacks.toLocaleString('en'),
+        bytes(d.samples),
+        `${bytes(d.history)} (${bytes(d.historyBeforeCompaction)})`,
+        bytes(d.dictionary),
+        bytes(d.snapshots),
+        `${bytes(d.total)} (${bytes(d.totalBeforeCompaction)})`,
+        d.segments,
+        d.compactSecondsMax ? secs(d.compactSecondsMax) : '–',
+      ]),
+    ),
+    ...failed.map((r) => `\n\`report\` failed (exit ${r.exitCode}): ${r.stderr.trim().slice(-300)}`),
+  ].join('\n');
+  return { id: 6, title: 'A year of cron', goals, markdown, raw: { days, whole, windowed, disks, genSeconds: year.genSeconds, cached: year.cached } };
+}
