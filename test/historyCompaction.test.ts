@@ -53,31 +53,39 @@ function assertCompactsExactly(raw: string): { buckets: number; rawTicks: number
   return { buckets: expected.length, rawTicks: rawTicks.length };
 }
 
-test('compaction: the exact hourly line (last, min, max; a stack that comes and goes inside the hour)', () => {
-  const raw = [
-    'K 3600 7@1 5 1:3 2:2',
-    'D 3660 7@1 12 1:5 2:0 3:4', // 2 goes, 3 appears
-    'D 3720 7@1 6 1:2', // 3 stays at 4
-    'D 3780 7@1 6 3:0 4:4', // 3 goes again, 4 appears
-    'D 7200 7@1 4', // next hour
-    '',
-  ].join('\n');
-  assert.equal(compact(raw), 'H 3780 7@1 6 3600 4 1:2:2:5 2:0:0:2 3:0:0:4 4:4:0:4\nH 7200 7@1 4 7200 1 1:2:2:2 4:4:4:4\n');
-  assertCompactsExactly(raw);
-});
+// Hand-written histories and the exact hourly lines they must compact to.
+const EXACT_CASES: Array<{ name: string; raw: string[]; hourly: string }> = [
+  {
+    name: 'the exact hourly line (last, min, max; a stack that comes and goes inside the hour)',
+    raw: [
+      'K 3600 7@1 5 1:3 2:2',
+      'D 3660 7@1 12 1:5 2:0 3:4', // 2 goes, 3 appears
+      'D 3720 7@1 6 1:2', // 3 stays at 4
+      'D 3780 7@1 6 3:0 4:4', // 3 goes again, 4 appears
+      'D 7200 7@1 4', // next hour
+    ],
+    hourly: 'H 3780 7@1 6 3600 4 1:2:2:5 2:0:0:2 3:0:0:4 4:4:0:4\nH 7200 7@1 4 7200 1 1:2:2:2 4:4:4:4\n',
+  },
+  {
+    name: 'a lifetime change inside an hour starts a new bucket; a K inside a bucket zeroes what it omits',
+    raw: [
+      'K 3600 7@1 3 1:3',
+      'D 3660 7@1 5 2:2',
+      'K 3720 7@1 1 1:1', // keyframe without 2: 2 is 0 at this tick
+      'K 3780 8@3780 4 5:4', // restart in the same hour
+      'D 3840 8@3780 6 5:6',
+    ],
+    hourly: 'H 3720 7@1 1 3600 3 1:1:1:3 2:0:0:2\nH 3840 8@3780 6 3780 2 5:6:4:6\n',
+  },
+];
 
-test('compaction: a lifetime change inside an hour starts a new bucket; a K inside a bucket zeroes what it omits', () => {
-  const raw = [
-    'K 3600 7@1 3 1:3',
-    'D 3660 7@1 5 2:2',
-    'K 3720 7@1 1 1:1', // keyframe without 2: 2 is 0 at this tick
-    'K 3780 8@3780 4 5:4', // restart in the same hour
-    'D 3840 8@3780 6 5:6',
-    '',
-  ].join('\n');
-  assert.equal(compact(raw), 'H 3720 7@1 1 3600 3 1:1:1:3 2:0:0:2\nH 3840 8@3780 6 3780 2 5:6:4:6\n');
-  assertCompactsExactly(raw);
-});
+for (const c of EXACT_CASES) {
+  test(`compaction: ${c.name}`, () => {
+    const raw = [...c.raw, ''].join('\n');
+    assert.equal(compact(raw), c.hourly);
+    assertCompactsExactly(raw);
+  });
+}
 
 test('compaction: damaged lines and deltas after them are skipped as the replay skips them', () => {
   const raw = [

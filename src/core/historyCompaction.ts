@@ -9,7 +9,7 @@
 // many ticks it merges. Entries: every stack with a non-zero count at any tick of the bucket, by id; last = its
 // count at the last tick (0 = gone by then), min/max over the bucket's ticks (absent at a tick = 0). Every H line
 // is self-contained (a keyframe), so a reader can start at any one, and a damaged one costs only its hour.
-import { ENTRY_WIDTH, HistoryCounts } from './stackHistory.js';
+import { ENTRY_WIDTH, HistoryLineReader } from './stackHistory.js';
 
 export const HOUR_SECONDS = 3600;
 
@@ -43,8 +43,7 @@ export function formatHourlyLine(
  * skipped exactly as HistoryReplay skips them (the same HistoryCounts), so replaying the output gives, for each
  * bucket, the counts replaying the input gives at the bucket's last tick.
  */
-export class HistoryCompactor {
-  private readonly counts = new HistoryCounts();
+export class HistoryCompactor extends HistoryLineReader {
   private bucket = new Map<number, BucketEntry>();
   private hour = NaN;
   private lifetime = '';
@@ -56,15 +55,8 @@ export class HistoryCompactor {
   ticksIn = 0;
   linesOut = 0;
 
-  constructor(private readonly emit: (line: string) => void) {}
-
-  /** Lines that did not parse / deltas skipped after damage (for the caller's one warning line). */
-  get bad(): number {
-    return this.counts.bad;
-  }
-
-  get skippedDeltas(): number {
-    return this.counts.orphanDeltas;
+  constructor(private readonly emit: (line: string) => void) {
+    super();
   }
 
   /** One line without its newline. */

@@ -258,6 +258,32 @@ export class HistoryCounts {
   }
 }
 
+/**
+ * What every reader of history lines (replay, compaction) shares: one HistoryCounts, so both skip damage alike,
+ * and its tallies for the caller's warning lines.
+ */
+export abstract class HistoryLineReader {
+  protected readonly counts = new HistoryCounts();
+
+  /** Lines that did not parse. */
+  get bad(): number {
+    return this.counts.bad;
+  }
+
+  /** Non-empty lines seen. */
+  get lines(): number {
+    return this.counts.lines;
+  }
+
+  /** Deltas skipped after damage, until the next keyframe. */
+  get skippedDeltas(): number {
+    return this.counts.orphanDeltas;
+  }
+
+  /** One line without its newline. */
+  abstract line(text: string): void;
+}
+
 export interface ReplayResult {
   ticks: HistoryTick[];
   warnings: string[];
@@ -269,25 +295,16 @@ export interface ReplayResult {
  * `ts_seconds` (so old, compacted data keeps one point per hour). `keep(ts)` filters ticks (e.g. --since/--until)
  * without breaking the replay.
  */
-export class HistoryReplay {
+export class HistoryReplay extends HistoryLineReader {
   readonly ticks: HistoryTick[] = [];
-  private readonly counts = new HistoryCounts();
   /** Counts as of the last line, handed out frozen (CompactCounts): the same object while they do not change. */
   private frozen: CompactCounts | null = null;
 
   constructor(
     private readonly source: string,
     private readonly keep: (ts: number) => boolean = () => true,
-  ) {}
-
-  /** Lines that did not parse. */
-  get bad(): number {
-    return this.counts.bad;
-  }
-
-  /** Non-empty lines seen. */
-  get lines(): number {
-    return this.counts.lines;
+  ) {
+    super();
   }
 
   /** One line without its newline. */
@@ -304,8 +321,8 @@ export class HistoryReplay {
 
   warnings(): string[] {
     const w: string[] = [];
-    if (this.counts.bad) w.push(`${this.source}: skipped ${this.counts.bad} damaged line(s)`);
-    if (this.counts.orphanDeltas) w.push(`${this.source}: skipped ${this.counts.orphanDeltas} tick(s) after damage, until the next keyframe`);
+    if (this.bad) w.push(`${this.source}: skipped ${this.bad} damaged line(s)`);
+    if (this.skippedDeltas) w.push(`${this.source}: skipped ${this.skippedDeltas} tick(s) after damage, until the next keyframe`);
     return w;
   }
 }
