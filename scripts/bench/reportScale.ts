@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core';
 import { generateRecording, type GenerateResult } from '../generateRecording.js';
 import { launchChromium } from '../reportBrowser.js';
 import { profileMarkdown, profileNode, REPORT_PHASES } from './cpuProfile.js';
-import { bytes, du, interleave, measure, mmm, ms, secs, stats, table, type BenchContext, type GoalResult, type RunStat, type ScenarioResult } from './common.js';
+import { bytes, du, interleave, measure, mmm, secs, stats, table, type BenchContext, type GoalResult, type RunStat, type ScenarioResult } from './common.js';
 
 export const NOTES = `What limits these figures: \`report\` reads every file of every target (CSV parsing and the stack-history
 replay grow linearly with ticks × stacks), analyses, downsamples the series for the charts and writes one page
