@@ -81,7 +81,9 @@ function seriesOf(ids: readonly number[], ticks: readonly HistoryTick[]): { ts: 
     ts[i] = t.tsSeconds;
     let c = 0;
     if (idSet && t.counts.size < ids.length) {
-      for (const [id, n] of t.counts) if (idSet.has(id)) c += n;
+      t.counts.forEach((n, id) => {
+        if (idSet.has(id)) c += n;
+      });
     } else for (const id of ids) c += t.counts.get(id) ?? 0;
     vs[i] = c;
   });
@@ -182,15 +184,16 @@ export function findSuspects(
   // per stack: min and max count in this lifetime (absent = 0), in one pass
   const span = new Map<number, { min: number; max: number; seen: number }>();
   for (const t of cur) {
-    for (const [id, c] of t.counts) {
-      if (!(c > 0)) continue;
+    // forEach, not for-of: a tick's counts are typed arrays, and the generator's tuples were most of this loop
+    t.counts.forEach((c, id) => {
+      if (!(c > 0)) return;
       const s = span.get(id);
       if (s) {
         if (c > s.max) s.max = c;
         if (c < s.min) s.min = c;
         s.seen++;
       } else span.set(id, { min: c, max: c, seen: 1 });
-    }
+    });
   }
   const eligible = (rec: StackRecord) => !isBenignRuntime(rec.frames) && !matchesIgnore(rec.frames, ignore);
 
@@ -237,12 +240,12 @@ export function findSuspects(
   lives.forEach((l, li) => {
     const row = values[li]!;
     l.forEach((t, i) => {
-      for (const [id, n] of t.counts) {
-        if (!(n > 0)) continue;
+      t.counts.forEach((n, id) => {
+        if (!(n > 0)) return;
         const ks = addsTo.get(id);
-        if (!ks) continue;
+        if (!ks) return;
         for (const k of ks) (row[k] ??= new Float64Array(l.length))[i]! += n;
-      }
+      });
     });
   });
   const curIdx = lives.length - 1;

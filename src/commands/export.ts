@@ -66,7 +66,11 @@ export function stackColumnName(stack: StackRecord): string {
  */
 export function topStacks(stacks: StackRecord[], ticks: HistoryTick[], n = EXPORT_TOP_STACKS): Array<{ stack: StackRecord; maxCount: number }> {
   const max = new Map<number, number>();
-  for (const t of ticks) for (const [id, c] of t.counts) if (c > (max.get(id) ?? 0)) max.set(id, c);
+  for (const t of ticks) {
+    t.counts.forEach((c, id) => {
+      if (c > (max.get(id) ?? 0)) max.set(id, c);
+    });
+  }
   return stacks
     .filter((s) => (max.get(s.id) ?? 0) > 0 && s.frames.length > 0)
     .map((s) => ({ stack: s, maxCount: max.get(s.id)! }))

@@ -60,6 +60,42 @@ export class CompactCounts implements ReadonlyMap<number, number> {
     return new CompactCounts(n === ids.length ? ids : ids.slice(0, n), vals);
   }
 
+  /**
+   * `prev` with one delta's changes applied (flat `[id, count, ...]`, ids strictly ascending as the recorder
+   * writes them; count 0 = gone), by one merge of two sorted lists: no Map, no sort. At 5,000 stacks with 10 %
+   * churning, building every tick from the Map (sort + lookups) was the reader's largest cost (8.3 s of a 52 s
+   * report over 40 days). Null when the ids are not ascending (a hand-edited line): the caller builds from the Map.
+   */
+  static withChanges(prev: CompactCounts, changes: readonly number[]): CompactCounts | null {
+    for (let j = 2; j < changes.length; j += 2) if (!(changes[j]! > changes[j - 2]!)) return null;
+    const pIds = prev.ids;
+    const pVals = prev.vals;
+    const cap = pIds.length + changes.length / 2;
+    const ids = new Int32Array(cap);
+    const vals = new Int32Array(cap);
+    let i = 0;
+    let j = 0;
+    let n = 0;
+    while (i < pIds.length || j < changes.length) {
+      const pid = i < pIds.length ? pIds[i]! : Infinity;
+      const cid = j < changes.length ? changes[j]! : Infinity;
+      if (pid < cid) {
+        ids[n] = pid;
+        vals[n++] = pVals[i++]!;
+        continue;
+      }
+      // the change wins over the old count of the same id
+      const c = changes[j + 1]!;
+      if (c > 0) {
+        ids[n] = cid;
+        vals[n++] = c;
+      }
+      if (pid === cid) i++;
+      j += 2;
+    }
+    return n === cap ? new CompactCounts(ids, vals) : new CompactCounts(ids.slice(0, n), vals.slice(0, n));
+  }
+
   get size(): number {
     return this.ids.length;
   }
@@ -309,10 +345,13 @@ export class HistoryReplay extends HistoryLineReader {
 
   /** One line without its newline. */
   line(text: string): void {
+    // `frozen` is null or the counts before this line (any line that changes them resets or rebuilds it).
+    const before = this.frozen;
     const line = this.counts.apply(text);
     if (!line) return;
-    // A delta that changes nothing shares the previous tick's counts.
-    if (line.kind !== 'D' || line.entries.length > 0) this.frozen = null;
+    // A delta that changes nothing shares the previous tick's counts; one that changes some is merged into them.
+    if (line.kind !== 'D') this.frozen = null;
+    else if (line.entries.length > 0) this.frozen = before && CompactCounts.withChanges(before, line.entries);
     if (this.keep(line.tsSeconds)) {
       this.frozen ??= CompactCounts.from(this.counts.counts!);
       this.ticks.push({ tsSeconds: line.tsSeconds, lifetime: line.lifetime, total: line.total, counts: this.frozen });

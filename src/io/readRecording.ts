@@ -259,13 +259,14 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
   // The dictionary holds every stack ever seen; a windowed read keeps only the stacks its ticks count.
   let wanted: Set<number> | null = null;
   if (from > -Infinity) {
-    wanted = new Set();
+    const ids = new Set<number>();
     let last: ReadonlyMap<number, number> | null = null;
     for (const t of replay.ticks) {
       if (t.counts === last) continue; // unchanged maps are shared between ticks
       last = t.counts;
-      for (const id of t.counts.keys()) wanted.add(id);
+      t.counts.forEach((_, id) => ids.add(id));
     }
+    wanted = ids;
   }
   const stacksSource = `${name}/${FILES.stacks}`;
   const stacksPath = join(dir, FILES.stacks);

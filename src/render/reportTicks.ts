@@ -98,7 +98,9 @@ export function buildCompare(
 
   const maxCount = new Map<number, number>();
   for (const t of ticks) {
-    for (const [id, c] of t.counts) if (c > (maxCount.get(id) ?? 0)) maxCount.set(id, c);
+    t.counts.forEach((c, id) => {
+      if (c > (maxCount.get(id) ?? 0)) maxCount.set(id, c);
+    });
   }
   const chosen = [...maxCount.entries()]
     .sort((a, b) => b[1] - a[1] || a[0] - b[0])

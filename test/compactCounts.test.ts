@@ -1,0 +1,75 @@
+// CompactCounts.withChanges (the reader's merge of one delta into the previous tick's frozen counts) against the
+// plain way (apply the delta to a Map, freeze it), and the replay that uses it against a Map-only replay.
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { seededRandom } from '../scripts/lib/seededRandom.js';
+import { CompactCounts, replayHistory } from '../src/core/stackHistory.js';
+
+const asPairs = (c: ReadonlyMap<number, number>) => {
+  const out: Array<[number, number]> = [];
+  c.forEach((n, id) => out.push([id, n]));
+  return out;
+};
+
+/** A random delta over ids 1..maxId: ascending ids, counts 0 (gone) to 40. */
+function randomDelta(rand: () => number, maxId: number, share: number): number[] {
+  const flat: number[] = [];
+  for (let id = 1; id <= maxId; id++) if (rand() < share) flat.push(id, rand() < 0.2 ? 0 : Math.floor(rand() * 40));
+  return flat;
+}
+
+test('withChanges equals freezing the Map the delta was applied to (new ids, gone ids, changed ids, empty sides)', () => {
+  const rand = seededRandom(7);
+  const m = new Map<number, number>();
+  let frozen = CompactCounts.from(m);
+  for (let step = 0; step < 400; step++) {
+    const maxId = step < 200 ? 60 : 600; // more ids later: merges of short into long lists and back
+    const delta = randomDelta(rand, maxId, step % 50 === 0 ? 1 : 0.1);
+    for (let i = 0; i < delta.length; i += 2) {
+      if (delta[i + 1] === 0) m.delete(delta[i]!);
+      else m.set(delta[i]!, delta[i + 1]!);
+    }
+    const merged = CompactCounts.withChanges(frozen, delta);
+    assert.ok(merged, `step ${step}: ascending ids merge`);
+    assert.deepEqual(asPairs(merged), asPairs(CompactCounts.from(m)), `step ${step}`);
+    frozen = merged;
+  }
+  assert.ok(frozen.size > 0);
+});
+
+test('withChanges refuses ids out of order or repeated (a hand-edited line): the caller builds from the Map', () => {
+  const prev = CompactCounts.from(new Map([[1, 2], [5, 3]]));
+  assert.equal(CompactCounts.withChanges(prev, [5, 1, 2, 4]), null);
+  assert.equal(CompactCounts.withChanges(prev, [2, 1, 2, 4]), null);
+  assert.deepEqual(asPairs(CompactCounts.withChanges(prev, [])!), [[1, 2], [5, 3]]);
+});
+
+test('replay with merged deltas gives every tick the counts a Map-only replay gives (and an out-of-order line too)', () => {
+  const rand = seededRandom(11);
+  const lines: string[] = [];
+  const m = new Map<number, number>();
+  const expected: Array<Array<[number, number]>> = [];
+  for (let tick = 0; tick < 300; tick++) {
+    const ts = 1_800_000_000 + tick * 60;
+    if (tick % 60 === 0) {
+      // a keyframe: the counts as they are
+      const pairs = [...m].filter(([, c]) => c > 0).sort((a, b) => a[0] - b[0]);
+      lines.push(`K ${ts} 9@1 0${pairs.map(([id, c]) => ` ${id}:${c}`).join('')}`);
+    } else {
+      const delta = randomDelta(rand, 80, 0.15);
+      const pairs: Array<[number, number]> = [];
+      for (let i = 0; i < delta.length; i += 2) pairs.push([delta[i]!, delta[i + 1]!]);
+      if (tick === 100) pairs.reverse(); // as a hand edit might leave it: still right, built the plain way
+      for (const [id, c] of pairs) {
+        if (c === 0) m.delete(id);
+        else m.set(id, c);
+      }
+      lines.push(`D ${ts} 9@1 0${pairs.map(([id, c]) => ` ${id}:${c}`).join('')}`);
+    }
+    expected.push([...m].filter(([, c]) => c > 0).sort((a, b) => a[0] - b[0]));
+  }
+  const { ticks, warnings } = replayHistory(lines.join('\n') + '\n', 'test');
+  assert.deepEqual(warnings, []);
+  assert.equal(ticks.length, expected.length);
+  ticks.forEach((t, i) => assert.deepEqual(asPairs(t.counts), expected[i], `tick ${i}`));
+});
