@@ -9,7 +9,8 @@ import { readSourceLines } from '../analysis/source.js';
 import { parseGoroutineDump } from '../core/goroutineDump.js';
 import { parseGoroutineProfile } from '../core/goroutineProfile.js';
 import type { Summary, TargetRecording } from '../core/model.js';
-import { listTargets, readRecording, unreadableWarnings } from '../io/readRecording.js';
+import { listTargets, readRecording, unreadableWarnings, type ReadOptions } from '../io/readRecording.js';
+import { READ_POINTS_BUDGET } from '../core/readResolution.js';
 import { refuseLinksInTarget, targetDir, writeFileAtomic } from '../io/dataStore.js';
 import { readFileNoFollow, UnsafePathError } from '../io/safeOpen.js';
 import { dataFolderToReadProblem, parseCommandArgs, parseWindowArgs, READING_OPTIONS, repeatedOptions, UsageError, valueOptions } from './args.js';
@@ -68,11 +69,16 @@ export function readEvidence(dataDir: string, rec: TargetRecording): TargetEvide
  */
 export const CONTEXT_SECONDS = 7 * 86400;
 
-/** What to read for a window: everything up to --until without --since; else the window, the week before it and the current lifetime. */
-export function readWindow(sinceSeconds: number | undefined, untilSeconds: number | undefined, nowSeconds: number) {
-  if (sinceSeconds === undefined) return { untilSeconds };
+/**
+ * What to read for a window: everything up to --until without --since; else the window, the week before it and the
+ * current lifetime; either at most READ_POINTS_BUDGET points at full resolution.
+ */
+export function readWindow(sinceSeconds: number | undefined, untilSeconds: number | undefined, nowSeconds: number): ReadOptions {
+  // Memory and time follow the points read: a longer window is read thinned (core/readResolution.ts).
+  const maxPoints = READ_POINTS_BUDGET;
+  if (sinceSeconds === undefined) return { untilSeconds, maxPoints };
   const context = (untilSeconds ?? nowSeconds) - CONTEXT_SECONDS;
-  return { sinceSeconds: Math.min(sinceSeconds, context), untilSeconds, wholeLifetime: true };
+  return { sinceSeconds: Math.min(sinceSeconds, context), untilSeconds, wholeLifetime: true, maxPoints };
 }
 
 function load(v: Record<string, unknown>, progress: Progress): Loaded | { error: string } {

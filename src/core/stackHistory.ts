@@ -10,6 +10,7 @@
 // lifetime, at least every KEYFRAME_EVERY lines, and whenever the writer is not sure what the file's last
 // line said (its state cache disagrees with the file size), so a torn or lost line never corrupts what follows.
 import type { HistoryTick } from './model.js';
+import { BucketThinner } from './readResolution.js';
 
 /** Keyframe interval, in lines: bounds how much one damaged line can affect (one hour at one tick a minute). */
 export const KEYFRAME_EVERY = 60;
@@ -241,6 +242,14 @@ export function historyLineTsSeconds(line: string): number | null {
   return Number.isFinite(v) ? v : null;
 }
 
+/** A line's lifetime (the third field of every kind), for a thinned read; null when it has none. */
+export function historyLineLifetime(line: string): string | null {
+  const a = line.indexOf(' ');
+  const b = a < 0 ? -1 : line.indexOf(' ', a + 1);
+  const c = b < 0 ? -1 : line.indexOf(' ', b + 1);
+  return c > b + 1 ? line.slice(b + 1, c) : null;
+}
+
 /** K and H lines set every count (replay can start at one); D lines change some. */
 export function isKeyframeLine(line: string): boolean {
   return line.startsWith('K ') || line.startsWith('H ');
@@ -335,16 +344,31 @@ export class HistoryReplay extends HistoryLineReader {
   readonly ticks: HistoryTick[] = [];
   /** Counts as of the last line, handed out frozen (CompactCounts): the same object while they do not change. */
   private frozen: CompactCounts | null = null;
+  /** Thinned reads (stepSeconds > 0): the counts changed since `frozen` was built. */
+  private dirty = true;
+  private readonly thinner: BucketThinner<Omit<HistoryTick, 'counts'>> | null;
 
   constructor(
     private readonly source: string,
     private readonly keep: (ts: number) => boolean = () => true,
+    /**
+     * Keep one tick per bucket of this many seconds of a lifetime, the last (and each lifetime's first); 0 keeps
+     * every tick. See core/readResolution.ts. Thinned ticks cost a parse and a Map update, never a frozen copy.
+     */
+    stepSeconds = 0,
   ) {
     super();
+    this.thinner = stepSeconds > 0 ? new BucketThinner(stepSeconds, (t) => this.emitThinned(t)) : null;
+  }
+
+  /** Ticks passed over by a thinned read. */
+  get thinnedAway(): number {
+    return this.thinner?.dropped ?? 0;
   }
 
   /** One line without its newline. */
   line(text: string): void {
+    if (this.thinner) return this.thinnedLine(text, this.thinner);
     // `frozen` is null or the counts before this line (any line that changes them resets or rebuilds it).
     const before = this.frozen;
     const line = this.counts.apply(text);
@@ -356,6 +380,35 @@ export class HistoryReplay extends HistoryLineReader {
       this.frozen ??= CompactCounts.from(this.counts.counts!);
       this.ticks.push({ tsSeconds: line.tsSeconds, lifetime: line.lifetime, total: line.total, counts: this.frozen });
     }
+  }
+
+  private thinnedLine(text: string, thinner: BucketThinner<Omit<HistoryTick, 'counts'>>): void {
+    // The tick held is the state before this line: emit it now unless this line takes its place.
+    const ts = historyLineTsSeconds(text);
+    const lifetime = ts === null ? null : historyLineLifetime(text);
+    if (ts === null || lifetime === null || !this.keep(ts) || !thinner.replacesHeld(ts, lifetime)) thinner.flush();
+    const line = this.counts.apply(text);
+    if (!line) {
+      if (!this.counts.counts) thinner.reset(); // damage: what was held is gone with the counts
+      return;
+    }
+    if (line.kind !== 'D' || line.entries.length > 0) this.dirty = true;
+    if (this.keep(line.tsSeconds)) thinner.add({ tsSeconds: line.tsSeconds, lifetime: line.lifetime, total: line.total }, line.tsSeconds, line.lifetime);
+  }
+
+  private emitThinned(t: Omit<HistoryTick, 'counts'>): void {
+    const counts = this.counts.counts;
+    if (!counts) return;
+    if (this.dirty || !this.frozen) {
+      this.frozen = CompactCounts.from(counts);
+      this.dirty = false;
+    }
+    this.ticks.push({ ...t, counts: this.frozen });
+  }
+
+  /** After the last line: a thinned read emits the tick it holds. */
+  finish(): void {
+    this.thinner?.flush();
   }
 
   warnings(): string[] {
@@ -377,5 +430,6 @@ export function replayHistory(text: string, source: string, keep: (ts: number) =
     r.line(text.slice(pos, nl));
     pos = nl + 1;
   }
+  r.finish();
   return { ticks: r.ticks, warnings: [...torn, ...r.warnings()] };
 }

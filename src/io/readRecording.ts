@@ -6,6 +6,8 @@ import { SamplesCsvReader, samplesLineTsSeconds, splitCsvLine } from '../core/sa
 import { parseSnapshotFileName } from '../core/snapshots.js';
 import { HistoryReplay, historyLineTsSeconds, isKeyframeLine } from '../core/stackHistory.js';
 import { segmentsForWindow } from '../core/segments.js';
+import { BucketThinner, thinningStepSeconds } from '../core/readResolution.js';
+import { formatCount, formatSpan } from '../core/format.js';
 import { FILES, fileSize, listSegments, parseStackLine, targetDir } from './dataStore.js';
 import { closeDataFile, type DataFile, forEachLine, forEachLineBackward, MAX_LINE_BYTES, openDataFile, seekByKey } from './lineReader.js';
 
@@ -37,6 +39,11 @@ export interface ReadOptions {
   listSnapshots?: boolean;
   /** Read samples.csv (default true; export reads its cells itself). */
   readSamples?: boolean;
+  /**
+   * At most about this many points (rows, ticks) of the window at full resolution; a longer window is read
+   * thinned (core/readResolution.ts), and a warning says so. Default: everything (export, the prom-textfile tail).
+   */
+  maxPoints?: number;
 }
 
 /**
@@ -61,6 +68,14 @@ function windowBytes(f: DataFile, keyOf: (line: string) => number | null, since:
 export function familyFiles(dir: string, family: 'samples' | 'history', since: number, until: number): string[] {
   const segs = segmentsForWindow(listSegments(dir), family, since - CLOCK_STEP_MARGIN_SECONDS, until + CLOCK_STEP_MARGIN_SECONDS);
   return [...segs.map((s) => s.name), family === 'samples' ? FILES.samples : FILES.history];
+}
+
+/** The one line that says a long window was read thinned, and where every row is. */
+export function thinnedReadWarning(name: string, stepSeconds: number, maxPoints: number): string {
+  return (
+    `${name}: this window holds more than ${formatCount(maxPoints)} points, so it was read at one point per ` +
+    `${formatSpan(stepSeconds)} (the last of each, and each process lifetime's first) to bound memory; every row: leakwatch export`
+  );
 }
 
 const tornRowWarning = (source: string) => `${source}: skipped a torn last row (the recorder was killed mid-write)`;
@@ -170,6 +185,62 @@ function currentLifetimeStart(dir: string, until: number): number | null {
   return start;
 }
 
+/** The `n`th comma-separated cell of a line without quotes, found without splitting the whole line. */
+function cellAt(line: string, n: number): string {
+  let start = 0;
+  for (let k = 0; k < n; k++) {
+    start = line.indexOf(',', start) + 1;
+    if (start === 0) return '';
+  }
+  const end = line.indexOf(',', start);
+  return line.slice(start, end < 0 ? line.length : end);
+}
+
+/**
+ * The times of the first and last lines recorded in [from, until], and the recording's spacing (the median of its
+ * last ten steps): from samples.csv and its segments, else from the stack history. Null when nothing is there. A
+ * few short reads at each end, never the files in between.
+ */
+function recordedExtent(dir: string, from: number, until: number): { firstTs: number; lastTs: number; intervalSeconds: number } | null {
+  const quiet = { warnings: [], unreadable: [] };
+  for (const family of ['samples', 'history'] as const) {
+    const keyOf = family === 'samples' ? samplesLineTsSeconds : historyLineTsSeconds;
+    const files = familyFiles(dir, family, from, until);
+    let firstTs: number | null = null;
+    for (const file of files) {
+      if (firstTs !== null) break;
+      streamFile(join(dir, file), '', quiet, (f) => {
+        const bodyStart = family === 'samples' ? headerOf(f).endByte : 0;
+        const { start } = windowBytes(f, keyOf, from, until, bodyStart);
+        forEachLine(f, (line) => {
+          const ts = keyOf(line);
+          if (ts === null || ts < from) return true;
+          if (ts <= until) firstTs = ts;
+          return false;
+        }, start);
+      });
+    }
+    const recent: number[] = [];
+    for (const file of [...files].reverse()) {
+      if (recent.length > 0) break;
+      streamFile(join(dir, file), '', quiet, (f) => {
+        forEachLineBackward(f, (line) => {
+          const ts = keyOf(line);
+          if (ts === null || ts > until) return true;
+          if (ts < from) return false;
+          recent.push(ts);
+          return recent.length < 11;
+        }, windowBytes(f, keyOf, until, until).end);
+      });
+    }
+    if (firstTs === null || recent.length === 0) continue;
+    const steps = recent.slice(1).map((ts, i) => recent[i]! - ts).filter((d) => d > 0).sort((a, b) => a - b);
+    const intervalSeconds = steps.length ? steps[Math.floor(steps.length / 2)]! : 60;
+    return { firstTs, lastTs: recent[0]!, intervalSeconds };
+  }
+  return null;
+}
+
 /**
  * Reads what was recorded for one target in [since, until] (see ReadOptions.wholeLifetime), streaming each
  * file from the first line it needs: `--since` finds its place by binary search on the timestamps, so the last
@@ -187,10 +258,16 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
   const inRange = (ts: number) => ts >= from && ts <= until;
   const out = { warnings: [] as string[], unreadable: [] as string[] };
   const { warnings } = out;
+  let stepSeconds = 0;
+  if (opts.maxPoints !== undefined) {
+    const extent = recordedExtent(dir, from, until);
+    if (extent) stepSeconds = thinningStepSeconds(extent.lastTs - extent.firstTs, extent.intervalSeconds, opts.maxPoints);
+  }
 
   // Closed segments and files moved aside when the column layout changed (samples.<unix seconds>.old.csv) come
   // first, oldest first; each is read by its own header's column names, so older layouts still chart.
   const samples: SampleRow[] = [];
+  let thinnedRows = 0;
   for (const file of opts.readSamples === false ? [] : familyFiles(dir, 'samples', from, until)) {
     const source = `${name}/${file}`;
     const path = join(dir, file);
@@ -204,7 +281,24 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
       if (!reader.noHeader) {
         const w = windowBytes(f, samplesLineTsSeconds, from, until, h.endByte);
         end = w.end;
-        scan = forEachLine(f, (line) => reader.line(line), w.start, end);
+        if (stepSeconds > 0) {
+          // Thinned: a line taken over by a later one of its bucket is never split or parsed (most of a year's
+          // cost). The lifetime key is the pid and start-time cells, found by index (lines without quotes only).
+          const pidAt = reader.headerNames.indexOf('pid');
+          const startAt = reader.headerNames.indexOf('process_start_ts_seconds');
+          const thinner = new BucketThinner<string>(stepSeconds, (l) => reader.line(l));
+          scan = forEachLine(f, (line) => {
+            const ts = samplesLineTsSeconds(line);
+            if (ts === null || !inRange(ts) || line.includes('"')) {
+              thinner.reset(); // passes by the thinner, in order
+              reader.line(line);
+              return;
+            }
+            thinner.add(line, ts, `${pidAt < 0 ? '' : cellAt(line, pidAt)}@${startAt < 0 ? '' : cellAt(line, startAt)}`);
+          }, w.start, end);
+          thinner.flush();
+          thinnedRows += thinner.dropped;
+        } else scan = forEachLine(f, (line) => reader.line(line), w.start, end);
         reader.finish();
       }
       if (reader.noHeader) {
@@ -222,7 +316,7 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
 
   // One replay across the history's segments, oldest first: every live file starts with a keyframe (and every
   // hourly line is one), so counts carry over a segment boundary correctly.
-  const replay = new HistoryReplay(`${name}/${FILES.history}`, inRange);
+  const replay = new HistoryReplay(`${name}/${FILES.history}`, inRange, stepSeconds);
   let historyUnreadable = false;
   for (const file of familyFiles(dir, 'history', from, until)) {
     const historySource = `${name}/${file}`;
@@ -253,8 +347,10 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
       historyUnreadable = true;
     }
   }
+  replay.finish();
   // Damaged lines in a file that is not wholly unreadable are counted over every history file read.
   if (!historyUnreadable) warnings.push(...replay.warnings());
+  if (thinnedRows > 0 || replay.thinnedAway > 0) warnings.push(thinnedReadWarning(name, stepSeconds, opts.maxPoints ?? 0));
 
   // The dictionary holds every stack ever seen; a windowed read keeps only the stacks its ticks count.
   let wanted: Set<number> | null = null;

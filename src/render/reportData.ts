@@ -376,11 +376,25 @@ export function buildTargetData(
       const tickXs = ticks.map((t) => t.tsSeconds);
       // Suspects' own count charts.
       const gap = Math.max(180, medianStep(tickXs) * 5);
-      out.suspects = ts.suspects.map((s) => {
-        // a label group's chart is the sum of its members, as the analysis judged it
-        const ids = s.group ? s.group.stackIds : [s.stackId];
-        const counts = ticks.map((t) => ids.reduce((a, id) => a + (t.counts.get(id) ?? 0), 0));
-        const g = insertGaps(tickXs, [counts], gap);
+      // A label group's chart is the sum of its members, as the analysis judged it. Every suspect's counts in one
+      // pass over the ticks: a group can have thousands of members (looked up per tick, a year took 4.6 s).
+      const addsTo = new Map<number, number[]>();
+      ts.suspects.forEach((s, k) => {
+        for (const id of s.group ? s.group.stackIds : [s.stackId]) {
+          const list = addsTo.get(id);
+          if (list) list.push(k);
+          else addsTo.set(id, [k]);
+        }
+      });
+      const countsOf = ts.suspects.map(() => new Array<number>(ticks.length).fill(0));
+      ticks.forEach((t, i) => {
+        t.counts.forEach((n, id) => {
+          const ks = addsTo.get(id);
+          if (ks) for (const k of ks) countsOf[k]![i]! += n;
+        });
+      });
+      out.suspects = ts.suspects.map((s, k) => {
+        const g = insertGaps(tickXs, [countsOf[k]!], gap);
         const d = downsampleMinMax(g.xs, g.series, o.suspectChartPoints);
         return { stackId: s.stackId, xs: d.xs, c: d.series[0] };
       });

@@ -1,0 +1,102 @@
+// A long window is read thinned (core/readResolution.ts): bounded points, the same verdict and suspects as a read of
+// every point, each lifetime's first point and the latest point kept, samples and ticks on the same times.
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { analyzeTarget } from '../src/analysis/analyze.js';
+import { BucketThinner, READ_POINTS_BUDGET, thinningStepSeconds } from '../src/core/readResolution.js';
+import { readRecording } from '../src/io/readRecording.js';
+import { readWindow } from '../src/commands/report.js';
+import { evalScenarios, generateScenario } from '../scripts/eval/scenarios.js';
+import { tempDir } from './helpers/tmp.js';
+
+test('the step: none within the budget, else the smallest round step under it', () => {
+  const day = 86400;
+  assert.equal(thinningStepSeconds(READ_POINTS_BUDGET * 60, 60), 0, 'exactly the budget: every point');
+  assert.equal(thinningStepSeconds(READ_POINTS_BUDGET * 60 + 60, 60), 120);
+  assert.equal(thinningStepSeconds(365 * day, 60), 3600, 'a year of cron: hourly (8,760 points)');
+  assert.equal(thinningStepSeconds(15 * day, 60), 120, 'a 15-day lifetime');
+  assert.equal(thinningStepSeconds(7 * day, 5), 120, 'a week of record --every 5s (120,960 rows): 5,040 points');
+  assert.equal(thinningStepSeconds(30 * day, 5), 300, 'a month of it: 8,640 points');
+  assert.equal(thinningStepSeconds(100 * 365 * day, 60), 86400, 'past every step: a day');
+  assert.equal(thinningStepSeconds(0, 60), 0);
+});
+
+test('BucketThinner keeps each lifetime run\'s first item and each bucket\'s last, in order', () => {
+  const kept: string[] = [];
+  const t = new BucketThinner<string>(600, (x) => kept.push(x));
+  const items: Array<[string, number, string]> = [
+    ['a0', 0, 'A'], // first of lifetime A
+    ['a1', 60, 'A'],
+    ['a2', 540, 'A'], // last of bucket 0
+    ['a3', 600, 'A'],
+    ['a4', 1190, 'A'], // last of bucket 1
+    ['b0', 1200, 'B'], // a restart: first of B
+    ['b1', 1260, 'B'],
+    ['b2', 1000, 'B'], // the clock stepped back: a bucket of its own
+    ['b3', 1300, 'B'],
+  ];
+  for (const [x, ts, key] of items) t.add(x, ts, key);
+  t.flush();
+  assert.deepEqual(kept, ['a0', 'a2', 'a4', 'b0', 'b1', 'b2', 'b3']);
+  assert.equal(t.dropped, 2);
+});
+
+// Real-format recordings of the evaluation (scripts/eval/scenarios.ts), read with a budget small enough to thin them
+// (8 days at one point per 10 minutes): what the verdict says must not change.
+for (const name of ['leak-every-lifetime', 'benign-week-deploys', 'slow-leak-idle-ballast', 'unique-label-leak']) {
+  test(`a thinned read of ${name} judges as a read of every point`, (t) => {
+    const data = tempDir(t);
+    const spec = evalScenarios().find((s) => s.name === name)!;
+    const truth = generateScenario(spec, data);
+    const until = Math.ceil(truth.lastTsSeconds);
+    const full = readRecording(data, name);
+    const thin = readRecording(data, name, { maxPoints: 1500 });
+    const step = thinningStepSeconds(truth.lastTsSeconds - truth.firstTsSeconds, 60, 1500);
+    assert.ok(step >= 300, `step ${step}`);
+
+    // bounded: the budget, plus each lifetime's first point
+    const lifetimes = new Set(full.ticks.map((x) => x.lifetime)).size;
+    assert.ok(thin.ticks.length <= 1500 + lifetimes + 1, `${thin.ticks.length} ticks`);
+    assert.ok(thin.samples.length <= 1500 + 2 * lifetimes + 1, `${thin.samples.length} rows`);
+    assert.ok(thin.ticks.length < full.ticks.length / 4);
+    assert.ok(thin.warnings.some((w) => w.includes('read at one point per') && w.includes('leakwatch export')), thin.warnings.join('\n'));
+    assert.ok(!full.warnings.some((w) => w.includes('read at one point per')));
+
+    // the latest point and every lifetime's first are kept, with the counts a full read gives them
+    const byTs = new Map(full.ticks.map((x) => [x.tsSeconds, x]));
+    for (const x of [thin.ticks.at(-1)!, ...thin.ticks.filter((x, i) => i === 0 || thin.ticks[i - 1]!.lifetime !== x.lifetime)]) {
+      const f = byTs.get(x.tsSeconds)!;
+      assert.ok(f, `tick ${x.tsSeconds} is one of the full read's`);
+      assert.deepEqual([...x.counts.entries()], [...f.counts.entries()], `counts at ${x.tsSeconds}`);
+    }
+    assert.equal(thin.ticks.at(-1)!.tsSeconds, full.ticks.at(-1)!.tsSeconds);
+    assert.equal(thin.samples.at(-1)!.tsSeconds, full.samples.at(-1)!.tsSeconds);
+    // every thinned tick is the full read's tick at that time (no counts invented), and samples sit on the same times
+    for (const x of thin.ticks) assert.deepEqual([...x.counts.entries()], [...byTs.get(x.tsSeconds)!.counts.entries()]);
+    const rowTimes = new Set(thin.samples.map((r) => r.tsSeconds));
+    assert.ok(thin.ticks.filter((x) => rowTimes.has(x.tsSeconds)).length >= thin.ticks.length * 0.95, 'ticks and rows thinned alike');
+
+    const judge = (rec: typeof full) => analyzeTarget(rec, { nowSeconds: until, window: { untilSeconds: until } });
+    const a = judge(full);
+    const b = judge(thin);
+    assert.equal(b.verdict, a.verdict, `${name}: ${b.headline} / full: ${a.headline}`);
+    assert.equal(b.verdict, truth.expected === 'stable' ? 'stable' : b.verdict);
+    assert.deepEqual(
+      b.suspects.map((s) => s.leafFunction).sort(),
+      a.suspects.map((s) => s.leafFunction).sort(),
+      'the same suspects',
+    );
+  });
+}
+
+test('report and check read with the budget; a window within it is read whole', (t) => {
+  assert.equal(readWindow(undefined, undefined, 1e9).maxPoints, READ_POINTS_BUDGET);
+  assert.equal(readWindow(1e9 - 3600, undefined, 1e9).maxPoints, READ_POINTS_BUDGET);
+  const data = tempDir(t);
+  const spec = evalScenarios().find((s) => s.name === 'slow-leak-idle-ballast')!;
+  generateScenario(spec, data);
+  const whole = readRecording(data, spec.name, readWindow(undefined, undefined, 2e9));
+  const full = readRecording(data, spec.name);
+  assert.equal(whole.ticks.length, full.ticks.length, '3 days are within the budget');
+  assert.equal(whole.samples.length, full.samples.length);
+});
