@@ -73,3 +73,27 @@ test('replay with merged deltas gives every tick the counts a Map-only replay gi
   assert.equal(ticks.length, expected.length);
   ticks.forEach((t, i) => assert.deepEqual(asPairs(t.counts), expected[i], `tick ${i}`));
 });
+
+test('fromEntries (a keyframe or hourly line frozen without a Map) equals freezing the Map; out of order is refused', () => {
+  const rand = seededRandom(11);
+  for (let step = 0; step < 200; step++) {
+    const width = step % 2 === 0 ? 2 : 4; // K/D lines: id:count; H lines: id:last:min:max
+    const flat: number[] = [];
+    const m = new Map<number, number>();
+    for (let id = 1; id <= 300; id++) {
+      if (rand() < 0.7) continue;
+      const c = rand() < 0.1 ? 0 : Math.floor(rand() * 50);
+      flat.push(id, c);
+      if (width === 4) flat.push(Math.floor(rand() * 5), 50 + Math.floor(rand() * 5));
+      if (c > 0) m.set(id, c);
+    }
+    const c = CompactCounts.fromEntries(Float64Array.from(flat), width);
+    assert.ok(c, `step ${step}`);
+    assert.deepEqual(asPairs(c), asPairs(CompactCounts.from(m)), `step ${step}`);
+  }
+  assert.equal(CompactCounts.fromEntries([5, 1, 3, 1], 2), null, 'descending ids');
+  assert.equal(CompactCounts.fromEntries([5, 1, 5, 2], 2), null, 'a repeated id');
+  // replayed through a keyframe line, the hand-edited order still gives the right counts (from the Map)
+  const { ticks } = replayHistory('K 100 1@1 3 5:1 3:2\n', 'x');
+  assert.deepEqual(asPairs(ticks[0]!.counts), [[3, 2], [5, 1]]);
+});

@@ -42,7 +42,7 @@ function assertCompactsExactly(raw: string): { buckets: number; rawTicks: number
     assert.equal(h.ticks, b.ticks, where);
     const ids: number[] = [];
     for (let k = 0; k < h.entries.length; k += 4) {
-      const [id, last, min, max] = h.entries.slice(k, k + 4) as [number, number, number, number];
+      const [id, last, min, max] = Array.from(h.entries.subarray(k, k + 4)) as [number, number, number, number];
       ids.push(id);
       assert.equal(last, b.last.counts.get(id) ?? 0, `${where} id ${id} last`);
       assert.equal(min, b.min.get(id), `${where} id ${id} min`);

@@ -62,12 +62,35 @@ export class CompactCounts implements ReadonlyMap<number, number> {
   }
 
   /**
+   * The non-zero entries of a K or H line (`width` numbers each, id first, count second) as written: ids strictly
+   * ascending, so no Map and no sort. Null when they are not ascending (a hand-edited line): build from the Map.
+   */
+  static fromEntries(entries: ArrayLike<number>, width: number): CompactCounts | null {
+    const cap = entries.length / width;
+    const ids = new Int32Array(cap);
+    const vals = new Int32Array(cap);
+    let n = 0;
+    let prev = -Infinity;
+    for (let i = 0; i < entries.length; i += width) {
+      const id = entries[i]!;
+      if (!(id > prev)) return null;
+      prev = id;
+      const c = entries[i + 1]!;
+      if (c > 0) {
+        ids[n] = id;
+        vals[n++] = c;
+      }
+    }
+    return n === cap ? new CompactCounts(ids, vals) : new CompactCounts(ids.slice(0, n), vals.slice(0, n));
+  }
+
+  /**
    * `prev` with one delta's changes applied (flat `[id, count, ...]`, ids strictly ascending as the recorder
    * writes them; count 0 = gone), by one merge of two sorted lists: no Map, no sort. At 5,000 stacks with 10 %
    * churning, building every tick from the Map (sort + lookups) was the reader's largest cost (8.3 s of a 52 s
    * report over 40 days). Null when the ids are not ascending (a hand-edited line): the caller builds from the Map.
    */
-  static withChanges(prev: CompactCounts, changes: readonly number[]): CompactCounts | null {
+  static withChanges(prev: CompactCounts, changes: ArrayLike<number>): CompactCounts | null {
     for (let j = 2; j < changes.length; j += 2) if (!(changes[j]! > changes[j - 2]!)) return null;
     const pIds = prev.ids;
     const pVals = prev.vals;
@@ -149,31 +172,41 @@ const DIGIT_9 = 57;
 const COLON = 58;
 const SPACE = 32;
 
+/** Where parseEntries collects numbers before one copy out: growing a plain array by push was half of a year's parse. */
+let entryScratch = new Float64Array(4096);
+
 /**
  * `<id>:<n>[:<n>...]` entries of `width` numbers each, separated by single spaces, from `from` to the end of the
- * line, flat into `out` (no tuple per entry: a year of 5,000 stacks is billions of entries). False when damaged.
+ * line, flat (no tuple per entry: a year of 5,000 stacks is billions of entries). Null when damaged. Numbers of
+ * more than 15 digits are damage (the largest safe integer has 16; no id or count comes near).
  */
-function parseEntries(line: string, from: number, width: number, out: number[]): boolean {
+function parseEntries(line: string, from: number, width: number): Float64Array | null {
   let i = from;
   const n = line.length;
+  let m = 0;
   while (i < n) {
+    if (m + width > entryScratch.length) {
+      const grown = new Float64Array(entryScratch.length * 2);
+      grown.set(entryScratch);
+      entryScratch = grown;
+    }
     for (let k = 0; k < width; k++) {
       if (k > 0) {
-        if (line.charCodeAt(i) !== COLON) return false;
+        if (line.charCodeAt(i) !== COLON) return null;
         i++;
       }
       const start = i;
       let v = 0;
       for (let c = line.charCodeAt(i); c >= DIGIT_0 && c <= DIGIT_9; c = line.charCodeAt(++i)) v = v * 10 + (c - DIGIT_0);
-      if (i === start || !Number.isSafeInteger(v)) return false;
-      out.push(v);
+      if (i === start || i - start > 15) return null;
+      entryScratch[m++] = v;
     }
     if (i < n) {
-      if (line.charCodeAt(i) !== SPACE || i + 1 === n) return false;
+      if (line.charCodeAt(i) !== SPACE || i + 1 === n) return null;
       i++;
     }
   }
-  return true;
+  return entryScratch.slice(0, m);
 }
 
 /**
@@ -188,7 +221,7 @@ export interface HistoryLine {
   /** H only: the bucket's first tick and how many ticks it merges (0 for K and D). */
   fromTsSeconds: number;
   ticks: number;
-  entries: number[];
+  entries: Float64Array;
 }
 
 /** Numbers per entry: `<id>:<count>` or, in an hourly line, `<id>:<last>:<min>:<max>`. */
@@ -228,8 +261,8 @@ export function parseHistoryLine(line: string): HistoryLine | null {
   if (kind === 'H' && !(Number.isSafeInteger(ticks) && ticks > 0)) return null;
   const end = cuts[head - 1]!;
   if (end === line.length - 1) return null; // a trailing space
-  const entries: number[] = [];
-  if (end < line.length && !parseEntries(line, end + 1, ENTRY_WIDTH[kind], entries)) return null;
+  const entries = end < line.length ? parseEntries(line, end + 1, ENTRY_WIDTH[kind]) : new Float64Array(0);
+  if (!entries) return null;
   return { kind, tsSeconds, lifetime, total, fromTsSeconds, ticks, entries };
 }
 
@@ -262,8 +295,10 @@ export function isKeyframeLine(line: string): boolean {
  * counts; an H line (an hourly compacted bucket, src/core/historyCompaction.ts) sets them to its `last` counts.
  */
 export class HistoryCounts {
-  /** stack id -> non-zero count, or null when unknown (nothing read yet, or after damage). */
-  counts: Map<number, number> | null = null;
+  /** stack id -> non-zero count, or null when unknown (nothing read yet, or after damage); see `counts`. */
+  private map: Map<number, number> | null = null;
+  /** The last K or H line's entries while no delta came after it: the Map is built only when a delta needs it. */
+  private keyframe: { entries: Float64Array; width: number } | null = null;
   lifetime = '';
   /** Lines that did not parse. */
   bad = 0;
@@ -272,6 +307,36 @@ export class HistoryCounts {
   /** Deltas skipped after damage or a lifetime change, until the next keyframe. */
   orphanDeltas = 0;
 
+  /** stack id -> non-zero count, or null when unknown (nothing read yet, or after damage). */
+  get counts(): Map<number, number> | null {
+    if (this.keyframe) {
+      const { entries: e, width } = this.keyframe;
+      const m = new Map<number, number>();
+      for (let i = 0; i < e.length; i += width) if (e[i + 1]! > 0) m.set(e[i]!, e[i + 1]!);
+      this.map = m;
+      this.keyframe = null;
+    }
+    return this.map;
+  }
+
+  /** Whether the counts are known (without building them). */
+  get known(): boolean {
+    return this.keyframe !== null || this.map !== null;
+  }
+
+  /**
+   * The counts frozen, straight from the last K or H line when no delta followed it (no Map: a year of hourly lines
+   * at 5,000 stacks spent 7 s building Maps only to freeze them); null when unknown.
+   */
+  frozen(): CompactCounts | null {
+    if (this.keyframe) {
+      const c = CompactCounts.fromEntries(this.keyframe.entries, this.keyframe.width);
+      if (c) return c;
+    }
+    const m = this.counts;
+    return m && CompactCounts.from(m);
+  }
+
   /** Applies one line (without its newline); returns it parsed when it is a tick, null when skipped. */
   apply(text: string): HistoryLine | null {
     if (text === '' || text.startsWith('#')) return null;
@@ -279,24 +344,25 @@ export class HistoryCounts {
     const line = parseHistoryLine(text);
     if (!line) {
       this.bad++;
-      this.counts = null;
+      this.map = null;
+      this.keyframe = null;
       return null;
     }
     const e = line.entries;
     const width = ENTRY_WIDTH[line.kind];
     if (line.kind === 'D') {
-      if (!this.counts || this.lifetime !== line.lifetime) {
+      const counts = this.lifetime === line.lifetime ? this.counts : null;
+      if (!counts) {
         this.orphanDeltas++;
         return null;
       }
       for (let i = 0; i < e.length; i += width) {
-        if (e[i + 1] === 0) this.counts.delete(e[i]!);
-        else this.counts.set(e[i]!, e[i + 1]!);
+        if (e[i + 1] === 0) counts.delete(e[i]!);
+        else counts.set(e[i]!, e[i + 1]!);
       }
     } else {
-      const counts = new Map<number, number>();
-      for (let i = 0; i < e.length; i += width) if (e[i + 1]! > 0) counts.set(e[i]!, e[i + 1]!);
-      this.counts = counts;
+      this.map = null;
+      this.keyframe = { entries: e, width };
       this.lifetime = line.lifetime;
     }
     return line;
@@ -377,7 +443,7 @@ export class HistoryReplay extends HistoryLineReader {
     if (line.kind !== 'D') this.frozen = null;
     else if (line.entries.length > 0) this.frozen = before && CompactCounts.withChanges(before, line.entries);
     if (this.keep(line.tsSeconds)) {
-      this.frozen ??= CompactCounts.from(this.counts.counts!);
+      this.frozen ??= this.counts.frozen()!;
       this.ticks.push({ tsSeconds: line.tsSeconds, lifetime: line.lifetime, total: line.total, counts: this.frozen });
     }
   }
@@ -389,7 +455,7 @@ export class HistoryReplay extends HistoryLineReader {
     if (ts === null || lifetime === null || !this.keep(ts) || !thinner.replacesHeld(ts, lifetime)) thinner.flush();
     const line = this.counts.apply(text);
     if (!line) {
-      if (!this.counts.counts) thinner.reset(); // damage: what was held is gone with the counts
+      if (!this.counts.known) thinner.reset(); // damage: what was held is gone with the counts
       return;
     }
     if (line.kind !== 'D' || line.entries.length > 0) this.dirty = true;
@@ -397,13 +463,12 @@ export class HistoryReplay extends HistoryLineReader {
   }
 
   private emitThinned(t: Omit<HistoryTick, 'counts'>): void {
-    const counts = this.counts.counts;
-    if (!counts) return;
+    if (!this.counts.known) return;
     if (this.dirty || !this.frozen) {
-      this.frozen = CompactCounts.from(counts);
+      this.frozen = this.counts.frozen();
       this.dirty = false;
     }
-    this.ticks.push({ ...t, counts: this.frozen });
+    if (this.frozen) this.ticks.push({ tsSeconds: t.tsSeconds, lifetime: t.lifetime, total: t.total, counts: this.frozen });
   }
 
   /** After the last line: a thinned read emits the tick it holds. */
