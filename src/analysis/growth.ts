@@ -27,7 +27,7 @@
 
 import type { SuspectEvidence } from '../core/model.js';
 import { dailyFloorRises, excessOverDailyRange, hourlyMedians } from './seasonal.js';
-import { classifyTrend, MATERIAL_REL_RISE, type TrendResult } from './trend.js';
+import { classifyTrend, insufficientReason, MATERIAL_REL_RISE, type TrendResult } from './trend.js';
 import { extent, median } from './robustStats.js';
 
 /**
@@ -105,7 +105,7 @@ export function largestMaterialFall(vs: ArrayLike<number>, minAbs: number): numb
 }
 
 function tail(a: ArrayLike<number>, from: number): ArrayLike<number> {
-  return a instanceof Float64Array ? a.subarray(from) : (Array.prototype.slice.call(a, from) as number[]);
+  return a instanceof Float64Array || a instanceof Float32Array ? a.subarray(from) : (Array.prototype.slice.call(a, from) as number[]);
 }
 
 function slice(p: Points, from: number): Points {
@@ -117,14 +117,44 @@ function firstNonZero(vs: ArrayLike<number>): number {
   return vs.length;
 }
 
+/** Finite points of a series and the time they span (what decides whether a trend can be computed at all). */
+function finiteExtent(p: Points): { n: number; spanSeconds: number } {
+  let n = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  const len = Math.min(p.ts.length, p.vs.length);
+  for (let i = 0; i < len; i++) {
+    const t = p.ts[i]!;
+    if (!Number.isFinite(t) || !Number.isFinite(p.vs[i]!)) continue;
+    n++;
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  }
+  return { n, spanSeconds: n > 0 ? hi - lo : 0 };
+}
+
+/**
+ * The judgement with its `trend` computed when first read: a stack judged by its daily floors never needs it, and at
+ * 5,000 churning stacks the trend tests were most of a report's time. The value is the same either way.
+ */
+function withLazyTrend(j: Omit<GrowthJudgement, 'trend'>, trendOf: () => TrendResult): GrowthJudgement {
+  return Object.defineProperty(j, 'trend', { get: trendOf, enumerable: true }) as GrowthJudgement;
+}
+
 /** Judge one series; see the header for the rules. */
 export function judgeGrowth(input: GrowthInput): GrowthJudgement {
   const { current, earlier, minAbsRise } = input;
   const start = input.fromFirstNonZero ? firstNonZero(current.vs) : 0;
   const own = start > 0 ? slice(current, start) : current;
-  const trend = classifyTrend(own.ts, own.vs, { minAbsRise });
-  const base = { trend, startIndex: start, evidence: null, elastic: false, largestFall: null };
-  if (trend.shape === 'insufficient-data') return { ...base, status: 'not-rising', reason: `insufficient-data: ${trend.details.reason}` };
+  let trendCache: TrendResult | null = null;
+  const trendOf = () => (trendCache ??= classifyTrend(own.ts, own.vs, { minAbsRise }));
+  const base = { startIndex: start, evidence: null, elastic: false, largestFall: null };
+  const judged = (j: Omit<GrowthJudgement, 'trend' | 'startIndex'>) => withLazyTrend({ ...j, startIndex: start }, trendOf);
+  const finite = finiteExtent(own);
+  if (insufficientReason(finite.n, finite.spanSeconds) !== null) {
+    const trend = trendOf();
+    return judged({ ...base, status: 'not-rising', reason: `insufficient-data: ${trend.details.reason}` });
+  }
 
   let largestFall: number | null = null;
   for (const p of [...earlier, current]) {
@@ -133,28 +163,29 @@ export function judgeGrowth(input: GrowthInput): GrowthJudgement {
   }
 
   if (largestFall === null) {
-    if (trend.shape !== 'rising') return { ...base, status: 'not-rising', reason: `${trend.shape}: ${trend.details.reason}` };
+    const trend = trendOf();
+    if (trend.shape !== 'rising') return judged({ ...base, status: 'not-rising', reason: `${trend.shape}: ${trend.details.reason}` });
     const lastLevel = median(tail(own.vs, Math.max(0, own.vs.length - 5)));
     const seenBefore = earlier.filter((p) => extent(p.vs).max > 0);
     for (const p of seenBefore) {
       const s = input.fromFirstNonZero ? firstNonZero(p.vs) : 0;
       const before = s > 0 ? slice(p, s) : p;
       if (classifyTrend(before.ts, before.vs, { minAbsRise }).shape === 'rising') {
-        return { ...base, status: 'leaking', evidence: 'known-leaker', reason: 'rises in this lifetime and rose through an earlier one' };
+        return judged({ ...base, status: 'leaking', evidence: 'known-leaker', reason: 'rises in this lifetime and rose through an earlier one' });
       }
     }
     if (seenBefore.length > 0) {
       const priorMax = seenBefore.reduce((m, p) => Math.max(m, extent(p.vs).max), -Infinity);
       const material = Math.max(minAbsRise, MATERIAL_REL_RISE * priorMax);
       if (lastLevel < priorMax + material) {
-        return {
+        return judged({
           ...base,
           status: 'bounded-before',
           reason: `rises, but earlier lifetimes reached ${priorMax} and stopped there (now ${lastLevel})`,
-        };
+        });
       }
     }
-    return { ...base, status: 'leaking', evidence: 'floor-rises', reason: `never fell back; ${trend.details.reason}` };
+    return judged({ ...base, status: 'leaking', evidence: 'floor-rises', reason: `never fell back; ${trend.details.reason}` });
   }
 
   // Elastic: compare like with like. The plain trend does not gate this: over days the daily curve drowns a slow
@@ -167,22 +198,23 @@ export function judgeGrowth(input: GrowthInput): GrowthJudgement {
   const days = dailyFloorRises(curHours, until, material);
   if (days.days >= 2) {
     return days.rises
-      ? { ...elastic, status: 'leaking', evidence: 'daily-floor-rises', reason: `floor +${days.floorRise} over ${days.days} days (seasonal z=${days.z.toFixed(1)})` }
-      : { ...elastic, status: 'within-daily-range', reason: `gave back ${largestFall} before; daily floor +${days.floorRise} over ${days.days} days, peaks +${days.peakRise} (seasonal z=${days.z.toFixed(1)})` };
+      ? judged({ ...elastic, status: 'leaking', evidence: 'daily-floor-rises', reason: `floor +${days.floorRise} over ${days.days} days (seasonal z=${days.z.toFixed(1)})` })
+      : judged({ ...elastic, status: 'within-daily-range', reason: `gave back ${largestFall} before; daily floor +${days.floorRise} over ${days.days} days, peaks +${days.peakRise} (seasonal z=${days.z.toFixed(1)})` });
   }
   const refPoints: Points = {
     ts: earlier.flatMap((p) => Array.from(p.ts)),
     vs: earlier.flatMap((p) => Array.from(p.vs)),
   };
   const range = excessOverDailyRange(curHours, hourlyMedians(refPoints.ts, refPoints.vs));
+  const trend = trendOf();
   if (!range.known) {
     return trend.shape === 'rising'
-      ? { ...elastic, status: 'unsure', reason: `gave back ${largestFall} before and less than a day of history to compare the same hours with` }
-      : { ...elastic, status: 'not-rising', reason: `${trend.shape}: ${trend.details.reason}` };
+      ? judged({ ...elastic, status: 'unsure', reason: `gave back ${largestFall} before and less than a day of history to compare the same hours with` })
+      : judged({ ...elastic, status: 'not-rising', reason: `${trend.shape}: ${trend.details.reason}` });
   }
   const rangeMaterial = Math.max(minAbsRise, MATERIAL_REL_RISE * Math.abs(range.referenceLevel));
   const above = range.excess.every((e) => e >= rangeMaterial) && range.excess[range.excess.length - 1]! >= range.excess[0]!;
   return above
-    ? { ...elastic, status: 'leaking', evidence: 'above-daily-range', reason: `last hours stand ${range.excess.map((e) => Math.round(e)).join(', ')} above their usual range` }
-    : { ...elastic, status: trend.shape === 'rising' ? 'within-daily-range' : 'not-rising', reason: `gave back ${largestFall} before; within the usual range of these hours (excess ${range.excess.map((e) => Math.round(e)).join(', ')})` };
+    ? judged({ ...elastic, status: 'leaking', evidence: 'above-daily-range', reason: `last hours stand ${range.excess.map((e) => Math.round(e)).join(', ')} above their usual range` })
+    : judged({ ...elastic, status: trend.shape === 'rising' ? 'within-daily-range' : 'not-rising', reason: `gave back ${largestFall} before; within the usual range of these hours (excess ${range.excess.map((e) => Math.round(e)).join(', ')})` });
 }

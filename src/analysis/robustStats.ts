@@ -35,7 +35,8 @@ function select(a: Float64Array | number[], k: number): number {
 }
 
 /** Median of a scratch buffer, reordering it in place. */
-function medianInPlace(a: Float64Array): number {
+/** Median of `a`, reordering it (mean of the two middle values for even n); NaN for empty input. */
+export function medianInPlace(a: Float64Array): number {
   const n = a.length;
   if (n === 0) return NaN;
   const hi = select(a, n >> 1);

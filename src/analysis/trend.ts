@@ -199,14 +199,21 @@ function findStep(t: Float64Array, v: Float64Array, material: number): StepFound
   return { index: best, tSeconds: t[best]!, jump };
 }
 
+/** Why `n` finite points over `spanSeconds` are too few for a trend (shape insufficient-data), or null when enough. */
+export function insufficientReason(n: number, spanSeconds: number, opts: TrendOptions = {}): string | null {
+  const minPoints = opts.minPoints ?? MIN_POINTS;
+  const minSpan = opts.minSpanSeconds ?? MIN_SPAN_SECONDS;
+  if (n < minPoints) return `${n} points, need at least ${minPoints}`;
+  if (spanSeconds < minSpan) return `span ${spanSeconds} s, need at least ${minSpan} s`;
+  return null;
+}
+
 /**
  * Classify a time series. `ts` in seconds (any order, unevenly spaced allowed), `vs` the values; pairs
  * with a non-finite time or value are skipped. perHour is the Theil–Sen slope per hour (for a late-onset
  * rise: the recent third's slope), null only for insufficient data.
  */
 export function classifyTrend(ts: ArrayLike<number>, vs: ArrayLike<number>, opts: TrendOptions = {}): TrendResult {
-  const minPoints = opts.minPoints ?? MIN_POINTS;
-  const minSpan = opts.minSpanSeconds ?? MIN_SPAN_SECONDS;
   const minAbsRise = Math.max(0, opts.minAbsRise ?? 0);
 
   const { t: rawT, v: rawV } = finitePairsByTime(ts, vs);
@@ -215,13 +222,8 @@ export function classifyTrend(ts: ArrayLike<number>, vs: ArrayLike<number>, opts
   const last = n > 0 ? rawV[n - 1]! : null;
   const span = n > 0 ? rawT[n - 1]! - rawT[0]! : 0;
 
-  if (n < minPoints || span < minSpan) {
-    const reason =
-      n < minPoints
-        ? `${n} points, need at least ${minPoints}`
-        : `span ${span} s, need at least ${minSpan} s`;
-    return { first, last, perHour: null, shape: 'insufficient-data', details: emptyDetails(n, span, reason) };
-  }
+  const tooShort = insufficientReason(n, span, opts);
+  if (tooShort !== null) return { first, last, perHour: null, shape: 'insufficient-data', details: emptyDetails(n, span, tooShort) };
 
   const downsampled = n > MAX_EXACT_POINTS;
   const { t, v } = downsampled ? bucketMedians(rawT, rawV, MAX_EXACT_POINTS) : { t: rawT, v: rawV };
