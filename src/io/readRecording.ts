@@ -74,7 +74,8 @@ export function familyFiles(dir: string, family: 'samples' | 'history', since: n
 export function thinnedReadWarning(name: string, stepSeconds: number, maxPoints: number): string {
   return (
     `${name}: this window holds more than ${formatCount(maxPoints)} points, so it was read at one point per ` +
-    `${formatSpan(stepSeconds)} (the last of each, and each process lifetime's first) to bound memory; every row: leakwatch export`
+    `${formatSpan(stepSeconds)} (the last of each, and each process lifetime's first) to bound memory, so sample counts here are of the ` +
+    `points read; every row: leakwatch export`
   );
 }
 
@@ -185,15 +186,26 @@ function currentLifetimeStart(dir: string, until: number): number | null {
   return start;
 }
 
-/** The `n`th comma-separated cell of a line without quotes, found without splitting the whole line. */
-function cellAt(line: string, n: number): string {
+/** Where the `n`th comma-separated cell of a line starts (-1: no such cell), without splitting the whole line. */
+function cellStart(line: string, n: number): number {
   let start = 0;
-  for (let k = 0; k < n; k++) {
-    start = line.indexOf(',', start) + 1;
-    if (start === 0) return '';
-  }
+  for (let k = 0; k < n && start >= 0; k++) start = line.indexOf(',', start) + 1 || -1;
+  return start;
+}
+
+/** The `n`th cell of a line whose cells up to it hold no quote. */
+function cellAt(line: string, n: number): string {
+  const start = cellStart(line, n);
+  if (start < 0) return '';
   const end = line.indexOf(',', start);
   return line.slice(start, end < 0 ? line.length : end);
+}
+
+/** Where the `n`th cell ends (its comma, or the end of the line). */
+function cellEnd(line: string, n: number): number {
+  const start = cellStart(line, n);
+  const end = start < 0 ? -1 : line.indexOf(',', start);
+  return end < 0 ? line.length : end;
 }
 
 /**
@@ -286,10 +298,14 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
           // cost). The lifetime key is the pid and start-time cells, found by index (lines without quotes only).
           const pidAt = reader.headerNames.indexOf('pid');
           const startAt = reader.headerNames.indexOf('process_start_ts_seconds');
+          const lastKeyCell = Math.max(pidAt, startAt, 0);
           const thinner = new BucketThinner<string>(stepSeconds, (l) => reader.line(l));
           scan = forEachLine(f, (line) => {
             const ts = samplesLineTsSeconds(line);
-            if (ts === null || !inRange(ts) || line.includes('"')) {
+            // A quote before the lifetime cells would move them: that line passes by (a failed tick's quoted
+            // message comes after them and is thinned like any row, so failures keep their share of the rows).
+            const quote = line.indexOf('"');
+            if (ts === null || !inRange(ts) || (quote >= 0 && quote <= cellEnd(line, lastKeyCell))) {
               thinner.reset(); // passes by the thinner, in order
               reader.line(line);
               return;
