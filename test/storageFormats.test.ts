@@ -6,7 +6,7 @@ import { stringify } from 'csv-stringify/sync';
 import { parse } from 'csv-parse/sync';
 
 const parseSamplesCsvCells = (line: string): string[] => (parse(line) as string[][])[0];
-import { diffCounts, formatHistoryLine, replayHistory } from '../src/core/stackHistory.js';
+import { diffCounts, formatHistoryLine, parseHistoryLine, replayHistory } from '../src/core/stackHistory.js';
 import { parseSnapshotFileName, snapshotFileName, snapshotsToDelete } from '../src/core/snapshots.js';
 import type { SampleRow } from '../src/core/model.js';
 
@@ -157,4 +157,30 @@ test('history: a --since/--until window replays to exactly the counts of the ful
     assert.deepEqual([...t.counts].sort(), [...f.counts].sort(), `tick ${t.tsSeconds}`);
     assert.equal(t.total, [...t.counts.values()].reduce((a, b) => a + b, 0));
   }
+});
+
+test('history lines: every malformed entry list is damage (null), never a shorter or shifted list', () => {
+  const ok: Array<[string, number[]]> = [
+    ['K 100 1@1 3 5:1 7:2', [5, 1, 7, 2]],
+    ['D 100 1@1 3 5:0', [5, 0]],
+    ['K 100 1@1 0', []],
+    ['H 100 1@1 3 40 60 5:1:0:4 7:2:2:2', [5, 1, 0, 4, 7, 2, 2, 2]],
+    ['K 100 1@1 3 123456789012345:1', [123456789012345, 1]],
+  ];
+  for (const [line, entries] of ok) assert.deepEqual(Array.from(parseHistoryLine(line)?.entries ?? [-1]), entries, line);
+  const bad = [
+    'K 100 1@1 3 5:1 ', // trailing space
+    'K 100 1@1 3 5:1  7:2', // two spaces
+    'K 100 1@1 3 5:', // no count
+    'K 100 1@1 3 :1',
+    'K 100 1@1 3 5::1',
+    'K 100 1@1 3 5:1:2', // three numbers in a K entry
+    'K 100 1@1 3 5', // one number
+    'H 100 1@1 3 40 60 5:1:0', // three numbers in an H entry
+    'H 100 1@1 3 40 60 5:1:0:4:9',
+    'K 100 1@1 3 5:1x',
+    'K 100 1@1 3 5:-1',
+    'K 100 1@1 3 1234567890123456:1', // 16 digits: past any real id, and past exact integers soon
+  ];
+  for (const line of bad) assert.equal(parseHistoryLine(line), null, line);
 });
