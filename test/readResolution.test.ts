@@ -5,6 +5,7 @@ import test from 'node:test';
 import { analyzeTarget } from '../src/analysis/analyze.js';
 import { BucketThinner, READ_POINTS_BUDGET, thinningStepSeconds } from '../src/core/readResolution.js';
 import { readRecording } from '../src/io/readRecording.js';
+import { KEYFRAME_EVERY } from '../src/core/stackHistory.js';
 import { readWindow } from '../src/commands/report.js';
 import { evalScenarios, generateScenario } from '../scripts/eval/scenarios.js';
 import { tempDir } from './helpers/tmp.js';
@@ -99,4 +100,37 @@ test('report and check read with the budget; a window within it is read whole', 
   const full = readRecording(data, spec.name);
   assert.equal(whole.ticks.length, full.ticks.length, '3 days are within the budget');
   assert.equal(whole.samples.length, full.samples.length);
+});
+
+test('a step of an hour or more reads keyframes only: exact counts at every kept tick, the last tick exact', (t) => {
+  const data = tempDir(t);
+  const spec = evalScenarios().find((s) => s.name === 'leak-every-lifetime')!;
+  const truth = generateScenario(spec, data);
+  const full = readRecording(data, spec.name);
+  const thin = readRecording(data, spec.name, { maxPoints: 150 }); // 8 days: one point per 2 h
+  assert.equal(thinningStepSeconds(truth.lastTsSeconds - truth.firstTsSeconds, 60, 150), 7200);
+  const byTs = new Map(full.ticks.map((x) => [x.tsSeconds, x]));
+  for (const x of thin.ticks) assert.deepEqual([...x.counts.entries()], [...byTs.get(x.tsSeconds)!.counts.entries()], `tick ${x.tsSeconds}`);
+  assert.equal(thin.ticks.at(-1)!.tsSeconds, full.ticks.at(-1)!.tsSeconds, 'the latest tick is kept');
+  const lifetimes = [...new Set(full.ticks.map((x) => x.lifetime))];
+  assert.deepEqual([...new Set(thin.ticks.map((x) => x.lifetime))], lifetimes, 'every lifetime is there, in order');
+  for (const life of lifetimes) {
+    assert.equal(thin.ticks.find((x) => x.lifetime === life)!.tsSeconds, full.ticks.find((x) => x.lifetime === life)!.tsSeconds, `${life} starts where it started`);
+  }
+  // before the file's last keyframe, only keyframe ticks are kept: the recorder writes one at each lifetime's first
+  // tick and every KEYFRAME_EVERY ticks after it (scripts/lib/recordingWriter.ts), so at those positions
+  const indexInLifetime = new Map<number, number>();
+  for (const life of lifetimes) full.ticks.filter((x) => x.lifetime === life).forEach((x, i) => indexInLifetime.set(x.tsSeconds, i));
+  let lastK = full.ticks.length - 1;
+  while (indexInLifetime.get(full.ticks[lastK]!.tsSeconds)! % KEYFRAME_EVERY !== 0) lastK--;
+  const beforeTail = thin.ticks.filter((x) => x.tsSeconds < full.ticks[lastK]!.tsSeconds);
+  assert.ok(beforeTail.length > 20);
+  for (const x of beforeTail) assert.equal(indexInLifetime.get(x.tsSeconds)! % KEYFRAME_EVERY, 0, `tick ${x.tsSeconds} is a keyframe`);
+  assert.ok(thin.ticks.length <= 150 + 2 * lifetimes.length + KEYFRAME_EVERY, `${thin.ticks.length} ticks`);
+  const until = Math.ceil(truth.lastTsSeconds);
+  const verdict = (rec: typeof full) => analyzeTarget(rec, { nowSeconds: until, window: { untilSeconds: until } });
+  const a = verdict(full);
+  const b = verdict(thin);
+  assert.equal(b.verdict, a.verdict, `${b.headline} / full: ${a.headline}`);
+  assert.deepEqual(b.suspects.map((s) => s.leafFunction), a.suspects.map((s) => s.leafFunction));
 });

@@ -181,29 +181,37 @@ export function findSuspects(
   const earlierLives = lifeOrder.filter((l) => l !== lifetime).map((l) => byLife.get(l)!);
 
   const stacksById = new Map<number, StackRecord>(stacks.map((s) => [s.id, s]));
-  // per stack: min and max count in this lifetime (absent = 0), in one pass
-  const span = new Map<number, { min: number; max: number; seen: number }>();
+  // per stack: min and max count in this lifetime (absent = 0), in one pass; by id in typed arrays (ids are dense
+  // from 1; an id the dictionary does not know is passed over below anyway), in the order ids first appear
+  let maxStackId = 0;
+  for (const rec of stacks) if (rec.id > maxStackId) maxStackId = rec.id;
+  const spanMin = new Float64Array(maxStackId + 1);
+  const spanMax = new Float64Array(maxStackId + 1);
+  const spanSeen = new Int32Array(maxStackId + 1);
+  const order: number[] = [];
   for (const t of cur) {
     // forEach, not for-of: a tick's counts are typed arrays, and the generator's tuples were most of this loop
     t.counts.forEach((c, id) => {
-      if (!(c > 0)) return;
-      const s = span.get(id);
-      if (s) {
-        if (c > s.max) s.max = c;
-        if (c < s.min) s.min = c;
-        s.seen++;
-      } else span.set(id, { min: c, max: c, seen: 1 });
+      if (!(c > 0) || id > maxStackId) return;
+      if (spanSeen[id]! > 0) {
+        if (c > spanMax[id]!) spanMax[id] = c;
+        if (c < spanMin[id]!) spanMin[id] = c;
+      } else {
+        spanMin[id] = spanMax[id] = c;
+        order.push(id);
+      }
+      spanSeen[id]!++;
     });
   }
   const eligible = (rec: StackRecord) => !isBenignRuntime(rec.frames) && !matchesIgnore(rec.frames, ignore);
 
   const candidates: Candidate[] = [];
   const groups = new Map<string, StackRecord[]>();
-  for (const [id, s] of span) {
+  for (const id of order) {
     const rec = stacksById.get(id);
     if (!rec || !eligible(rec)) continue; // unknown id: the dictionary lost it (torn line): nothing to show
-    const min = s.seen < cur.length ? 0 : s.min;
-    if (s.max - min >= minIncrease) candidates.push({ ids: [id], rep: rec, group: null });
+    const min = spanSeen[id]! < cur.length ? 0 : spanMin[id]!;
+    if (spanMax[id]! - min >= minIncrease) candidates.push({ ids: [id], rep: rec, group: null });
     if (Object.keys(rec.labels).length > 0) {
       const gk = stackIdentity(rec.frames, rec.labels, 'frames+label-keys');
       let g = groups.get(gk);
@@ -225,12 +233,23 @@ export function findSuspects(
     groupCandidates.push({ ids: members.map((m) => m.id), rep, group: groupOf(members) });
   }
   const all = [...candidates, ...groupCandidates];
-  const addsTo = new Map<number, number[]>();
+  // Which candidates a stack id adds to, by id (ids are dense from 1): the first in a typed array, any more (a stack
+  // in a label group is also its own candidate) in a Map looked up only when flagged. A Map lookup per count was
+  // most of this pass: a year at 5,000 stacks is 44 million counts.
+  let maxId = 0;
+  for (const c of all) for (const id of c.ids) if (id > maxId) maxId = id;
+  const firstOf = new Int32Array(maxId + 1).fill(-1);
+  const moreOf = new Map<number, number[]>();
+  const hasMore = new Uint8Array(maxId + 1);
   all.forEach((c, k) => {
     for (const id of c.ids) {
-      const list = addsTo.get(id);
-      if (list) list.push(k);
-      else addsTo.set(id, [k]);
+      if (firstOf[id]! < 0) firstOf[id] = k;
+      else {
+        hasMore[id] = 1;
+        const list = moreOf.get(id);
+        if (list) list.push(k);
+        else moreOf.set(id, [k]);
+      }
     }
   });
   const lives = [...earlierLives, cur];
@@ -242,10 +261,12 @@ export function findSuspects(
     const row = values[li]!;
     l.forEach((t, i) => {
       t.counts.forEach((n, id) => {
-        if (!(n > 0)) return;
-        const ks = addsTo.get(id);
-        if (!ks) return;
-        for (const k of ks) (row[k] ??= new Float32Array(l.length))[i]! += n;
+        if (!(n > 0) || id > maxId) return;
+        const k = firstOf[id]!;
+        if (k < 0) return;
+        (row[k] ??= new Float32Array(l.length))[i]! += n;
+        if (hasMore[id] === 0) return;
+        for (const k2 of moreOf.get(id)!) (row[k2] ??= new Float32Array(l.length))[i]! += n;
       });
     });
   });

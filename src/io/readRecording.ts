@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { SampleRow, SnapshotFile, StackRecord, TargetRecording } from '../core/model.js';
 import { SamplesCsvReader, samplesLineTsSeconds, splitCsvLine } from '../core/samplesCsvRead.js';
 import { parseSnapshotFileName } from '../core/snapshots.js';
-import { HistoryReplay, historyLineTsSeconds, isKeyframeLine } from '../core/stackHistory.js';
+import { HistoryReplay, historyLineTsSeconds, isKeyframeLine, KEYFRAME_EVERY } from '../core/stackHistory.js';
 import { segmentsForWindow } from '../core/segments.js';
 import { BucketThinner, thinningStepSeconds } from '../core/readResolution.js';
 import { formatCount, formatSpan } from '../core/format.js';
@@ -119,6 +119,17 @@ function streamFile(
   } finally {
     closeDataFile(o.file);
   }
+}
+
+/** Where the last keyframe line (K, or an hourly H) before `endByte` starts; -1 when there is none. */
+function lastKeyframeBefore(f: DataFile, endByte: number): number {
+  let at = -1;
+  forEachLineBackward(f, (line, start) => {
+    if (!isKeyframeLine(line)) return true;
+    at = start;
+    return false;
+  }, endByte);
+  return at;
 }
 
 /** Byte offset just past the first line (the CSV header), and that line. */
@@ -271,9 +282,13 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
   const out = { warnings: [] as string[], unreadable: [] as string[] };
   const { warnings } = out;
   let stepSeconds = 0;
+  let intervalSeconds = 60;
   if (opts.maxPoints !== undefined) {
     const extent = recordedExtent(dir, from, until);
-    if (extent) stepSeconds = thinningStepSeconds(extent.lastTs - extent.firstTs, extent.intervalSeconds, opts.maxPoints);
+    if (extent) {
+      stepSeconds = thinningStepSeconds(extent.lastTs - extent.firstTs, extent.intervalSeconds, opts.maxPoints);
+      intervalSeconds = extent.intervalSeconds;
+    }
   }
 
   // Closed segments and files moved aside when the column layout changed (samples.<unix seconds>.old.csv) come
@@ -333,6 +348,9 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
   // One replay across the history's segments, oldest first: every live file starts with a keyframe (and every
   // hourly line is one), so counts carry over a segment boundary correctly.
   const replay = new HistoryReplay(`${name}/${FILES.history}`, inRange, stepSeconds);
+  // A step of at least the keyframe interval (KEYFRAME_EVERY ticks: an hour at one a minute) needs no delta: each
+  // bucket's point is its last keyframe rather than its last tick (a lifetime's last hour shows as its keyframe).
+  const keyframesOnly = stepSeconds > 0 && stepSeconds >= KEYFRAME_EVERY * intervalSeconds;
   let historyUnreadable = false;
   for (const file of familyFiles(dir, 'history', from, until)) {
     const historySource = `${name}/${file}`;
@@ -342,17 +360,14 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
       // Replay must start at a keyframe (K, or an hourly H) at or before the first tick wanted.
       const w = windowBytes(f, historyLineTsSeconds, from, until);
       const end = w.end;
-      let start = w.start;
-      if (start > 0) {
-        let keyframe = 0;
-        forEachLineBackward(f, (line, at) => {
-          if (!isKeyframeLine(line)) return true;
-          keyframe = at;
-          return false;
-        }, start);
-        start = keyframe;
-      }
-      const scan = forEachLine(f, (line) => replay.line(line), start, end);
+      const start = w.start > 0 ? Math.max(0, lastKeyframeBefore(f, w.start)) : 0;
+      // Keyframes only: deltas before the file's last keyframe are passed over unparsed (most of a year's history);
+      // from that keyframe on every line is replayed, so the file's last counts are exact.
+      const exactFrom = keyframesOnly ? Math.max(start, lastKeyframeBefore(f, end)) : start;
+      const scan = forEachLine(f, (line, at) => {
+        if (at < exactFrom && line.startsWith('D ')) return;
+        replay.line(line);
+      }, start, end);
       if (scan.tornTail && end === f.sizeBytes) warnings.push(`${historySource}: skipped a torn last line (the recorder was killed mid-write)`);
       if (scan.tooLong) warnings.push(`${historySource}: skipped ${scan.tooLong} line(s) longer than ${MAX_LINE_BYTES} bytes`);
     });
