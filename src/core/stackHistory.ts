@@ -428,6 +428,22 @@ export class HistoryReplay extends HistoryLineReader {
     this.thinner = stepSeconds > 0 ? new BucketThinner(stepSeconds, (t) => this.emitThinned(t)) : null;
   }
 
+  /** One string per lifetime, copied out of its line (see own). */
+  private readonly lifetimes = new Map<string, string>();
+
+  /**
+   * The lifetime as a string of its own. A slice of a line keeps the whole line alive in V8 (a sliced string points
+   * into its parent): a tick holding it kept its 100 KB keyframe line, 0.5 GB over a year at 5,000 stacks.
+   */
+  private own(lifetime: string): string {
+    let s = this.lifetimes.get(lifetime);
+    if (s === undefined) {
+      s = Buffer.from(lifetime, 'utf8').toString('utf8');
+      this.lifetimes.set(s, s);
+    }
+    return s;
+  }
+
   /** Ticks passed over by a thinned read. */
   get thinnedAway(): number {
     return this.thinner?.dropped ?? 0;
@@ -445,7 +461,7 @@ export class HistoryReplay extends HistoryLineReader {
     else if (line.entries.length > 0) this.frozen = before && CompactCounts.withChanges(before, line.entries);
     if (this.keep(line.tsSeconds)) {
       this.frozen ??= this.counts.frozen()!;
-      this.ticks.push({ tsSeconds: line.tsSeconds, lifetime: line.lifetime, total: line.total, counts: this.frozen });
+      this.ticks.push({ tsSeconds: line.tsSeconds, lifetime: this.own(line.lifetime), total: line.total, counts: this.frozen });
     }
   }
 
@@ -460,7 +476,7 @@ export class HistoryReplay extends HistoryLineReader {
       return;
     }
     if (line.kind !== 'D' || line.entries.length > 0) this.dirty = true;
-    if (this.keep(line.tsSeconds)) thinner.add({ tsSeconds: line.tsSeconds, lifetime: line.lifetime, total: line.total }, line.tsSeconds, line.lifetime);
+    if (this.keep(line.tsSeconds)) thinner.add({ tsSeconds: line.tsSeconds, lifetime: this.own(line.lifetime), total: line.total }, line.tsSeconds, line.lifetime);
   }
 
   private emitThinned(t: Omit<HistoryTick, 'counts'>): void {
