@@ -97,3 +97,15 @@ test('fromEntries (a keyframe or hourly line frozen without a Map) equals freezi
   const { ticks } = replayHistory('K 100 1@1 3 5:1 3:2\n', 'x');
   assert.deepEqual(asPairs(ticks[0]!.counts), [[3, 2], [5, 1]]);
 });
+
+test('counts and ids past 16 bits are kept whole (a stack of 100,000 goroutines, a dictionary past 65,535 ids)', () => {
+  const m = new Map<number, number>([[3, 70_000], [65_535, 2], [65_536, 5], [1_000_000, 65_535], [7, 1]]);
+  const c = CompactCounts.from(m);
+  assert.deepEqual(asPairs(c), [[3, 70_000], [7, 1], [65_535, 2], [65_536, 5], [1_000_000, 65_535]]);
+  assert.equal(c.get(1_000_000), 65_535);
+  const d = CompactCounts.withChanges(c, [3, 0, 65_536, 123_456, 2_000_000, 9]);
+  assert.deepEqual(asPairs(d!), [[7, 1], [65_535, 2], [65_536, 123_456], [1_000_000, 65_535], [2_000_000, 9]]);
+  const small = CompactCounts.fromEntries([1, 65_535, 2, 3], 2)!;
+  assert.deepEqual(asPairs(small), [[1, 65_535], [2, 3]]);
+  assert.deepEqual(asPairs(CompactCounts.withChanges(small, [2, 65_536])!), [[1, 65_535], [2, 65_536]]);
+});
