@@ -350,7 +350,8 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
   const replay = new HistoryReplay(`${name}/${FILES.history}`, inRange, stepSeconds);
   // A step of at least the keyframe interval (KEYFRAME_EVERY ticks: an hour at one a minute) needs no delta: each
   // bucket's point is its last keyframe rather than its last tick (a lifetime's last hour shows as its keyframe).
-  const keyframesOnly = stepSeconds > 0 && stepSeconds >= KEYFRAME_EVERY * intervalSeconds;
+  // (The interval is measured, 60.03 s for cron a minute: rounded, so it is the nominal one.)
+  const keyframesOnly = stepSeconds > 0 && stepSeconds >= KEYFRAME_EVERY * Math.round(intervalSeconds);
   let historyUnreadable = false;
   for (const file of familyFiles(dir, 'history', from, until)) {
     const historySource = `${name}/${file}`;
