@@ -5,6 +5,7 @@
 
 import type { GoroutineProfile, HistoryTick, StackRecord, Suspect, SuspectGroup } from '../core/model.js';
 import { stackIdentity } from '../core/stackIdentity.js';
+import { sumSeries } from '../core/tickSeries.js';
 import { blockingKind, isBenignRuntime, leafFunction, matchesIgnore } from '../core/frames.js';
 import { judgeGrowth, type GrowthJudgement, type Points } from './growth.js';
 import { classifyTrend, MIN_POINTS, RECENT_FRACTION, Z_RECENT } from './trend.js';
@@ -233,43 +234,11 @@ export function findSuspects(
     groupCandidates.push({ ids: members.map((m) => m.id), rep, group: groupOf(members) });
   }
   const all = [...candidates, ...groupCandidates];
-  // Which candidates a stack id adds to, by id (ids are dense from 1): the first in a typed array, any more (a stack
-  // in a label group is also its own candidate) in a Map looked up only when flagged. A Map lookup per count was
-  // most of this pass: a year at 5,000 stacks is 44 million counts.
-  let maxId = 0;
-  for (const c of all) for (const id of c.ids) if (id > maxId) maxId = id;
-  const firstOf = new Int32Array(maxId + 1).fill(-1);
-  const moreOf = new Map<number, number[]>();
-  const hasMore = new Uint8Array(maxId + 1);
-  all.forEach((c, k) => {
-    for (const id of c.ids) {
-      if (firstOf[id]! < 0) firstOf[id] = k;
-      else {
-        hasMore[id] = 1;
-        const list = moreOf.get(id);
-        if (list) list.push(k);
-        else moreOf.set(id, [k]);
-      }
-    }
-  });
   const lives = [...earlierLives, cur];
   const tsOf = lives.map((l) => Float64Array.from(l, (t) => t.tsSeconds));
-  // values[lifetime][candidate], allocated when the candidate has goroutines in that lifetime. Float32: counts are
-  // whole numbers far below 2^24 (exact), and 5,000 candidates over a week of ticks are 200 MB at 4 bytes a point.
-  const values: (Float32Array | undefined)[][] = lives.map(() => new Array<Float32Array | undefined>(all.length));
-  lives.forEach((l, li) => {
-    const row = values[li]!;
-    l.forEach((t, i) => {
-      t.counts.forEach((n, id) => {
-        if (!(n > 0) || id > maxId) return;
-        const k = firstOf[id]!;
-        if (k < 0) return;
-        (row[k] ??= new Float32Array(l.length))[i]! += n;
-        if (hasMore[id] === 0) return;
-        for (const k2 of moreOf.get(id)!) (row[k2] ??= new Float32Array(l.length))[i]! += n;
-      });
-    });
-  });
+  // values[lifetime][candidate]: undefined when the candidate has no goroutines in that lifetime
+  const allIds = all.map((c) => c.ids);
+  const values = lives.map((l) => sumSeries(l, allIds));
   const curIdx = lives.length - 1;
   const judged = (k: number): { j: GrowthJudgement; series: Points } => {
     const series = { ts: tsOf[curIdx]!, vs: values[curIdx]![k] ?? new Float32Array(cur.length) };

@@ -135,6 +135,11 @@ export class CompactCounts implements ReadonlyMap<number, number> {
     return this.ids.length;
   }
 
+  /** The ids (ascending) and counts of a tick's counts when they are a CompactCounts, for loops over every count. */
+  static rawOf(m: ReadonlyMap<number, number>): { ids: ArrayLike<number>; vals: ArrayLike<number> } | null {
+    return m instanceof CompactCounts ? { ids: m.ids, vals: m.vals } : null;
+  }
+
   private indexOf(id: number): number {
     let lo = 0;
     let hi = this.ids.length - 1;
@@ -451,7 +456,7 @@ export class HistoryReplay extends HistoryLineReader {
   private own(lifetime: string): string {
     let s = this.lifetimes.get(lifetime);
     if (s === undefined) {
-      s = Buffer.from(lifetime, 'utf8').toString('utf8');
+      s = JSON.parse(JSON.stringify(lifetime)) as string; // a new flat string (once per lifetime)
       this.lifetimes.set(s, s);
     }
     return s;

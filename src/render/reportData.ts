@@ -13,6 +13,7 @@ import { suspectsTsv } from './tsv.js';
 import { blockingFrameIndex, blockingKindOf } from './blocking.js';
 import { buildCompare, buildTop } from './reportTicks.js';
 import { numberFieldOf, SAMPLE_FIELDS, scaleOf } from '../core/sampleFields.js';
+import { sumSeries } from '../core/tickSeries.js';
 
 /** The embedded data's layout: 2 since `samples` became a list of columns from core/sampleFields.ts (was 16 fixed keys). */
 export const REPORT_DATA_VERSION = 2;
@@ -376,25 +377,10 @@ export function buildTargetData(
       const tickXs = ticks.map((t) => t.tsSeconds);
       // Suspects' own count charts.
       const gap = Math.max(180, medianStep(tickXs) * 5);
-      // A label group's chart is the sum of its members, as the analysis judged it. Every suspect's counts in one
-      // pass over the ticks: a group can have thousands of members (looked up per tick, a year took 4.6 s).
-      const addsTo = new Map<number, number[]>();
-      ts.suspects.forEach((s, k) => {
-        for (const id of s.group ? s.group.stackIds : [s.stackId]) {
-          const list = addsTo.get(id);
-          if (list) list.push(k);
-          else addsTo.set(id, [k]);
-        }
-      });
-      const countsOf = ts.suspects.map(() => new Array<number>(ticks.length).fill(0));
-      ticks.forEach((t, i) => {
-        t.counts.forEach((n, id) => {
-          const ks = addsTo.get(id);
-          if (ks) for (const k of ks) countsOf[k]![i]! += n;
-        });
-      });
+      // A label group's chart is the sum of its members, as the analysis judged it; every suspect in one pass.
+      const countsOf = sumSeries(ticks, ts.suspects.map((s) => (s.group ? s.group.stackIds : [s.stackId])));
       out.suspects = ts.suspects.map((s, k) => {
-        const g = insertGaps(tickXs, [countsOf[k]!], gap);
+        const g = insertGaps(tickXs, [Array.from(countsOf[k] ?? new Float32Array(ticks.length))], gap);
         const d = downsampleMinMax(g.xs, g.series, o.suspectChartPoints);
         return { stackId: s.stackId, xs: d.xs, c: d.series[0] };
       });

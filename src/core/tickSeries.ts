@@ -1,0 +1,51 @@
+// Per-tick sums of groups of stacks (a stack, or a label group's members) over a run of ticks, in one pass: the
+// suspect search judges every stack this way and the page charts every suspect. Pure.
+import type { HistoryTick } from './model.js';
+import { CompactCounts } from './stackHistory.js';
+
+/**
+ * For each series (a list of stack ids), its goroutines at each tick: Float32 (counts are whole numbers far below
+ * 2^24, so exact, and 5,000 series over a week of ticks are 200 MB at 4 bytes a point); undefined for a series with
+ * no goroutines in these ticks. A stack may belong to several series (a stack and its label group).
+ */
+export function sumSeries(ticks: readonly HistoryTick[], series: ReadonlyArray<readonly number[]>): (Float32Array | undefined)[] {
+  // Which series a stack id adds to, by id (ids are dense from 1): the first in a typed array, any more in a Map
+  // looked up only when flagged. A Map lookup per count was most of this pass: a year at 5,000 stacks is 44 million
+  // counts.
+  let maxId = 0;
+  for (const ids of series) for (const id of ids) if (id > maxId) maxId = id;
+  const firstOf = new Int32Array(maxId + 1).fill(-1);
+  const hasMore = new Uint8Array(maxId + 1);
+  const moreOf = new Map<number, number[]>();
+  series.forEach((ids, k) => {
+    for (const id of ids) {
+      if (firstOf[id]! < 0) firstOf[id] = k;
+      else {
+        hasMore[id] = 1;
+        const list = moreOf.get(id);
+        if (list) list.push(k);
+        else moreOf.set(id, [k]);
+      }
+    }
+  });
+  const out = new Array<Float32Array | undefined>(series.length);
+  const n = ticks.length;
+  const add = (i: number, id: number, c: number) => {
+    if (!(c > 0) || id > maxId) return;
+    const k = firstOf[id]!;
+    if (k < 0) return;
+    (out[k] ??= new Float32Array(n))[i]! += c;
+    if (hasMore[id] === 0) return;
+    for (const k2 of moreOf.get(id)!) (out[k2] ??= new Float32Array(n))[i]! += c;
+  };
+  for (let i = 0; i < n; i++) {
+    const counts = ticks[i]!.counts;
+    const raw = CompactCounts.rawOf(counts);
+    if (raw) {
+      // the typed arrays themselves: no callback per count
+      const { ids, vals } = raw;
+      for (let j = 0; j < ids.length; j++) add(i, ids[j]!, vals[j]!);
+    } else counts.forEach((c, id) => add(i, id, c));
+  }
+  return out;
+}
