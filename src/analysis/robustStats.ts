@@ -129,7 +129,22 @@ export function finitePairsByTime(ts: ArrayLike<number>, vs: ArrayLike<number>):
 /** Reused buffer for pairwise slopes (allocating ~0.5 MB per call made timings jittery from GC). */
 let slopeScratch = new Float64Array(0);
 
+/**
+ * Theil–Sen slope of the points as given: the median of (y_j - y_i) / (x_j - x_i) over pairs i < j with
+ * x_j != x_i (mean of the two middle slopes for an even count); null when fewer than two distinct x. From
+ * FAST_PAIRS_MIN_POINTS points on, by exact slope selection in O(n log n) (theilSenFast); the same number, bit
+ * for bit, as the O(n^2) theilSenExactReference, which still serves small or unprovable inputs.
+ */
 export function theilSenExact(x: ArrayLike<number>, y: ArrayLike<number>): number | null {
+  if (Math.min(x.length, y.length) >= FAST_PAIRS_MIN_POINTS) {
+    const fast = theilSenFast(x, y);
+    if (fast !== undefined) return fast;
+  }
+  return theilSenExactReference(x, y);
+}
+
+/** The O(n^2) definition: every pairwise slope materialised, then the median. Kept for small n and for tests. */
+export function theilSenExactReference(x: ArrayLike<number>, y: ArrayLike<number>): number | null {
   const n = Math.min(x.length, y.length);
   const pairs = (n * (n - 1)) / 2;
   if (slopeScratch.length < pairs) slopeScratch = new Float64Array(pairs);
@@ -151,8 +166,41 @@ export function theilSenExact(x: ArrayLike<number>, y: ArrayLike<number>): numbe
  * Mann–Kendall test on values in time order: S = sum over i<j of sign(v_j - v_i); variance with the
  * ties correction Var(S) = [n(n-1)(2n+5) - sum_t t(t-1)(2t+5)] / 18 over groups of t equal values;
  * z = (S - sign(S)) / sqrt(Var) (continuity correction), 0 when Var is 0.
+ * From FAST_PAIRS_MIN_POINTS values on, S comes from a merge sort in O(n log n) (Knight's method, as in Kendall's
+ * tau-b): S = pairs - tied pairs - 2 x (pairs in descending order). The same s, variance and z as
+ * mannKendallReference: S is a whole number either way, and the rest is computed by the same expressions.
  */
 export function mannKendall(vs: ArrayLike<number>): { s: number; variance: number; z: number } {
+  const n = vs.length;
+  if (n < FAST_PAIRS_MIN_POINTS) return mannKendallReference(vs);
+  const keys = f64Scratch(F64_MK, n);
+  for (let i = 0; i < n; i++) keys[i] = vs[i]!;
+  // NaN compares false both ways: the reference counts its pairs as ties, a sort would not group them
+  for (let i = 0; i < n; i++) if (keys[i] !== keys[i]) return mannKendallReference(vs);
+  const order = identityOrder(I32_MK, n);
+  // v_j - v_i is > 0, < 0 or 0 exactly when v_j > v_i, v_j < v_i or v_j == v_i (IEEE subtraction of two
+  // different finite doubles is never 0; Infinity - Infinity is NaN, a tie, as Infinity == Infinity):
+  // so signs of differences are comparisons, and the sorted order counts them
+  const descending = sortByKeyCountingInversions(order, keys, n);
+  let tiedPairs = 0;
+  let tieTerm = 0;
+  for (let i = 0; i < n; ) {
+    const v = keys[order[i]!]!;
+    let j = i + 1;
+    while (j < n && keys[order[j]!] === v) j++;
+    const t = j - i;
+    if (t > 1) {
+      tiedPairs += (t * (t - 1)) / 2;
+      tieTerm += t * (t - 1) * (2 * t + 5);
+    }
+    i = j;
+  }
+  const s = (n * (n - 1)) / 2 - tiedPairs - 2 * descending;
+  return mannKendallFromS(n, s, tieTerm);
+}
+
+/** The O(n^2) definition of mannKendall (same contract). Kept for small n and for tests. */
+export function mannKendallReference(vs: ArrayLike<number>): { s: number; variance: number; z: number } {
   const n = vs.length;
   let s = 0;
   for (let i = 0; i < n; i++) {
@@ -172,9 +220,419 @@ export function mannKendall(vs: ArrayLike<number>): { s: number; variance: numbe
     if (t > 1) tieTerm += t * (t - 1) * (2 * t + 5);
     i = j;
   }
+  return mannKendallFromS(n, s, tieTerm);
+}
+
+function mannKendallFromS(n: number, s: number, tieTerm: number): { s: number; variance: number; z: number } {
   const variance = (n * (n - 1) * (2 * n + 5) - tieTerm) / 18;
   const z = variance > 0 && s !== 0 ? (s - Math.sign(s)) / Math.sqrt(variance) : 0;
   return { s, variance, z };
+}
+
+// ---------------------------------------------------------------- O(n log n) pair statistics
+
+/**
+ * From this many points on, theilSenExact and mannKendall take the O(n log n) paths. Below, the O(n^2) loops
+ * are as fast or faster (measured with scripts/bench/robustStats: Theil–Sen breaks even near n = 40..60).
+ */
+export const FAST_PAIRS_MIN_POINTS = 64;
+
+/**
+ * Scratch buffers of the O(n log n) paths, reused across calls: a fresh typed array per call (off-heap memory,
+ * zeroed, and the garbage collections its accounting triggers) cost more than the arithmetic. Each buffer has
+ * one user at a time (the slots below); none of these functions calls back into the others' callers.
+ */
+const F64_X = 0, F64_Y = 1, F64_XU = 2, F64_YU = 3, F64_BX = 4, F64_BY = 5, F64_KEY = 6, F64_SAMPLE = 7;
+const F64_SAMPLE_SCRATCH = 8, F64_RANK2 = 9, F64_INNER = 10, F64_MK = 11;
+const I32_BY_POINT = 0, I32_SAMPLE_P = 1, I32_SAMPLE_Q = 2, I32_ORDER1 = 3, I32_ORDER2 = 4, I32_SWEEP = 5, I32_MK = 6;
+const f64Buffers: Float64Array[] = [];
+const i32Buffers: Int32Array[] = [];
+
+/** A Float64Array view of `length` from slot `slot` (contents left over from earlier calls). */
+function f64Scratch(slot: number, length: number): Float64Array {
+  let buffer = f64Buffers[slot];
+  if (buffer === undefined || buffer.length < length) f64Buffers[slot] = buffer = new Float64Array(Math.max(length, 2 * (buffer?.length ?? 0)));
+  return buffer.subarray(0, length);
+}
+
+/** An Int32Array view of `length` from slot `slot` (contents left over from earlier calls). */
+function i32Scratch(slot: number, length: number): Int32Array {
+  let buffer = i32Buffers[slot];
+  if (buffer === undefined || buffer.length < length) i32Buffers[slot] = buffer = new Int32Array(Math.max(length, 2 * (buffer?.length ?? 0)));
+  return buffer.subarray(0, length);
+}
+
+/** 0, 1, ..., n-1 in scratch slot `slot`. */
+function identityOrder(slot: number, n: number): Int32Array {
+  const order = i32Scratch(slot, n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order;
+}
+
+let mergeScratch = new Int32Array(0);
+
+/**
+ * Stable bottom-up merge sort of `order[0..n)` by key[order[i]] ascending, in place. Returns how many pairs the
+ * sort had to swap: pairs a before b in the input with key[b] < key[a] (equal keys keep their order, not
+ * counted). A whole number below 2^53 for any n that fits in memory.
+ */
+function sortByKeyCountingInversions(order: Int32Array, key: Float64Array, n: number): number {
+  if (mergeScratch.length < n) mergeScratch = new Int32Array(n);
+  let src: Int32Array = order;
+  let dst: Int32Array = mergeScratch;
+  let inversions = 0;
+  for (let width = 1; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        const a = src[i]!;
+        const b = src[j]!;
+        if (key[b]! < key[a]!) {
+          dst[k++] = b;
+          j++;
+          inversions += mid - i; // b jumps over every left element still waiting
+        } else {
+          dst[k++] = a;
+          i++;
+        }
+      }
+      while (i < mid) dst[k++] = src[i++]!;
+      while (j < hi) dst[k++] = src[j++]!;
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src !== order) order.set(src.subarray(0, n));
+  return inversions;
+}
+
+/**
+ * The smallest power-of-two exponent e with every value a whole multiple of 2^e (from the IEEE-754 bits: the
+ * lowest set bit of the significand); 0 values do not count. Infinity when all values are 0.
+ */
+const bitsView = new DataView(new ArrayBuffer(8));
+
+function granularityExponent(values: Float64Array): number {
+  const view = bitsView;
+  let e = Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v === 0) continue;
+    view.setFloat64(0, v);
+    const hi = view.getUint32(0);
+    const lo = view.getUint32(4);
+    const biased = (hi >>> 20) & 0x7ff;
+    const mantissaHi = (hi & 0xfffff) | (biased === 0 ? 0 : 0x100000); // the implicit leading 1 of a normal number
+    const trailingZeros = lo !== 0 ? 31 - Math.clz32(lo & -lo) : 32 + 31 - Math.clz32(mantissaHi & -mantissaHi);
+    const lsb = (biased === 0 ? -1074 : biased - 1075) + trailingZeros;
+    if (lsb < e) e = lsb;
+  }
+  return e;
+}
+
+/**
+ * Whole numbers (v - min) / 2^e for values that are all multiples of 2^e: exact, and every difference of two
+ * original values is then exact in doubles too (it is a multiple of 2^e below 2^(53+e)). Null when the range
+ * in those units reaches 2^52 (we need headroom for the products below), or for extreme exponents.
+ */
+function wholeUnits(values: Float64Array, slot: number): { units: Float64Array; max: number } | null {
+  const e = granularityExponent(values);
+  const { min, max } = extent(values);
+  const units = f64Scratch(slot, values.length);
+  if (e === Infinity) {
+    units.fill(0);
+    return { units, max: 0 }; // all zero
+  }
+  if (e < -1000 || e > 1000) return null;
+  const scale = Math.pow(2, -e);
+  const range = (max - min) * scale;
+  if (!(range < 2 ** 52)) return null;
+  for (let i = 0; i < values.length; i++) units[i] = (values[i]! - min) * scale;
+  return { units, max: range };
+}
+
+/**
+ * Exact Theil–Sen by slope selection, or undefined when exactness cannot be proven (the caller then runs the
+ * reference; exported so tests can tell which path ran). Why it returns the reference's number bit for bit:
+ *  - the inputs must be finite, and each of x and y whole multiples of a power of two with a range
+ *    below 2^52 units, with 2·range(X)·range(Y) < 2^53 (X, Y in those units). Then every y_j - y_i and
+ *    x_j - x_i is exact, so each computed slope is round(q) of the exact rational q = dy/dx, and all the
+ *    products below are exact whole numbers;
+ *  - round() is monotone, so the k-th smallest computed slope is round(k-th smallest q): selecting among the
+ *    exact q, then computing that pair's slope as the reference does, gives the reference's value;
+ *  - q < v (v = DY0/DX0, another pair's slope) is decided exactly by comparing Y·DX0 - X·DY0 of the two points,
+ *    so counting the pairs below v is counting inversions of a sort by that key: O(n log n), exact, ties exact;
+ *  - the only slopes whose bits depend on the orientation are zeros (+0 or -0): with x non-decreasing in input
+ *    order both orientations agree, and without -0 among the y (-0 - 0 is -0) every zero slope is +0;
+ *    otherwise a zero result is left to the reference. (A -0 among the x changes no difference: x - -0 = x.)
+ */
+export function theilSenFast(xIn: ArrayLike<number>, yIn: ArrayLike<number>): number | null | undefined {
+  const n = Math.min(xIn.length, yIn.length);
+  const x = f64Scratch(F64_X, n);
+  const y = f64Scratch(F64_Y, n);
+  let xAscending = true;
+  let yNegativeZero = false;
+  for (let i = 0; i < n; i++) {
+    const xi = xIn[i]!;
+    const yi = yIn[i]!;
+    if (!Number.isFinite(xi) || !Number.isFinite(yi)) return undefined;
+    if (Object.is(yi, -0)) yNegativeZero = true;
+    if (i > 0 && xi < x[i - 1]!) xAscending = false;
+    x[i] = xi;
+    y[i] = yi;
+  }
+  const wx = wholeUnits(x, F64_XU);
+  const wy = wholeUnits(y, F64_YU);
+  if (wx === null || wy === null || !(2 * wx.max * wy.max < 2 ** 53)) return undefined;
+
+  // points in base order: by X, then Y, then input order (so two points with one x never count as a pair: see
+  // countAt). Times come ascending, so usually only runs of one x need sorting by Y (insertion sort, short runs).
+  const byPoint = identityOrder(I32_BY_POINT, n);
+  const xu = wx.units;
+  const yu = wy.units;
+  if (!xAscending) {
+    const baseKey = f64Scratch(F64_KEY, n);
+    baseKey.set(yu);
+    sortByKeyCountingInversions(byPoint, baseKey, n);
+    baseKey.set(xu);
+    sortByKeyCountingInversions(byPoint, baseKey, n); // stable: by X, then Y, then input order
+  } else {
+    for (let p = 1; p < n; p++) {
+      const moving = byPoint[p]!;
+      let q = p;
+      while (q > 0 && xu[byPoint[q - 1]!] === xu[moving] && yu[byPoint[q - 1]!]! > yu[moving]!) {
+        byPoint[q] = byPoint[q - 1]!;
+        q--;
+      }
+      byPoint[q] = moving;
+    }
+  }
+  const X = f64Scratch(F64_BX, n);
+  const Y = f64Scratch(F64_BY, n);
+  for (let p = 0; p < n; p++) {
+    X[p] = xu[byPoint[p]!]!;
+    Y[p] = yu[byPoint[p]!]!;
+  }
+  // pairs with one x (no slope) and pairs of identical points (always tied by any key)
+  let sameXPairs = 0;
+  let samePointPairs = 0;
+  for (let p = 0; p < n; ) {
+    let q = p + 1;
+    while (q < n && X[q] === X[p]) q++;
+    sameXPairs += ((q - p) * (q - p - 1)) / 2;
+    for (let r = p; r < q; ) {
+      let s = r + 1;
+      while (s < q && Y[s] === Y[r]) s++;
+      samePointPairs += ((s - r) * (s - r - 1)) / 2;
+      r = s;
+    }
+    p = q;
+  }
+  const m = (n * (n - 1)) / 2 - sameXPairs;
+  if (m === 0) return null;
+  const kHi = Math.floor(m / 2); // 0-based ranks of the middle slope(s), as medianInPlace takes them
+  const kLo = m % 2 === 1 ? kHi : kHi - 1;
+
+  // The reference's slope for base points p, q (X[p] < X[q]): the same subtraction and division on the input
+  // numbers. Nonzero results do not depend on orientation (IEEE rounding is symmetric).
+  const slopeOf = (p: number, q: number): number => {
+    const i = byPoint[p]!;
+    const j = byPoint[q]!;
+    return (y[j]! - y[i]!) / (x[j]! - x[i]!);
+  };
+
+  // Pairs with q < v and with q == v, for v the slope of base points (p0, q0), X[p0] < X[q0]. Sorts `order` by
+  // key = Y·dx0 - X·dy0, exact (|each product| <= range X · range Y < 2^52). For p before q in base order with
+  // X[p] < X[q], key[q] - key[p] = dy·dx0 - dx·dy0 is negative, zero or positive as q is below, at or above v;
+  // with X[p] == X[q] it is (Y[q] - Y[p])·dx0 >= 0, zero only for identical points.
+  //  - tiesXDescending false: the sort starts from base order, ties keep it; q ends before p exactly when q < v,
+  //    so the inversions are the pairs below v.
+  //  - tiesXDescending true: the sort starts from X descending (base order within one X), so a tie puts the
+  //    larger X first; q ends before p exactly when q <= v, and the inversions counted (from that start, where
+  //    q came before p) are the pairs above v. This order is the one slopesBetween needs at the lower pivot.
+  const key = f64Scratch(F64_KEY, n);
+  const countAt = (p0: number, q0: number, order: Int32Array, tiesXDescending: boolean): { below: number; equal: number } => {
+    const dx0 = X[q0]! - X[p0]!;
+    const dy0 = Y[q0]! - Y[p0]!;
+    for (let p = 0; p < n; p++) key[p] = Y[p]! * dx0 - X[p]! * dy0;
+    if (tiesXDescending) {
+      let w = 0;
+      for (let end = n; end > 0; ) {
+        let start = end - 1;
+        while (start > 0 && X[start - 1] === X[end - 1]) start--;
+        for (let p = start; p < end; p++) order[w++] = p;
+        end = start;
+      }
+    } else for (let p = 0; p < n; p++) order[p] = p;
+    const inversions = sortByKeyCountingInversions(order, key, n);
+    let equal = -samePointPairs; // identical points tie at any v but are no pair with a slope
+    for (let i = 0; i < n; ) {
+      let j = i + 1;
+      while (j < n && key[order[j]!] === key[order[i]!]) j++;
+      equal += ((j - i) * (j - i - 1)) / 2;
+      i = j;
+    }
+    return { below: tiesXDescending ? m - inversions - equal : inversions, equal };
+  };
+
+  // a deterministic sample of pair slopes, to bracket the middle ranks
+  const sampleSize = Math.min(m, 4 * n);
+  const sample = f64Scratch(F64_SAMPLE, sampleSize);
+  const sampleP = i32Scratch(I32_SAMPLE_P, sampleSize);
+  const sampleQ = i32Scratch(I32_SAMPLE_Q, sampleSize);
+  // a deterministic pseudo-random pair sequence (mulberry32, inlined: called through a closure, its 32-bit
+  // results were boxed as heap numbers and the sampling cost more than the counting)
+  let state = (0x9e3779b9 ^ n) >>> 0;
+  let drawn = 0;
+  for (let attempt = 0; drawn < sampleSize && attempt < 20 * sampleSize; attempt++) {
+    state = (state + 0x6d2b79f5) | 0;
+    let h = Math.imul(state ^ (state >>> 15), state | 1);
+    h ^= h + Math.imul(h ^ (h >>> 7), h | 61);
+    h ^= h >>> 14;
+    // two 16-bit halves (past 65,536 points the sample sees only the first ones: slower, still exact)
+    let p = (h & 0xffff) % n;
+    let q = (h >>> 16) % n;
+    if (X[p] === X[q]) continue;
+    if (X[p]! > X[q]!) {
+      const t = p;
+      p = q;
+      q = t;
+    }
+    sample[drawn] = slopeOf(p, q);
+    sampleP[drawn] = p;
+    sampleQ[drawn] = q;
+    drawn++;
+  }
+  if (drawn < 16) return undefined; // nearly every x the same: the reference is cheap then anyway
+  // two order statistics of the sample by quickselect (a typed-array sort of 4n slopes costs more than all the rest)
+  const sampleScratch = f64Scratch(F64_SAMPLE_SCRATCH, drawn);
+  const indexOf = (v: number): number => {
+    for (let i = 0; i < drawn; i++) if (sample[i] === v) return i;
+    return 0; // not reached: v is one of the sample
+  };
+  const clampRank = (rank: number) => Math.min(drawn - 1, Math.max(0, rank));
+  const order1 = i32Scratch(I32_ORDER1, n);
+  const order2 = i32Scratch(I32_ORDER2, n);
+  for (let spread = 2; spread <= 8; spread *= 2) {
+    // ranks +-spread standard deviations (at most sqrt(drawn)/2 for a sample quantile's rank) around the targets
+    const halfWidth = Math.ceil(spread * 0.5 * Math.sqrt(drawn));
+    const r1 = clampRank(Math.floor((kLo / m) * drawn) - halfWidth);
+    const r2 = clampRank(Math.ceil((kHi / m) * drawn) + halfWidth);
+    sampleScratch.set(sample.subarray(0, drawn));
+    const s2 = indexOf(select(sampleScratch, r2));
+    const s1 = indexOf(select(sampleScratch.subarray(0, r2 + 1), r1)); // after select, those are the r2 + 1 smallest
+    let p1 = sampleP[s1]!, q1 = sampleQ[s1]!, p2 = sampleP[s2]!, q2 = sampleQ[s2]!;
+    // exact order of the two pivots (their rounded slopes may tie): dy1/dx1 vs dy2/dx2 by cross products
+    const cross = (Y[q1]! - Y[p1]!) * (X[q2]! - X[p2]!) - (Y[q2]! - Y[p2]!) * (X[q1]! - X[p1]!);
+    if (cross > 0) {
+      [p1, q1, p2, q2] = [p2, q2, p1, q1];
+    }
+    const at1 = countAt(p1, q1, order1, true);
+    if (at1.below > kLo) continue; // the lower pivot is above the lower middle: widen
+    const at2 = countAt(p2, q2, order2, false);
+    const belowOrAt2 = at2.below + at2.equal;
+    if (belowOrAt2 <= kHi) continue;
+    const v1 = slopeOf(p1, q1);
+    const v2 = slopeOf(p2, q2);
+    const atOrBelow1 = at1.below + at1.equal;
+    const between = cross === 0 ? 0 : at2.below - atOrBelow1; // pairs with v1 < q < v2
+    if (between > m / 3) return undefined; // not worth it (only with a pathological sample)
+    const inner = between > 0 ? slopesBetween(order1, order2, between, byPoint, x, y) : f64Scratch(F64_INNER, 0);
+    if (inner.length !== between) return undefined; // not reached: the exact counts and the sweep agree
+    // the ranks in order: below v1 | equal to v1 | `inner`, strictly between | equal to v2 | above
+    const valueAt = (rank: number): number => {
+      if (rank < atOrBelow1) return v1; // rank >= at1.below (checked above): one of the slopes equal to v1
+      if (rank < atOrBelow1 + between) return select(inner, rank - atOrBelow1);
+      return v2; // below belowOrAt2 (checked above)
+    };
+    const hi = valueAt(kHi);
+    let result = hi;
+    if (kLo !== kHi) {
+      const k = kHi - atOrBelow1;
+      // as medianInPlace: after selecting rank k of `inner`, the rank below is the largest of the part before
+      let lo: number;
+      if (k >= 1 && k < between) {
+        lo = -Infinity;
+        for (let i = 0; i < k; i++) if (inner[i]! > lo) lo = inner[i]!;
+      } else lo = valueAt(kLo);
+      result = (lo + hi) / 2;
+    }
+    // a zero slope is -0 in the reference when its pair's x decreases in input order, or for -0 - 0
+    if (result === 0 && (!xAscending || yNegativeZero)) return undefined;
+    return result;
+  }
+  return undefined;
+}
+
+let betweenScratch = new Int32Array(0);
+
+/**
+ * The slopes strictly between v1 and v2, given the base points sorted by key at v1 with ties by X descending
+ * (order1) and by key at v2 with ties by base order (order2), as countAt leaves them: a pair with distinct x
+ * is ordered q-before-p by order1 exactly when q <= v1, by order2 exactly when q < v2, and two points with one x
+ * keep base order in both. So the pairs between are the pairs the two orders disagree on: the inversions of the
+ * order2 ranks read in order1, listed by a merge sort in O(n log n + count).
+ */
+function slopesBetween(
+  order1In: Int32Array,
+  order2: Int32Array,
+  count: number,
+  byPoint: Int32Array,
+  x: Float64Array,
+  y: Float64Array,
+): Float64Array {
+  const n = order1In.length;
+  const order1 = i32Scratch(I32_SWEEP, n);
+  order1.set(order1In);
+  const rank2 = f64Scratch(F64_RANK2, n);
+  for (let r = 0; r < n; r++) rank2[order2[r]!] = r;
+  // merge sort order1 by rank2, listing each inversion (a left element above a right one)
+  const out = f64Scratch(F64_INNER, count);
+  let found = 0;
+  if (betweenScratch.length < n) betweenScratch = new Int32Array(n);
+  let src: Int32Array = order1;
+  let dst: Int32Array = betweenScratch;
+  for (let width = 1; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        const a = src[i]!;
+        const b = src[j]!;
+        if (rank2[b]! < rank2[a]!) {
+          if (found + (mid - i) > count) return out.subarray(0, 0); // more than counted: cannot happen
+          // as slopeOf in theilSenFast: the input numbers, oriented by ascending x
+          const jb = byPoint[b]!;
+          const xb = x[jb]!;
+          const yb = y[jb]!;
+          for (let t = i; t < mid; t++) {
+            const jc = byPoint[src[t]!]!;
+            const xc = x[jc]!;
+            out[found++] = xc < xb ? (yb - y[jc]!) / (xb - xc) : (y[jc]! - yb) / (xc - xb);
+          }
+          dst[k++] = b;
+          j++;
+        } else {
+          dst[k++] = a;
+          i++;
+        }
+      }
+      while (i < mid) dst[k++] = src[i++]!;
+      while (j < hi) dst[k++] = src[j++]!;
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  return found === count ? out : out.subarray(0, found);
 }
 
 /** Consecutive equal-count buckets, each reduced to (median t, median v). Input sorted by t. */
