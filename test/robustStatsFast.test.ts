@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   bucketMedians,
-  FAST_PAIRS_MIN_POINTS,
+  THEIL_SEN_FAST_MIN_POINTS,
   mannKendall,
   mannKendallReference,
   theilSenExact,
@@ -93,8 +93,8 @@ test('theilSenExact equals the O(n^2) reference exactly on thousands of random s
     const f = theilSenFast(s.x, s.y);
     if (f !== undefined) {
       assert.equal(f, want, `fast path: ${s.kind}, n ${n}, trial ${trial}`);
-      if (n >= FAST_PAIRS_MIN_POINTS) fast++;
-    } else if (s.provable && n >= FAST_PAIRS_MIN_POINTS && !(want === 0 && s.y.some((v) => Object.is(v, -0)))) {
+      if (n >= THEIL_SEN_FAST_MIN_POINTS) fast++;
+    } else if (s.provable && n >= THEIL_SEN_FAST_MIN_POINTS && !(want === 0 && s.y.some((v) => Object.is(v, -0)))) {
       assert.fail(`the fast path declined a series it can prove: ${s.kind}, n ${n}, trial ${trial}`);
     }
   }
