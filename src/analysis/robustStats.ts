@@ -252,6 +252,7 @@ export const MANN_KENDALL_FAST_MIN_POINTS = 16;
 const F64_X = 0, F64_Y = 1, F64_XU = 2, F64_YU = 3, F64_BX = 4, F64_BY = 5, F64_KEY = 6, F64_SAMPLE = 7;
 const F64_SAMPLE_SCRATCH = 8, F64_RANK2 = 9, F64_INNER = 10, F64_MK = 11;
 const I32_BY_POINT = 0, I32_SAMPLE_P = 1, I32_SAMPLE_Q = 2, I32_ORDER1 = 3, I32_ORDER2 = 4, I32_SWEEP = 5, I32_MK = 6;
+const I32_PAIRS = 7;
 const f64Buffers: Float64Array[] = [];
 const i32Buffers: Int32Array[] = [];
 
@@ -281,9 +282,10 @@ let mergeScratch = new Int32Array(0);
 /**
  * Stable bottom-up merge sort of `order[0..n)` by key[order[i]] ascending, in place. Returns how many pairs the
  * sort had to swap: pairs a before b in the input with key[b] < key[a] (equal keys keep their order, not
- * counted). A whole number below 2^53 for any n that fits in memory.
+ * counted). A whole number below 2^53 for any n that fits in memory. With `inversionPairs`, also lists those
+ * pairs there as (a, b), two entries each, as far as the buffer holds them.
  */
-function sortByKeyCountingInversions(order: Int32Array, key: Float64Array, n: number): number {
+function sortByKeyCountingInversions(order: Int32Array, key: Float64Array, n: number, inversionPairs: Int32Array | null = null): number {
   if (mergeScratch.length < n) mergeScratch = new Int32Array(n);
   let src: Int32Array = order;
   let dst: Int32Array = mergeScratch;
@@ -299,6 +301,13 @@ function sortByKeyCountingInversions(order: Int32Array, key: Float64Array, n: nu
         const a = src[i]!;
         const b = src[j]!;
         if (key[b]! < key[a]!) {
+          if (inversionPairs !== null && 2 * (inversions + mid - i) <= inversionPairs.length) {
+            let w = 2 * inversions;
+            for (let t = i; t < mid; t++) {
+              inversionPairs[w++] = src[t]!;
+              inversionPairs[w++] = b;
+            }
+          }
           dst[k++] = b;
           j++;
           inversions += mid - i; // b jumps over every left element still waiting
@@ -551,7 +560,7 @@ export function theilSenFast(xIn: ArrayLike<number>, yIn: ArrayLike<number>): nu
     const between = cross === 0 ? 0 : at2.below - atOrBelow1; // pairs with v1 < q < v2
     if (between > m / 3) return undefined; // not worth it (only with a pathological sample)
     const inner = between > 0 ? slopesBetween(order1, order2, between, byPoint, x, y) : f64Scratch(F64_INNER, 0);
-    if (inner.length !== between) return undefined; // not reached: the exact counts and the sweep agree
+    if (inner.length !== between) return undefined; // not reached: the exact count and the listing agree
     // the ranks in order: below v1 | equal to v1 | `inner`, strictly between | equal to v2 | above
     const valueAt = (rank: number): number => {
       if (rank < atOrBelow1) return v1; // rank >= at1.below (checked above): one of the slopes equal to v1
@@ -577,8 +586,6 @@ export function theilSenFast(xIn: ArrayLike<number>, yIn: ArrayLike<number>): nu
   return undefined;
 }
 
-let betweenScratch = new Int32Array(0);
-
 /**
  * The slopes strictly between v1 and v2, given the base points sorted by key at v1 with ties by X descending
  * (order1) and by key at v2 with ties by base order (order2), as countAt leaves them: a pair with distinct x
@@ -599,48 +606,16 @@ function slopesBetween(
   order1.set(order1In);
   const rank2 = f64Scratch(F64_RANK2, n);
   for (let r = 0; r < n; r++) rank2[order2[r]!] = r;
-  // merge sort order1 by rank2, listing each inversion (a left element above a right one)
+  const pairs = i32Scratch(I32_PAIRS, 2 * count);
+  if (sortByKeyCountingInversions(order1, rank2, n, pairs) !== count) return f64Scratch(F64_INNER, 0); // cannot happen
   const out = f64Scratch(F64_INNER, count);
-  let found = 0;
-  if (betweenScratch.length < n) betweenScratch = new Int32Array(n);
-  let src: Int32Array = order1;
-  let dst: Int32Array = betweenScratch;
-  for (let width = 1; width < n; width *= 2) {
-    for (let lo = 0; lo < n; lo += 2 * width) {
-      const mid = Math.min(lo + width, n);
-      const hi = Math.min(lo + 2 * width, n);
-      let i = lo;
-      let j = mid;
-      let k = lo;
-      while (i < mid && j < hi) {
-        const a = src[i]!;
-        const b = src[j]!;
-        if (rank2[b]! < rank2[a]!) {
-          if (found + (mid - i) > count) return out.subarray(0, 0); // more than counted: cannot happen
-          // as slopeOf in theilSenFast: the input numbers, oriented by ascending x
-          const jb = byPoint[b]!;
-          const xb = x[jb]!;
-          const yb = y[jb]!;
-          for (let t = i; t < mid; t++) {
-            const jc = byPoint[src[t]!]!;
-            const xc = x[jc]!;
-            out[found++] = xc < xb ? (yb - y[jc]!) / (xb - xc) : (y[jc]! - yb) / (xc - xb);
-          }
-          dst[k++] = b;
-          j++;
-        } else {
-          dst[k++] = a;
-          i++;
-        }
-      }
-      while (i < mid) dst[k++] = src[i++]!;
-      while (j < hi) dst[k++] = src[j++]!;
-    }
-    const t = src;
-    src = dst;
-    dst = t;
+  for (let w = 0; w < count; w++) {
+    // as slopeOf in theilSenFast: the input numbers, oriented by ascending x
+    const i = byPoint[pairs[2 * w]!]!;
+    const j = byPoint[pairs[2 * w + 1]!]!;
+    out[w] = x[i]! < x[j]! ? (y[j]! - y[i]!) / (x[j]! - x[i]!) : (y[i]! - y[j]!) / (x[i]! - x[j]!);
   }
-  return found === count ? out : out.subarray(0, found);
+  return out;
 }
 
 /** Consecutive equal-count buckets, each reduced to (median t, median v). Input sorted by t. */
