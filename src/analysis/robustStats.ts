@@ -5,10 +5,10 @@
 /** Series longer than this are reduced to this many bucket medians: 6 h of one-minute samples stay exact. */
 export const MAX_EXACT_POINTS = 360;
 
-/** k-th smallest (0-based) of a, in place (Hoare quickselect). */
-function select(a: Float64Array | number[], k: number): number {
+/** k-th smallest (0-based) of a[0..length), in place (Hoare quickselect). */
+function select(a: Float64Array | number[], k: number, length = a.length): number {
   let lo = 0;
-  let hi = a.length - 1;
+  let hi = length - 1;
   while (hi > lo) {
     const x = a[lo]!;
     const y = a[(lo + hi) >> 1]!;
@@ -34,12 +34,14 @@ function select(a: Float64Array | number[], k: number): number {
   return a[k]!;
 }
 
-/** Median of a scratch buffer, reordering it in place. */
-/** Median of `a`, reordering it (mean of the two middle values for even n); NaN for empty input. */
-export function medianInPlace(a: Float64Array): number {
-  const n = a.length;
+/**
+ * Median of a[0..length) (all of `a` by default), reordering it (mean of the two middle values for even n); NaN
+ * for empty input.
+ */
+export function medianInPlace(a: Float64Array, length = a.length): number {
+  const n = length;
   if (n === 0) return NaN;
-  const hi = select(a, n >> 1);
+  const hi = select(a, n >> 1, n);
   if (n % 2 === 1) return hi;
   // after select, everything left of n>>1 is <= hi: the lower middle is the max of that part
   let lo = -Infinity;
@@ -629,11 +631,11 @@ export function bucketMedians(ts: ArrayLike<number>, vs: ArrayLike<number>, buck
     const lo = Math.floor((b * n) / buckets);
     const hi = Math.floor(((b + 1) * n) / buckets);
     if (hi <= lo) continue;
-    const segT = scratch.subarray(0, hi - lo);
-    for (let i = lo; i < hi; i++) segT[i - lo] = ts[i]!;
-    t[m] = medianInPlace(segT);
-    for (let i = lo; i < hi; i++) segT[i - lo] = vs[i]!;
-    v[m] = medianInPlace(segT);
+    // the first hi - lo entries of one scratch buffer (a subarray view a bucket cost more than its median)
+    for (let i = lo; i < hi; i++) scratch[i - lo] = ts[i]!;
+    t[m] = medianInPlace(scratch, hi - lo);
+    for (let i = lo; i < hi; i++) scratch[i - lo] = vs[i]!;
+    v[m] = medianInPlace(scratch, hi - lo);
     m++;
   }
   return { t: t.subarray(0, m), v: v.subarray(0, m) };
