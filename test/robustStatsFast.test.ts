@@ -138,6 +138,32 @@ test('theilSenExact: zero slopes keep their sign as the reference computes it, u
   assert.equal(theilSenExact(Array(n).fill(3), y), null);
 });
 
+test('theilSenExact: a zero median among few zero slopes (between the sampled pivots) is +0, as in the reference', () => {
+  // 101 points at x = 0..100, y a shuffle of 99 distinct values plus two repeated ones, moved by adjacent swaps
+  // until as many pairs fall as rise: then exactly the two tied pairs give slope 0 and they are the middle two
+  const r = seededRandom(4242);
+  for (let trial = 0; trial < 20; trial++) {
+    const n = 101;
+    const y = Array.from({ length: n }, (_, i) => (i < 99 ? i : Math.floor(r() * 99)));
+    if (y[99] === y[100]) y[100] = (y[100]! + 1) % 99;
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1));
+      [y[i], y[j]] = [y[j]!, y[i]!];
+    }
+    const s = () => mannKendallReference(y).s;
+    for (let guard = 0; s() !== 0 && guard < 100000; guard++) {
+      const i = Math.floor(r() * (n - 1));
+      const d = y[i + 1]! - y[i]!;
+      if (d !== 0 && Math.sign(d) === Math.sign(s())) [y[i], y[i + 1]] = [y[i + 1]!, y[i]!]; // moves s toward 0 by 2
+    }
+    assert.equal(s(), 0);
+    const x = Array.from({ length: n }, (_, i) => i);
+    const want = theilSenExactReference(x, y);
+    assert.ok(Object.is(want, 0), `trial ${trial}: the reference gives ${want}`);
+    assert.ok(Object.is(theilSenFast(x, y), 0), `trial ${trial}`);
+  }
+});
+
 test('mannKendall equals the O(n^2) reference exactly (s, variance, z) on thousands of random series', () => {
   const r = seededRandom(99);
   for (let trial = 0; trial < 3000; trial++) {

@@ -252,9 +252,8 @@ export const MANN_KENDALL_FAST_MIN_POINTS = 16;
  * one user at a time (the slots below); none of these functions calls back into the others' callers.
  */
 const F64_X = 0, F64_Y = 1, F64_XU = 2, F64_YU = 3, F64_BX = 4, F64_BY = 5, F64_KEY = 6, F64_SAMPLE = 7;
-const F64_SAMPLE_SCRATCH = 8, F64_RANK2 = 9, F64_INNER = 10, F64_MK = 11;
-const I32_BY_POINT = 0, I32_SAMPLE_P = 1, I32_SAMPLE_Q = 2, I32_ORDER1 = 3, I32_ORDER2 = 4, I32_SWEEP = 5, I32_MK = 6;
-const I32_PAIRS = 7;
+const F64_SAMPLE_SCRATCH = 8, F64_KEY2 = 9, F64_INNER = 10, F64_MK = 11;
+const I32_BY_POINT = 0, I32_SAMPLE_P = 1, I32_SAMPLE_Q = 2, I32_ORDER1 = 3, I32_MK = 4, I32_PAIRS = 5;
 const f64Buffers: Float64Array[] = [];
 const i32Buffers: Int32Array[] = [];
 
@@ -488,13 +487,7 @@ export function theilSenFast(xIn: ArrayLike<number>, yIn: ArrayLike<number>): nu
       }
     } else for (let p = 0; p < n; p++) order[p] = p;
     const inversions = sortByKeyCountingInversions(order, key, n);
-    let equal = -samePointPairs; // identical points tie at any v but are no pair with a slope
-    for (let i = 0; i < n; ) {
-      let j = i + 1;
-      while (j < n && key[order[j]!] === key[order[i]!]) j++;
-      equal += ((j - i) * (j - i - 1)) / 2;
-      i = j;
-    }
+    const equal = tiedPairs(order, key) - samePointPairs; // identical points tie at any v but have no slope
     return { below: tiesXDescending ? m - inversions - equal : inversions, equal };
   };
 
@@ -535,7 +528,6 @@ export function theilSenFast(xIn: ArrayLike<number>, yIn: ArrayLike<number>): nu
   };
   const clampRank = (rank: number) => Math.min(drawn - 1, Math.max(0, rank));
   const order1 = i32Scratch(I32_ORDER1, n);
-  const order2 = i32Scratch(I32_ORDER2, n);
   for (let spread = 2; spread <= 8; spread *= 2) {
     // ranks +-spread standard deviations (at most sqrt(drawn)/2 for a sample quantile's rank) around the targets
     const halfWidth = Math.ceil(spread * 0.5 * Math.sqrt(drawn));
@@ -552,17 +544,21 @@ export function theilSenFast(xIn: ArrayLike<number>, yIn: ArrayLike<number>): nu
     }
     const at1 = countAt(p1, q1, order1, true);
     if (at1.below > kLo) continue; // the lower pivot is above the lower middle: widen
+    const atOrBelow1 = at1.below + at1.equal;
     // one pivot value (the common case of a flat series: both are 0): the one count says it all
-    const at2 = cross === 0 ? at1 : countAt(p2, q2, order2, false);
-    const belowOrAt2 = at2.below + at2.equal;
-    if (belowOrAt2 <= kHi) continue;
+    let between = 0; // pairs with v1 < q < v2
+    let belowOrAt2 = atOrBelow1;
+    let inner = f64Scratch(F64_INNER, 0);
+    if (cross !== 0) {
+      const above1 = slopesBetween(p2, q2, order1, Math.floor(m / 3), X, Y, byPoint, x, y);
+      between = above1.between;
+      belowOrAt2 = atOrBelow1 + between + above1.equalTo2 - samePointPairs;
+      if (above1.slopes === null) return undefined; // over a third of all pairs: not worth it (a pathological sample)
+      if (belowOrAt2 <= kHi) continue; // the upper pivot is below the upper middle: widen
+      inner = above1.slopes;
+    }
     const v1 = slopeOf(p1, q1);
     const v2 = slopeOf(p2, q2);
-    const atOrBelow1 = at1.below + at1.equal;
-    const between = cross === 0 ? 0 : at2.below - atOrBelow1; // pairs with v1 < q < v2
-    if (between > m / 3) return undefined; // not worth it (only with a pathological sample)
-    const inner = between > 0 ? slopesBetween(order1, order2, between, byPoint, x, y) : f64Scratch(F64_INNER, 0);
-    if (inner.length !== between) return undefined; // not reached: the exact count and the listing agree
     // the ranks in order: below v1 | equal to v1 | `inner`, strictly between | equal to v2 | above
     const valueAt = (rank: number): number => {
       if (rank < atOrBelow1) return v1; // rank >= at1.below (checked above): one of the slopes equal to v1
@@ -588,36 +584,57 @@ export function theilSenFast(xIn: ArrayLike<number>, yIn: ArrayLike<number>): nu
   return undefined;
 }
 
+/** Pairs of entries with equal keys in `order`, sorted by key: the sum of g(g-1)/2 over runs of g equal keys. */
+function tiedPairs(order: Int32Array, key: Float64Array): number {
+  const n = order.length;
+  let pairs = 0;
+  for (let i = 0; i < n; ) {
+    let j = i + 1;
+    while (j < n && key[order[j]!] === key[order[i]!]) j++;
+    pairs += ((j - i) * (j - i - 1)) / 2;
+    i = j;
+  }
+  return pairs;
+}
+
 /**
- * The slopes strictly between v1 and v2, given the base points sorted by key at v1 with ties by X descending
- * (order1) and by key at v2 with ties by base order (order2), as countAt leaves them: a pair with distinct x
- * is ordered q-before-p by order1 exactly when q <= v1, by order2 exactly when q < v2, and two points with one x
- * keep base order in both. So the pairs between are the pairs the two orders disagree on: the inversions of the
- * order2 ranks read in order1, listed by a merge sort in O(n log n + count).
+ * The slopes strictly between v1 and v2 = slope of base points (p2, q2) > v1, from `order1`: the base points
+ * sorted by key at v1 with ties by X descending, as countAt leaves them (re-sorted here, in place). A stable sort
+ * of it by key at v2 gives the order at v2 with ties by base order: for a pair with distinct x, order1 puts q
+ * before p exactly when q <= v1, a tie at v2 (q == v2 > v1) finds p first and keeps it; two points with one x are
+ * in base order in both. So the pairs the sort inverts are exactly those with v1 < q < v2 (O(n log n + count)),
+ * and its runs of equal keys count the pairs at v2 (identical points included: the caller takes them out).
+ * `slopes` is null when more than `limit` pairs lie between.
  */
 function slopesBetween(
-  order1In: Int32Array,
-  order2: Int32Array,
-  count: number,
+  p2: number,
+  q2: number,
+  order1: Int32Array,
+  limit: number,
+  X: Float64Array,
+  Y: Float64Array,
   byPoint: Int32Array,
   x: Float64Array,
   y: Float64Array,
-): Float64Array {
-  const n = order1In.length;
-  const order1 = i32Scratch(I32_SWEEP, n);
-  order1.set(order1In);
-  const rank2 = f64Scratch(F64_RANK2, n);
-  for (let r = 0; r < n; r++) rank2[order2[r]!] = r;
-  const pairs = i32Scratch(I32_PAIRS, 2 * count);
-  if (sortByKeyCountingInversions(order1, rank2, n, pairs) !== count) return f64Scratch(F64_INNER, 0); // cannot happen
-  const out = f64Scratch(F64_INNER, count);
-  for (let w = 0; w < count; w++) {
-    // as slopeOf in theilSenFast: the input numbers, oriented by ascending x
+): { between: number; equalTo2: number; slopes: Float64Array | null } {
+  const n = order1.length;
+  const dx2 = X[q2]! - X[p2]!;
+  const dy2 = Y[q2]! - Y[p2]!;
+  const key = f64Scratch(F64_KEY2, n);
+  for (let p = 0; p < n; p++) key[p] = Y[p]! * dx2 - X[p]! * dy2; // exact, as in countAt
+  const pairs = i32Scratch(I32_PAIRS, 2 * limit);
+  const between = sortByKeyCountingInversions(order1, key, n, pairs);
+  const equalTo2 = tiedPairs(order1, key);
+  if (between > limit) return { between, equalTo2, slopes: null };
+  const slopes = f64Scratch(F64_INNER, between);
+  for (let w = 0; w < between; w++) {
+    // as slopeOf in theilSenFast, the input numbers oriented by ascending x: a pair above v1 has its smaller x
+    // first in order1, so it is listed (smaller x, larger x)
     const i = byPoint[pairs[2 * w]!]!;
     const j = byPoint[pairs[2 * w + 1]!]!;
-    out[w] = x[i]! < x[j]! ? (y[j]! - y[i]!) / (x[j]! - x[i]!) : (y[i]! - y[j]!) / (x[i]! - x[j]!);
+    slopes[w] = (y[j]! - y[i]!) / (x[j]! - x[i]!);
   }
-  return out;
+  return { between, equalTo2, slopes };
 }
 
 /** Consecutive equal-count buckets, each reduced to (median t, median v). Input sorted by t. */
