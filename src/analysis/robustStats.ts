@@ -86,9 +86,10 @@ export function mad(values: ArrayLike<number>): number {
 }
 
 /**
- * Theil–Sen slope: the median of (y_j - y_i) / (x_j - x_i) over pairs with x_j != x_i. O(n^2) pairs, so
- * for more than MAX_EXACT_POINTS points the finite ones are first sorted by x and reduced to MAX_EXACT_POINTS
- * bucket medians (deterministic). Null when fewer than two distinct x.
+ * Theil–Sen slope: the median of (y_j - y_i) / (x_j - x_i) over pairs with x_j != x_i. For more than
+ * MAX_EXACT_POINTS points the finite ones are first sorted by x and reduced to MAX_EXACT_POINTS bucket medians
+ * (deterministic; inputs the O(n log n) path cannot prove exact fall back to O(n^2) pairs). Null when fewer than
+ * two distinct x.
  */
 export function theilSenSlope(xs: ArrayLike<number>, ys: ArrayLike<number>): number | null {
   let x: ArrayLike<number> = xs;
