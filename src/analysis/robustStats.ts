@@ -551,10 +551,11 @@ export function theilSenFast(xIn: ArrayLike<number>, yIn: ArrayLike<number>): nu
     let belowOrAt2 = atOrBelow1;
     let inner = f64Scratch(F64_INNER, 0);
     if (cross !== 0) {
-      const above1 = slopesBetween(p2, q2, order1, Math.floor(m / 3), X, Y, byPoint, x, y);
+      // at most a third of the pairs (else the reference is as cheap) and 64 per point (a bounded scratch list)
+      const above1 = slopesBetween(p2, q2, order1, Math.min(Math.floor(m / 3), 64 * n), X, Y, byPoint, x, y);
       between = above1.between;
       belowOrAt2 = atOrBelow1 + between + above1.equalTo2 - samePointPairs;
-      if (above1.slopes === null) return undefined; // over a third of all pairs: not worth it (a pathological sample)
+      if (above1.slopes === null) return undefined; // too many between: only with a pathological sample
       if (belowOrAt2 <= kHi) continue; // the upper pivot is below the upper middle: widen
       inner = above1.slopes;
     }
