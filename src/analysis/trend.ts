@@ -29,7 +29,8 @@
 //
 // Long series (more than MAX_EXACT_POINTS, robustStats.ts) are first reduced to MAX_EXACT_POINTS buckets of consecutive
 // points, each replaced by its median time and median value, so a month of one-minute samples (43,200
-// points) costs about the same as six hours: O(MAX_EXACT_POINTS^2) pairs, a few milliseconds.
+// points) costs about the same as six hours: exact Theil–Sen and Mann–Kendall over MAX_EXACT_POINTS points in
+// O(n log n) (robustStats.ts), a fraction of a millisecond.
 
 import type { SeriesTrend } from '../core/model.js';
 import { bucketMedians, finitePairsByTime, mad, mannKendall, median, quantile, theilSenExact, MAX_EXACT_POINTS } from './robustStats.js';
