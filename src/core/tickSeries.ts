@@ -49,3 +49,28 @@ export function sumSeries(ticks: readonly HistoryTick[], series: ReadonlyArray<r
   }
   return out;
 }
+
+/**
+ * Each stack's largest count over the ticks, indexed by id (0: never counted). Ticks that share one counts object
+ * (nothing changed) are read once. A Map here cost seconds at 5,000 stacks over a week of ticks.
+ */
+export function maxCountById(ticks: readonly HistoryTick[]): Float64Array {
+  let max = new Float64Array(1024);
+  const see = (id: number, c: number) => {
+    if (id >= max.length) {
+      const grown = new Float64Array(Math.max(id + 1, max.length * 2));
+      grown.set(max);
+      max = grown;
+    }
+    if (c > max[id]!) max[id] = c;
+  };
+  let last: ReadonlyMap<number, number> | null = null;
+  for (const t of ticks) {
+    if (t.counts === last) continue;
+    last = t.counts;
+    const raw = CompactCounts.rawOf(t.counts);
+    if (raw) for (let i = 0; i < raw.ids.length; i++) see(raw.ids[i]!, raw.vals[i]!);
+    else t.counts.forEach((c, id) => see(id, c));
+  }
+  return max;
+}

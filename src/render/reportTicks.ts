@@ -4,6 +4,7 @@
 
 import { NO_FRAMES_NAME, type BlockingKind, type HistoryTick, type SnapshotFile, type StackRecord, type Suspect } from '../core/model.js';
 import { medianStep, thinIndices } from './downsample.js';
+import { maxCountById } from '../core/tickSeries.js';
 import { blockingFrameIndex, blockingKindOf } from './blocking.js';
 import type { CompareData, TopGroup } from './reportData.js';
 
@@ -96,13 +97,12 @@ export function buildCompare(
   const lifeKeep = mustKeep.length <= half ? mustKeep : thinIndices(mustKeep.length, half).map((k) => mustKeep[k]);
   const picked = thinIndices(ticks.length, o.compareTimes, [...lifeKeep, ...keepSnaps]);
 
-  const maxCount = new Map<number, number>();
-  for (const t of ticks) {
-    t.counts.forEach((c, id) => {
-      if (c > (maxCount.get(id) ?? 0)) maxCount.set(id, c);
-    });
-  }
-  const chosen = [...maxCount.entries()]
+  const maxById = maxCountById(ticks);
+  const maxCount: Array<[number, number]> = [];
+  maxById.forEach((c, id) => {
+    if (c > 0) maxCount.push([id, c]);
+  });
+  const chosen = maxCount
     .sort((a, b) => b[1] - a[1] || a[0] - b[0])
     .slice(0, o.compareStacks)
     .map(([id]) => id);
@@ -122,6 +122,6 @@ export function buildCompare(
     snapshot: picked.map((i) => snapAt.get(i) ?? null),
     totals: pickedTicks.map((t) => t.total),
     stacks: chosen.map((id) => ({ id, c: pickedTicks.map((t) => t.counts.get(id) ?? 0) })),
-    stacksInHistory: maxCount.size,
+    stacksInHistory: maxCount.length,
   };
 }
