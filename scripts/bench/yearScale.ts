@@ -23,9 +23,11 @@ resolution (within 31 days of the end), older months as \`.hourly.log\`, the cur
 compaction" counts the history as if every month had stayed at full resolution. Snapshots are bounded by their own
 14-day retention and counted in the totals. The last-day report is \`report --since <end - 24 h> --until <end>\`,
 which also reads a week of context and the current process lifetime (src/commands/report.ts readWindow); the
-one-day recording has the same four targets and the same end. What limits the figures: the whole-year report
-replays every tick it reads (8,000 hourly points and ~45,000 full-resolution ticks per target), at 5,000 stacks
-most of its time and memory.`;
+one-day recording has the same four targets and the same end. A window of more than 15,000 points is read thinned
+(src/core/readResolution.ts): the whole year at one point an hour, its full-resolution months from their keyframes.
+What limits the figures: the whole-year report still reads every byte of the hourly history (~540 MB at 5,000
+stacks) and every samples row's time; the last-day report reads the week of context at full resolution (~10,000
+ticks x 5,000 stacks) and judges every churning stack on it, as a one-day recording judges its 1,440 ticks.`;
 
 /** 2026-11-15T00:00:00Z: mid-month, so the live files hold two weeks and the month before stays at full resolution. */
 const YEAR_END_TS = Date.UTC(2026, 10, 15) / 1000;
