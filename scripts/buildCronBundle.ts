@@ -134,6 +134,8 @@ function bundle() {
     const cachedData = Number(cacheBytes) > 0 ? all.subarray(eol + 1 + Number(sourceBytes)) : undefined;
     const script = new (require('node:vm').Script)(source, { filename: join(__dirname, '${BUNDLE_FILE}'), cachedData });
     return script.runInThisContext()(require, __dirname, esm);
+  } catch {
+    return null; // unreadable or not a script: the ESM build
   } finally {
     closeSync(fd);
   }

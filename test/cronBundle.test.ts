@@ -112,9 +112,17 @@ test('a stale, damaged or missing bundle runs the ESM build instead, never old c
   assert.equal(await version(), 'bundle', 'bundle newer than cli.js');
   at('cli.js', t0 + 20);
   assert.equal(await version(), 'esm', 'cli.js rebuilt after the bundle');
+  const whole = readFileSync(join(src, 'cli.bundle'));
   truncateSync(join(src, 'cli.bundle'), 1000);
   at('cli.bundle', t0 + 30);
   assert.equal(await version(), 'esm', 'a truncated bundle');
+  // Sizes that add up around a script that does not compile.
+  writeFileSync(join(src, 'cli.bundle'), 'leakwatch-bundle 6 0\n)))(((');
+  at('cli.bundle', t0 + 40);
+  assert.equal(await version(), 'esm', 'a bundle that is no script');
+  writeFileSync(join(src, 'cli.bundle'), whole);
+  at('cli.bundle', t0 + 50);
+  assert.equal(await version(), 'bundle', 'the bundle put back');
   rmSync(join(src, 'cli.bundle'));
   assert.equal(await version(), 'esm', 'no bundle');
 });
