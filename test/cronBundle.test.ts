@@ -4,7 +4,7 @@
 // whenever the bundle is stale or damaged, and what it leaves out (--prom-textfile, other commands) still working.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { findRepoRoot } from '../src/demo/demoService.js';
 import { cli } from './helpers/cli.js';
+import { resolveLog } from './helpers/resolveLog.js';
 import { tempDir } from './helpers/tmp.js';
 
 const run = promisify(execFile);
@@ -30,28 +31,6 @@ async function fixturePprof(t: { after(fn: () => void): void }, root: string): P
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/debug/pprof`;
 }
 
-/** A preload whose resolve hook logs every module the ESM loader resolves (import() included) to `trace`. */
-function resolveLogger(dir: string, trace: string): string {
-  const hooks = join(dir, 'hooks.mjs');
-  writeFileSync(
-    hooks,
-    `import { appendFileSync } from 'node:fs';
-export async function resolve(specifier, context, next) {
-  const r = await next(specifier, context);
-  appendFileSync(${JSON.stringify(trace)}, r.url + '\\n');
-  return r;
-}
-`,
-  );
-  const register = join(dir, 'register.mjs');
-  writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
-  return pathToFileURL(register).href;
-}
-
-function resolved(trace: string): string[] {
-  return existsSync(trace) ? [...new Set(readFileSync(trace, 'utf8').split('\n').filter(Boolean))] : [];
-}
-
 /** A target's samples.csv rows as header -> cell. */
 function rows(dataDir: string, target: string): Array<Record<string, string>> {
   const [head, ...lines] = readFileSync(join(dataDir, target, 'samples.csv'), 'utf8').trim().split('\n');
@@ -63,15 +42,14 @@ test('the cron entry records a tick from its bundle alone: the same row as cli.j
   const root = await findRepoRoot();
   const dir = tempDir(t);
   const pprof = await fixturePprof(t, root);
-  const trace = join(dir, 'resolved.txt');
-  const register = resolveLogger(dir, trace);
+  const log = resolveLog(dir);
   const record = (entry: string, data: string, pre: string[] = []) =>
     run(process.execPath, [...pre, join(root, 'dist', 'src', entry), 'record', '--name', 'api', '--pid', String(process.pid), '--pprof', pprof, '--data', data], { timeout: 60_000 });
 
-  for (let i = 0; i < 2; i++) await record('cli.cjs', join(dir, 'bundled'), ['--import', register]);
+  for (let i = 0; i < 2; i++) await record('cli.cjs', join(dir, 'bundled'), ['--import', log.register]);
   await record('cli.js', join(dir, 'esm'));
   // Past the entry itself (which --import sends through the ESM loader), nothing of dist/src: record ran from the bundle.
-  assert.deepEqual(resolved(trace).filter((u) => u.includes('/dist/src/') && !u.endsWith('/dist/src/cli.cjs')), []);
+  assert.deepEqual(log.urls().filter((u) => u.includes('/dist/src/') && !u.endsWith('/dist/src/cli.cjs')), []);
   const bundled = rows(join(dir, 'bundled'), 'api');
   const [esm] = rows(join(dir, 'esm'), 'api');
   assert.deepEqual(bundled.map((r) => [r.status, r.goroutines]), [['ok', '123'], ['ok', '123']]);
@@ -97,13 +75,12 @@ test('a stale, damaged or missing bundle runs the ESM build instead, never old c
   // A copy of the build, so its files' times and bytes can be changed.
   const src = join(dir, 'src');
   cpSync(join(root, 'dist', 'src'), src, { recursive: true });
-  const trace = join(dir, 'resolved.txt');
-  const register = resolveLogger(dir, trace);
+  const log = resolveLog(dir);
   const version = async () => {
-    rmSync(trace, { force: true });
-    const r = await run(process.execPath, ['--import', register, join(src, 'cli.cjs'), '--version'], { timeout: 60_000 });
+    log.clear();
+    const r = await run(process.execPath, ['--import', log.register, join(src, 'cli.cjs'), '--version'], { timeout: 60_000 });
     assert.equal(r.stdout, 'leakwatch 0.1.0\n');
-    return resolved(trace).some((u) => u === pathToFileURL(join(src, 'cli.js')).href) ? 'esm' : 'bundle';
+    return log.urls().some((u) => u === pathToFileURL(join(src, 'cli.js')).href) ? 'esm' : 'bundle';
   };
   const at = (file: string, seconds: number) => utimesSync(join(src, file), seconds, seconds);
   const t0 = Math.floor(Date.now() / 1000) - 1000;
