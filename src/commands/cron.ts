@@ -15,7 +15,7 @@ function projectDir(): string {
 
 /**
  * What cron runs: dist/src/cli.cjs, record's modules as one script with V8's code cache (npm run build writes it;
- * a tick costs ~25 % less CPU than through the ESM cli.js, scripts/buildCronBundle.ts), or cli.js without it.
+ * a tick costs ~30 % less CPU than through the ESM cli.js, scripts/buildCronBundle.ts), or cli.js without it.
  */
 function cronCli(root: string): string {
   const bundled = resolve(root, 'dist', 'src', 'cli.cjs');
