@@ -3,12 +3,12 @@
 // helper the segment rollover imported from the CSV reader) each cost the tick more than its own work on a file.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { findRepoRoot } from '../src/demo/demoService.js';
+import { resolveLog } from './helpers/resolveLog.js';
 import { tempDir } from './helpers/tmp.js';
 
 const run = promisify(execFile);
@@ -16,26 +16,13 @@ const run = promisify(execFile);
 test("a cron tick loads no npm package: record's module graph is leakwatch's own modules and Node built-ins", async (t) => {
   const root = await findRepoRoot();
   const dir = tempDir(t);
-  const trace = join(dir, 'resolved.txt');
   // A resolve hook in a real Node process logs every module the import of `record` resolves (its whole static graph).
-  const hooks = join(dir, 'hooks.mjs');
-  writeFileSync(
-    hooks,
-    `import { appendFileSync } from 'node:fs';
-export async function resolve(specifier, context, next) {
-  const r = await next(specifier, context);
-  appendFileSync(${JSON.stringify(trace)}, r.url + '\\n');
-  return r;
-}
-`,
-  );
-  const register = join(dir, 'register.mjs');
-  writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+  const log = resolveLog(dir);
   const recordJs = pathToFileURL(join(root, 'dist', 'src', 'commands', 'record.js')).href;
-  await run(process.execPath, ['--import', pathToFileURL(register).href, '--input-type=module', '-e', `await import(${JSON.stringify(recordJs)})`], {
+  await run(process.execPath, ['--import', log.register, '--input-type=module', '-e', `await import(${JSON.stringify(recordJs)})`], {
     timeout: 60_000,
   });
-  const urls = [...new Set(readFileSync(trace, 'utf8').split('\n').filter(Boolean))];
+  const urls = log.urls();
   // The hook saw the tick's graph: the recorder, its protobuf reader and the segment rollover.
   for (const m of ['commands/record.js', 'io/recordTick.js', 'core/pprofProto.js', 'io/segments.js']) {
     assert.ok(urls.some((u) => u.endsWith(`/dist/src/${m}`)), `${m} among ${urls.length} modules`);

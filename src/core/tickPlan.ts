@@ -377,8 +377,16 @@ export function countDistinct(c: CollapsedLabel, values: Iterable<string>): void
     const i = fnv32(v) % LABEL_SKETCH_BITS;
     bits[i >> 3] |= 1 << (i & 7);
   }
-  let zeros = 0;
-  for (const b of bits) for (let k = 0; k < 8; k++) if (!(b & (1 << k))) zeros++;
+  // Set bits counted a byte at a time (popcount), by index: a for-of over the Buffer testing 2,048 bits one by one
+  // was ~3 ms of a cron tick, whose code never gets past V8's interpreter (issue 10, item 7).
+  let ones = 0;
+  for (let i = 0; i < bits.length; i++) {
+    let b = bits[i];
+    b -= (b >> 1) & 0x55;
+    b = (b & 0x33) + ((b >> 2) & 0x33);
+    ones += (b + (b >> 4)) & 0x0f;
+  }
+  const zeros = bits.length * 8 - ones;
   c.sketch = bits.toString('base64');
   c.saturated = zeros === 0;
   // Linear counting; all bits set means at least m ln m values (the estimate with one zero bit left).

@@ -68,7 +68,9 @@ export async function httpGet(urlText: string, opts: FetchOptions): Promise<Fetc
   // cost the tick 2.5 ms to load.
   const lib = url.protocol === 'https:' ? await import('node:https') : url.protocol === 'http:' ? http : null;
   if (!lib) return { ok: false, status: 'error', message: `only http and https URLs are allowed (${url.protocol})` };
-  const started = performance.now();
+  // process.hrtime, not performance.now(): the global \`performance\` loads perf_hooks and ten internal modules on
+  // first use, ~2 ms of a cron tick's CPU (issue 10, item 7).
+  const started = process.hrtime.bigint();
   return new Promise<FetchResult>((resolve) => {
     let settled = false;
     const finish = (r: FetchResult) => {
@@ -139,7 +141,7 @@ export async function httpGet(urlText: string, opts: FetchOptions): Promise<Fetc
             finish({ ok: false, status: 'pprof-unreachable', message: droppedMessage(url.host) });
             return;
           }
-          finish({ ok: true, body: Buffer.concat(chunks), contentType, elapsedMs: performance.now() - started });
+          finish({ ok: true, body: Buffer.concat(chunks), contentType, elapsedMs: Number(process.hrtime.bigint() - started) / 1e6 });
         });
         res.on('aborted', () => finish({ ok: false, status: 'pprof-unreachable', message: droppedMessage(url.host) }));
         res.on('error', (e: NodeJS.ErrnoException) => finish({ ok: false, status: 'pprof-unreachable', message: describeNetworkError(e, url, opts.ca !== undefined) }));
