@@ -73,24 +73,6 @@ interface Candidate {
   group: SuspectGroup | null;
 }
 
-function seriesOf(ids: readonly number[], ticks: readonly HistoryTick[]): { ts: Float64Array; vs: Float64Array } {
-  const ts = new Float64Array(ticks.length);
-  const vs = new Float64Array(ticks.length);
-  // a label group can have thousands of members: walk whichever of (members, tick's stacks) is smaller
-  const idSet = ids.length > 8 ? new Set(ids) : null;
-  ticks.forEach((t, i) => {
-    ts[i] = t.tsSeconds;
-    let c = 0;
-    if (idSet && t.counts.size < ids.length) {
-      t.counts.forEach((n, id) => {
-        if (idSet.has(id)) c += n;
-      });
-    } else for (const id of ids) c += t.counts.get(id) ?? 0;
-    vs[i] = c;
-  });
-  return { ts, vs };
-}
-
 /** Label keys whose values differ among the members, with how many distinct values and a few examples. */
 function groupOf(members: readonly StackRecord[]): SuspectGroup {
   const keys = Object.keys(members[0]!.labels).sort();
@@ -311,7 +293,8 @@ export function findSuspects(
       if (!(grew > 0) || id === undefined || suspectIds.has(id)) continue;
       const rec = stacksById.get(id)!;
       if (!eligible(rec) || findings.suspects.some((x) => x.stackId === id)) continue;
-      findings.suspects.push(toSuspect({ ids: [id], rep: rec, group: null }, seriesOf([id], cur), null, lastTotal, grew / hours));
+      const series = { ts: tsOf[curIdx]!, vs: sumSeries(cur, [[id]])[0] ?? new Float32Array(cur.length) };
+      findings.suspects.push(toSuspect({ ids: [id], rep: rec, group: null }, series, null, lastTotal, grew / hours));
     }
   }
 
