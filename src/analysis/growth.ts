@@ -24,10 +24,12 @@
 //       else within-daily-range;
 //     - else, if classifyTrend says 'rising', unsure: less than a day of history cannot tell a morning from a leak
 //       (the headline says so); else not-rising.
+// Where only "is it rising?" matters, trend.ts couldRise answers no first without the slopes for most series; the
+// trend is then computed only if read (a stack that follows traffic never needs it).
 
 import type { SuspectEvidence } from '../core/model.js';
 import { dailyFloorRises, excessOverDailyRange, hourlyMedians } from './seasonal.js';
-import { classifyTrend, insufficientReason, MATERIAL_REL_RISE, type TrendResult } from './trend.js';
+import { classifyFrame, classifyTrend, couldRiseFrame, insufficientReason, MATERIAL_REL_RISE, trendFrame, type FrameOrTooShort, type TrendResult } from './trend.js';
 import { extent, median } from './robustStats.js';
 
 /**
@@ -141,15 +143,28 @@ function withLazyTrend(j: Omit<GrowthJudgement, 'trend'>, trendOf: () => TrendRe
   return Object.defineProperty(j, 'trend', { get: trendOf, enumerable: true }) as GrowthJudgement;
 }
 
+/** The judgement with a reason that quotes the trend made when first read (which computes the trend). */
+function withLazyReason(j: GrowthJudgement, reasonOf: () => string): GrowthJudgement {
+  let cached: string | null = null;
+  return Object.defineProperty(j, 'reason', { get: () => (cached ??= reasonOf()), enumerable: true });
+}
+
 /** Judge one series; see the header for the rules. */
 export function judgeGrowth(input: GrowthInput): GrowthJudgement {
   const { current, earlier, minAbsRise } = input;
   const start = input.fromFirstNonZero ? firstNonZero(current.vs) : 0;
   const own = start > 0 ? slice(current, start) : current;
+  let frameCache: FrameOrTooShort | null = null;
+  const frame = () => (frameCache ??= trendFrame(own.ts, own.vs, { minAbsRise }));
   let trendCache: TrendResult | null = null;
-  const trendOf = () => (trendCache ??= classifyTrend(own.ts, own.vs, { minAbsRise }));
+  const trendOf = () => (trendCache ??= classifyFrame(frame()));
+  // Most series in a report are not rising: couldRise proves that without the slopes, and the trend (and the reason
+  // quoting it) is then computed only if read. The status is the same either way.
+  const rising = () => couldRiseFrame(frame()) && trendOf().shape === 'rising';
   const base = { startIndex: start, evidence: null, elastic: false, largestFall: null };
   const judged = (j: Omit<GrowthJudgement, 'trend' | 'startIndex'>) => withLazyTrend({ ...j, startIndex: start }, trendOf);
+  const notRising = (j: Omit<GrowthJudgement, 'trend' | 'startIndex' | 'status' | 'reason'>) =>
+    withLazyReason(judged({ ...j, status: 'not-rising', reason: '' }), () => `${trendOf().shape}: ${trendOf().details.reason}`);
   const finite = finiteExtent(own);
   if (insufficientReason(finite.n, finite.spanSeconds) !== null) {
     const trend = trendOf();
@@ -163,8 +178,8 @@ export function judgeGrowth(input: GrowthInput): GrowthJudgement {
   }
 
   if (largestFall === null) {
+    if (!rising()) return notRising(base);
     const trend = trendOf();
-    if (trend.shape !== 'rising') return judged({ ...base, status: 'not-rising', reason: `${trend.shape}: ${trend.details.reason}` });
     const lastLevel = median(tail(own.vs, Math.max(0, own.vs.length - 5)));
     const seenBefore = earlier.filter((p) => extent(p.vs).max > 0);
     for (const p of seenBefore) {
@@ -206,15 +221,14 @@ export function judgeGrowth(input: GrowthInput): GrowthJudgement {
     vs: earlier.flatMap((p) => Array.from(p.vs)),
   };
   const range = excessOverDailyRange(curHours, hourlyMedians(refPoints.ts, refPoints.vs));
-  const trend = trendOf();
   if (!range.known) {
-    return trend.shape === 'rising'
+    return rising()
       ? judged({ ...elastic, status: 'unsure', reason: `gave back ${largestFall} before and less than a day of history to compare the same hours with` })
-      : judged({ ...elastic, status: 'not-rising', reason: `${trend.shape}: ${trend.details.reason}` });
+      : notRising(elastic);
   }
   const rangeMaterial = Math.max(minAbsRise, MATERIAL_REL_RISE * Math.abs(range.referenceLevel));
   const above = range.excess.every((e) => e >= rangeMaterial) && range.excess[range.excess.length - 1]! >= range.excess[0]!;
   return above
     ? judged({ ...elastic, status: 'leaking', evidence: 'above-daily-range', reason: `last hours stand ${range.excess.map((e) => Math.round(e)).join(', ')} above their usual range` })
-    : judged({ ...elastic, status: trend.shape === 'rising' ? 'within-daily-range' : 'not-rising', reason: `gave back ${largestFall} before; within the usual range of these hours (excess ${range.excess.map((e) => Math.round(e)).join(', ')})` });
+    : judged({ ...elastic, status: rising() ? 'within-daily-range' : 'not-rising', reason: `gave back ${largestFall} before; within the usual range of these hours (excess ${range.excess.map((e) => Math.round(e)).join(', ')})` });
 }

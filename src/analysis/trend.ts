@@ -210,11 +210,37 @@ export function insufficientReason(n: number, spanSeconds: number, opts: TrendOp
 }
 
 /**
- * Classify a time series. `ts` in seconds (any order, unevenly spaced allowed), `vs` the values; pairs
- * with a non-finite time or value are skipped. perHour is the Theil–Sen slope per hour (for a late-onset
- * rise: the recent third's slope), null only for insufficient data.
+ * What classifyTrend and couldRise both compute before any slope: the finite points by time, bucketed when long,
+ * the level, what rise is material, the window's parts and their floors. One definition, so the screen in couldRise
+ * tests exactly the quantities the classifier decides on.
  */
-export function classifyTrend(ts: ArrayLike<number>, vs: ArrayLike<number>, opts: TrendOptions = {}): TrendResult {
+interface TrendFrame {
+  n: number;
+  first: number;
+  last: number;
+  span: number;
+  downsampled: boolean;
+  /** The points analysed (bucket medians when downsampled). */
+  t: Float64Array;
+  v: Float64Array;
+  usedSpan: number;
+  level: number;
+  material: number;
+  /** Where the recent third starts. */
+  rStart: number;
+  firstFloor: number;
+  midFloor: number;
+  recentFloor: number;
+  /** Floor of the recent third minus floor of the head. */
+  levelRise: number;
+  /** -Infinity when there is nothing before the recent third. */
+  breakout: number;
+}
+
+/** A series prepared once for couldRiseFrame and classifyFrame (judgeGrowth asks both of one series). */
+export type FrameOrTooShort = { frame: TrendFrame } | { tooShort: string; n: number; span: number; first: number | null; last: number | null };
+
+export function trendFrame(ts: ArrayLike<number>, vs: ArrayLike<number>, opts: TrendOptions): FrameOrTooShort {
   const minAbsRise = Math.max(0, opts.minAbsRise ?? 0);
 
   const { t: rawT, v: rawV } = finitePairsByTime(ts, vs);
@@ -224,7 +250,7 @@ export function classifyTrend(ts: ArrayLike<number>, vs: ArrayLike<number>, opts
   const span = n > 0 ? rawT[n - 1]! - rawT[0]! : 0;
 
   const tooShort = insufficientReason(n, span, opts);
-  if (tooShort !== null) return { first, last, perHour: null, shape: 'insufficient-data', details: emptyDetails(n, span, tooShort) };
+  if (tooShort !== null) return { tooShort, n, span, first, last };
 
   const downsampled = n > MAX_EXACT_POINTS;
   const { t, v } = downsampled ? bucketMedians(rawT, rawV, MAX_EXACT_POINTS) : { t: rawT, v: rawV };
@@ -235,9 +261,6 @@ export function classifyTrend(ts: ArrayLike<number>, vs: ArrayLike<number>, opts
 
   const level = median(rawV);
   const material = Math.max(MATERIAL_REL_RISE * Math.abs(level), minAbsRise);
-  const mk = mannKendall(v);
-  const slope = theilSenExact(t, v) ?? 0;
-  const rise = slope * usedSpan;
 
   // The window's parts by time: where the last `fraction` of the span starts (falling back to the last
   // `fallbackCount` points when that holds fewer than `minCount`), and where the first `fraction` ends (at
@@ -254,23 +277,68 @@ export function classifyTrend(ts: ArrayLike<number>, vs: ArrayLike<number>, opts
 
   // recent third (by time; by count when the time third is too sparse)
   const rStart = partStart(RECENT_FRACTION, MIN_RECENT_POINTS, Math.max(MIN_RECENT_POINTS, Math.ceil(m * RECENT_FRACTION)));
-  const rt = t.slice(rStart);
-  const rv = v.slice(rStart);
-  const rmk = mannKendall(rv);
-  const rSlope = theilSenExact(rt, rv) ?? 0;
-  const rRise = rSlope * (rt[rt.length - 1]! - rt[0]!);
-
   // head: first HEAD_FRACTION of the window; tail: last HEAD_FRACTION; first third
   const hEnd = partEnd(HEAD_FRACTION, MIN_HEAD_POINTS);
   const fEnd = partEnd(RECENT_FRACTION, MIN_RECENT_POINTS);
   const midEnd = Math.max(fEnd + 1, rStart);
   const tStart = partStart(HEAD_FRACTION, MIN_HEAD_POINTS, MIN_HEAD_POINTS);
-  const recentFloor = quantile(rv, FLOOR_QUANTILE);
+  const recentFloor = quantile(v.subarray(rStart), FLOOR_QUANTILE);
   const levelRise = recentFloor - quantile(v.slice(0, hEnd), FLOOR_QUANTILE);
   const firstFloor = quantile(v.slice(0, fEnd), FLOOR_QUANTILE);
   const midFloor = fEnd < midEnd ? quantile(v.slice(fEnd, midEnd), FLOOR_QUANTILE) : (firstFloor + recentFloor) / 2;
-  const floorRise = recentFloor - firstFloor;
   const breakout = rStart > 0 ? median(v.slice(tStart)) - quantile(v.slice(0, rStart), 1 - FLOOR_QUANTILE) : -Infinity;
+  return {
+    frame: { n, first: first!, last: last!, span, downsampled, t, v, usedSpan, level, material, rStart, firstFloor, midFloor, recentFloor, levelRise, breakout },
+  };
+}
+
+/**
+ * False when classifyTrend cannot say 'rising', found without a slope (the Theil–Sen estimates are most of a
+ * trend's cost, and a report judges thousands of stacks that follow traffic). 'rising' needs a significant
+ * Mann–Kendall z over the window (Z_SIGNIFICANT) and over the recent third (Z_RECENT), and either floors that rise
+ * third by third by at least (FLOOR_RISE_SHARE / 2) x a rise that is itself at least material, or a breakout of
+ * at least material: those are checked here on the same frame, nothing else. True does not mean rising.
+ */
+export function couldRise(ts: ArrayLike<number>, vs: ArrayLike<number>, opts: TrendOptions = {}): boolean {
+  return couldRiseFrame(trendFrame(ts, vs, opts));
+}
+
+/** couldRise of a prepared series. */
+export function couldRiseFrame(f: FrameOrTooShort): boolean {
+  if (!('frame' in f)) return false;
+  const { v, rStart, firstFloor, midFloor, recentFloor, breakout, material } = f.frame;
+  // rise >= material >= 0 and x -> (FLOOR_RISE_SHARE / 2) x x rounds monotonically: a floor step under the share of
+  // material is under the share of the rise
+  const floorsMay = midFloor - firstFloor >= (FLOOR_RISE_SHARE / 2) * material && recentFloor - midFloor >= (FLOOR_RISE_SHARE / 2) * material;
+  if (!floorsMay && !(breakout >= material)) return false;
+  if (!(mannKendall(v).z >= Z_SIGNIFICANT)) return false;
+  return mannKendall(v.subarray(rStart)).z >= Z_RECENT;
+}
+
+/**
+ * Classify a time series. `ts` in seconds (any order, unevenly spaced allowed), `vs` the values; pairs
+ * with a non-finite time or value are skipped. perHour is the Theil–Sen slope per hour (for a late-onset
+ * rise: the recent third's slope), null only for insufficient data.
+ */
+export function classifyTrend(ts: ArrayLike<number>, vs: ArrayLike<number>, opts: TrendOptions = {}): TrendResult {
+  return classifyFrame(trendFrame(ts, vs, opts));
+}
+
+/** classifyTrend of a prepared series. */
+export function classifyFrame(f: FrameOrTooShort): TrendResult {
+  if (!('frame' in f)) return { first: f.first, last: f.last, perHour: null, shape: 'insufficient-data', details: emptyDetails(f.n, f.span, f.tooShort) };
+  const { n, first, last, span, downsampled, t, v, usedSpan, level, material, rStart, firstFloor, midFloor, recentFloor, levelRise, breakout } = f.frame;
+  const m = t.length;
+  const mk = mannKendall(v);
+  const slope = theilSenExact(t, v) ?? 0;
+  const rise = slope * usedSpan;
+
+  const rt = t.subarray(rStart);
+  const rv = v.subarray(rStart);
+  const rmk = mannKendall(rv);
+  const rSlope = theilSenExact(rt, rv) ?? 0;
+  const rRise = rSlope * (rt[rt.length - 1]! - rt[0]!);
+  const floorRise = recentFloor - firstFloor;
 
   const details: TrendDetails = {
     n,
