@@ -7,8 +7,13 @@ export const MAX_EXACT_POINTS = 360;
 
 /** k-th smallest (0-based) of a[0..length), in place (Hoare quickselect). */
 function select(a: Float64Array | number[], k: number, length = a.length): number {
-  let lo = 0;
-  let hi = length - 1;
+  return selectIn(a, k, 0, length);
+}
+
+/** k-th smallest (k counted from 0 at `from`, not from `from`) of a[from..to), in place. */
+function selectIn(a: Float64Array | number[], k: number, from: number, to: number): number {
+  let lo = from;
+  let hi = to - 1;
   while (hi > lo) {
     const x = a[lo]!;
     const y = a[(lo + hi) >> 1]!;
@@ -39,13 +44,19 @@ function select(a: Float64Array | number[], k: number, length = a.length): numbe
  * for empty input.
  */
 export function medianInPlace(a: Float64Array, length = a.length): number {
-  const n = length;
-  if (n === 0) return NaN;
-  const hi = select(a, n >> 1, n);
+  return medianOfRange(a, 0, length);
+}
+
+/** Median of a[from..to), reordering that part (mean of the two middle values for even n); NaN when empty. */
+export function medianOfRange(a: Float64Array, from: number, to: number): number {
+  const n = to - from;
+  if (n <= 0) return NaN;
+  const mid = from + (n >> 1);
+  const hi = selectIn(a, mid, from, to);
   if (n % 2 === 1) return hi;
-  // after select, everything left of n>>1 is <= hi: the lower middle is the max of that part
+  // after select, everything left of the middle is <= hi: the lower middle is the max of that part
   let lo = -Infinity;
-  for (let i = 0; i < n >> 1; i++) if (a[i]! > lo) lo = a[i]!;
+  for (let i = from; i < mid; i++) if (a[i]! > lo) lo = a[i]!;
   return (lo + hi) / 2;
 }
 

@@ -12,8 +12,14 @@ export function sumSeries(ticks: readonly HistoryTick[], series: ReadonlyArray<r
   // Which series a stack id adds to, by id (ids are dense from 1): the first in a typed array, any more in a Map
   // looked up only when flagged. A Map lookup per count was most of this pass: a year at 5,000 stacks is 44 million
   // counts.
+  let minId = Infinity;
   let maxId = 0;
-  for (const ids of series) for (const id of ids) if (id > maxId) maxId = id;
+  for (const ids of series) {
+    for (const id of ids) {
+      if (id > maxId) maxId = id;
+      if (id < minId) minId = id;
+    }
+  }
   const firstOf = new Int32Array(maxId + 1).fill(-1);
   const hasMore = new Uint8Array(maxId + 1);
   const moreOf = new Map<number, number[]>();
@@ -28,26 +34,55 @@ export function sumSeries(ticks: readonly HistoryTick[], series: ReadonlyArray<r
       }
     }
   });
-  const out = new Array<Float32Array | undefined>(series.length);
+  const out = new Array<Float32Array | undefined>(series.length).fill(undefined);
   const n = ticks.length;
-  const add = (i: number, id: number, c: number) => {
-    if (!(c > 0) || id > maxId) return;
-    const k = firstOf[id]!;
-    if (k < 0) return;
-    (out[k] ??= new Float32Array(n))[i]! += c;
-    if (hasMore[id] === 0) return;
+  const addMore = (i: number, id: number, c: number) => {
     for (const k2 of moreOf.get(id)!) (out[k2] ??= new Float32Array(n))[i]! += c;
   };
   for (let i = 0; i < n; i++) {
     const counts = ticks[i]!.counts;
     const raw = CompactCounts.rawOf(counts);
     if (raw) {
-      // the typed arrays themselves: no callback per count
+      // The typed arrays themselves, one inlined loop over only the ids asked for (they are ascending: from the
+      // first id >= minId to the last <= maxId), so judging stacks a block of ids at a time reads each count once.
+      // A closure per count was 2.2 s of a last-day report at 5,000 stacks over a 6-day lifetime (46 million).
       const { ids, vals } = raw;
-      for (let j = 0; j < ids.length; j++) add(i, ids[j]!, vals[j]!);
-    } else counts.forEach((c, id) => add(i, id, c));
+      let j = lowerBound(ids, minId);
+      for (; j < ids.length; j++) {
+        const id = ids[j]!;
+        if (id > maxId) break;
+        const c = vals[j]!;
+        if (!(c > 0)) continue;
+        const k = firstOf[id]!;
+        if (k < 0) continue;
+        let a = out[k];
+        if (a === undefined) a = out[k] = new Float32Array(n);
+        a[i]! += c;
+        if (hasMore[id] !== 0) addMore(i, id, c);
+      }
+    } else {
+      counts.forEach((c, id) => {
+        if (!(c > 0) || id > maxId) return;
+        const k = firstOf[id]!;
+        if (k < 0) return;
+        (out[k] ??= new Float32Array(n))[i]! += c;
+        if (hasMore[id] !== 0) addMore(i, id, c);
+      });
+    }
   }
   return out;
+}
+
+/** The first index of ascending `a` whose value is >= x (a.length when none). */
+function lowerBound(a: ArrayLike<number>, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
