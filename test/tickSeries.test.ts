@@ -35,6 +35,12 @@ test('sumSeries over typed-array ticks and over Map ticks equals a naive sum, fo
   const maps = randomTicks(r, 40, 300);
   const compact = maps.map((t) => ({ ...t, counts: CompactCounts.from(t.counts) }));
   assert.ok(CompactCounts.rawOf(compact[0]!.counts), 'the fast path is the one exercised');
+  // the edges of the id range read: one stack, the first and last id a tick holds, a group around a gap
+  const fixed = [[[5]], [[150], [42]], [[1]], [[300]], [[300, 1]], [[299, 300], [300]], [[301]], []];
+  for (const series of fixed) {
+    const want = naive(maps, series);
+    for (const ticks of [compact, maps]) assert.deepEqual(sumSeries(ticks, series).map((a) => (a ? Array.from(a) : undefined)), want, JSON.stringify(series));
+  }
   for (let trial = 0; trial < 60; trial++) {
     const series: number[][] = [];
     const k = 1 + Math.floor(r() * 40);
