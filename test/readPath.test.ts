@@ -197,6 +197,19 @@ test('lines are read whole across buffer boundaries, forwards and backwards, and
     const back: string[] = [];
     forEachLineBackward(o.file, (l) => void back.push(l));
     assert.deepEqual(back.reverse(), lines);
+    // skip sees each line's first byte and offset before it is decoded; what it passes over never reaches onLine,
+    // and the offsets of the lines after it stay right
+    const kept: Array<[string, number]> = [];
+    const starts: number[] = [];
+    forEachLine(o.file, (l, at) => void kept.push([l, at]), 0, o.file.sizeBytes, (b, at) => (starts.push(at), b === 0x6c /* l */ && at % 2 === 0));
+    let at = 0;
+    const want: Array<[string, number]> = [];
+    for (const l of lines) {
+      if (!(l.startsWith('l') && at % 2 === 0)) want.push([l, at]);
+      at += Buffer.byteLength(l) + 1;
+    }
+    assert.deepEqual(kept, want);
+    assert.equal(starts.length, lines.length);
   } finally {
     closeDataFile(o.file);
   }

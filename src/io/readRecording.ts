@@ -353,6 +353,7 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
   // bucket's point is its last keyframe rather than its last tick (a lifetime's last hour shows as its keyframe).
   // (The interval is measured, 60.03 s for cron a minute: rounded, so it is the nominal one.)
   const keyframesOnly = stepSeconds > 0 && stepSeconds >= KEYFRAME_EVERY * Math.round(intervalSeconds);
+  const D_BYTE = 0x44; // 'D': a delta line
   let historyUnreadable = false;
   for (const file of familyFiles(dir, 'history', from, until)) {
     const historySource = `${name}/${file}`;
@@ -366,10 +367,7 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
       // Keyframes only: deltas before the file's last keyframe are passed over unparsed (most of a year's history);
       // from that keyframe on every line is replayed, so the file's last counts are exact.
       const exactFrom = keyframesOnly ? Math.max(start, lastKeyframeBefore(f, end)) : start;
-      const scan = forEachLine(f, (line, at) => {
-        if (at < exactFrom && line.startsWith('D ')) return;
-        replay.line(line);
-      }, start, end);
+      const scan = forEachLine(f, (line) => replay.line(line), start, end, (firstByte, at) => at < exactFrom && firstByte === D_BYTE);
       if (scan.tornTail && end === f.sizeBytes) warnings.push(`${historySource}: skipped a torn last line (the recorder was killed mid-write)`);
       if (scan.tooLong) warnings.push(`${historySource}: skipped ${scan.tooLong} line(s) longer than ${MAX_LINE_BYTES} bytes`);
     });
