@@ -12,9 +12,9 @@ const asPairs = (c: ReadonlyMap<number, number>) => {
 };
 
 /** A random delta over ids 1..maxId: ascending ids, counts 0 (gone) to 40. */
-function randomDelta(rand: () => number, maxId: number, share: number): number[] {
+function randomDelta(rand: () => number, maxId: number, share: number, goneShare = 0.2): number[] {
   const flat: number[] = [];
-  for (let id = 1; id <= maxId; id++) if (rand() < share) flat.push(id, rand() < 0.2 ? 0 : Math.floor(rand() * 40));
+  for (let id = 1; id <= maxId; id++) if (rand() < share) flat.push(id, rand() < goneShare ? 0 : Math.floor(rand() * 40));
   return flat;
 }
 
@@ -22,9 +22,11 @@ test('withChanges equals freezing the Map the delta was applied to (new ids, gon
   const rand = seededRandom(7);
   const m = new Map<number, number>();
   let frozen = CompactCounts.from(m);
+  const layouts = new Set<string>();
   for (let step = 0; step < 400; step++) {
     const maxId = step < 200 ? 60 : 600; // more ids later: merges of short into long lists and back
-    const delta = randomDelta(rand, maxId, step % 50 === 0 ? 1 : 0.1);
+    // from step 300 most changes are stacks going away: few stacks over a wide range of ids, kept sparse
+    const delta = randomDelta(rand, maxId, step % 50 === 0 ? 1 : 0.1, step >= 300 ? 0.95 : 0.2);
     for (let i = 0; i < delta.length; i += 2) {
       if (delta[i + 1] === 0) m.delete(delta[i]!);
       else m.set(delta[i]!, delta[i + 1]!);
@@ -32,9 +34,14 @@ test('withChanges equals freezing the Map the delta was applied to (new ids, gon
     const merged = CompactCounts.withChanges(frozen, delta);
     assert.ok(merged, `step ${step}: ascending ids merge`);
     assert.deepEqual(asPairs(merged), asPairs(CompactCounts.from(m)), `step ${step}`);
+    assert.equal(merged.size, m.size);
+    for (let id = 0; id <= maxId + 1; id++) assert.equal(merged.get(id), m.get(id), `step ${step} id ${id}`);
+    layouts.add(CompactCounts.rawOf(merged)?.ids === null ? 'dense' : 'sparse');
     frozen = merged;
   }
   assert.ok(frozen.size > 0);
+  // both layouts, and merges from one into the other, were exercised
+  assert.deepEqual([...layouts].sort(), ['dense', 'sparse']);
 });
 
 test('withChanges refuses ids out of order or repeated (a hand-edited line): the caller builds from the Map', () => {

@@ -13,11 +13,11 @@ import { seededRandom } from './helpers/seededRandom.js';
 import { minuteRecording, T0 } from './helpers/minuteRecording.js';
 import { SEND, userFrame } from './helpers/goFrames.js';
 
-function randomTicks(r: () => number, n: number, maxId: number): HistoryTick[] {
+function randomTicks(r: () => number, n: number, maxId: number, maxCount: number): HistoryTick[] {
   const ticks: HistoryTick[] = [];
   for (let i = 0; i < n; i++) {
     const counts = new Map<number, number>();
-    for (let id = 1; id <= maxId; id++) if (r() < 0.6) counts.set(id, 1 + Math.floor(r() * 70_000)); // past 16 bits too
+    for (let id = 1; id <= maxId; id++) if (r() < 0.6) counts.set(id, 1 + Math.floor(r() * maxCount));
     ticks.push({ tsSeconds: T0 + 60 * i, lifetime: 'a', total: 0, counts });
   }
   return ticks;
@@ -30,11 +30,13 @@ function naive(ticks: readonly HistoryTick[], series: ReadonlyArray<readonly num
   });
 }
 
-test('sumSeries over typed-array ticks and over Map ticks equals a naive sum, for any set of series', () => {
+// counts past 16 bits are kept sparse (ids and counts), small ones dense (a count per id of the range)
+for (const [layout, maxCount] of [['sparse', 70_000], ['dense', 200]] as const) {
+test(`sumSeries over typed-array ticks (${layout}) and over Map ticks equals a naive sum, for any set of series`, () => {
   const r = seededRandom(11);
-  const maps = randomTicks(r, 40, 300);
+  const maps = randomTicks(r, 40, 300, maxCount);
   const compact = maps.map((t) => ({ ...t, counts: CompactCounts.from(t.counts) }));
-  assert.ok(CompactCounts.rawOf(compact[0]!.counts), 'the fast path is the one exercised');
+  assert.equal(CompactCounts.rawOf(compact[0]!.counts)?.ids === null, layout === 'dense', 'the layout meant is the one exercised');
   // the edges of the id range read: one stack, the first and last id a tick holds, a group around a gap
   const fixed = [[[5]], [[150], [42]], [[1]], [[300]], [[300, 1]], [[299, 300], [300]], [[301]], []];
   for (const series of fixed) {
@@ -56,7 +58,15 @@ test('sumSeries over typed-array ticks and over Map ticks equals a naive sum, fo
   }
   const max = maxCountById(compact);
   for (let id = 1; id <= 300; id++) assert.equal(max[id] ?? 0, Math.max(0, ...maps.map((t) => t.counts.get(id) ?? 0)));
+  // and the frozen counts answer like the Map they were made from
+  for (const [k, t] of compact.entries()) {
+    const m = maps[k]!.counts;
+    assert.equal(t.counts.size, m.size);
+    assert.deepEqual([...t.counts], [...m].sort((a, b) => a[0] - b[0]));
+    for (let id = 0; id <= 302; id++) assert.equal(t.counts.get(id), m.get(id), `tick ${k} id ${id}`);
+  }
 });
+}
 
 test('suspects are the same whichever block a stack is judged in, with groups spanning blocks', () => {
   // 3 x JUDGE_BLOCK stacks that wander (never suspects), three leaks in different blocks, and a label group whose

@@ -194,7 +194,10 @@ export function findSuspects(
     // the typed arrays when they are (every tick read from a file): a callback per count was ~0.6 s of a last-day
     // report at 5,000 stacks over a 6-day lifetime; forEach, not for-of, otherwise
     const raw = CompactCounts.rawOf(t.counts);
-    if (raw) for (let i = 0; i < raw.ids.length; i++) see(raw.vals[i]!, raw.ids[i]!);
+    if (raw) {
+      const { ids, vals, base } = raw;
+      for (let i = 0; i < vals.length; i++) see(vals[i]!, ids === null ? base + i : ids[i]!);
+    }
     else t.counts.forEach(see);
   }
   const eligible = (rec: StackRecord) => !isBenignRuntime(rec.frames) && !matchesIgnore(rec.frames, ignore);

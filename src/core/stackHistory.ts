@@ -39,26 +39,56 @@ export function sortedEntries(m: Map<number, number>): Array<[number, number]> {
   return [...m.entries()].filter(([, c]) => c > 0).sort((a, b) => a[0] - b[0]);
 }
 
+/** A tick's counts as typed arrays, for loops over every count: the id of entry j is `ids[j]`, or `base + j` when
+ * `ids` is null (dense: every id of a range, 0 where a stack has none). */
+export interface RawCounts {
+  ids: ArrayLike<number> | null;
+  base: number;
+  vals: ArrayLike<number>;
+}
+
+type Vals = Uint8Array | Uint16Array | Int32Array;
+
+/** The smallest typed array that holds 0..max. */
+function valsFor(max: number, length: number): Vals {
+  return max < 256 ? new Uint8Array(length) : max < 65536 ? new Uint16Array(length) : new Int32Array(length);
+}
+
 /**
- * One tick's counts, frozen: ids ascending in one typed array, counts in another. A year of ticks at one a
- * minute is 525,600 of these; as Maps (~2.5 KB each at 60 stacks) they took 1.3 GB, as typed arrays ~0.6 KB.
- * Lookups are a binary search. Read-only, like every tick handed out.
+ * One tick's counts, frozen, in whichever of two layouts is smaller: sparse (ids ascending in one typed array, counts
+ * in another; lookups a binary search) or dense (one count per id of the range the tick spans, 0 = none; lookups
+ * direct). Each array is the narrowest that holds its numbers. A year of ticks at one a minute is 525,600 of
+ * these; as Maps (~2.5 KB each at 60 stacks) they took 1.3 GB, sparse ~0.6 KB. A service with 5,000 stacks has
+ * most of them at every tick: dense with one byte a count is 5 KB a tick, against 20 KB sparse at 16 bits (a
+ * 6-day lifetime read for a last-day report: 200 MB of counts became ~50 MB). Read-only, like every tick handed out.
  */
 export class CompactCounts implements ReadonlyMap<number, number> {
   private constructor(
-    private readonly ids: Int32Array | Uint16Array,
-    private readonly vals: Int32Array | Uint16Array,
+    /** null: dense, the id of vals[j] is base + j */
+    private readonly ids: Int32Array | Uint16Array | null,
+    private readonly vals: Vals,
+    private readonly base: number,
+    /** Non-zero entries. */
+    private readonly n: number,
   ) {}
 
-  /**
-   * The first `n` entries, each array narrowed to 16 bits when every number in it fits (ids are dense from 1, and
-   * most stacks hold fewer than 65,536 goroutines): half the memory of a year at 5,000 stacks (43 million entries).
-   */
+  /** The first `n` entries of ascending ids with non-zero counts, in the smaller layout. */
   private static of(ids: Int32Array, vals: Int32Array, n: number): CompactCounts {
     let maxVal = 0;
     for (let i = 0; i < n; i++) if (vals[i]! > maxVal) maxVal = vals[i]!;
-    const narrow = (a: Int32Array, max: number) => (max < 65536 ? new Uint16Array(a.subarray(0, n)) : n === a.length ? a : a.slice(0, n));
-    return new CompactCounts(narrow(ids, n > 0 ? ids[n - 1]! : 0), narrow(vals, maxVal));
+    const valBytes = maxVal < 256 ? 1 : maxVal < 65536 ? 2 : 4;
+    const maxId = n > 0 ? ids[n - 1]! : 0;
+    const range = n > 0 ? maxId - ids[0]! + 1 : 0;
+    if (n > 0 && range * valBytes < n * ((maxId < 65536 ? 2 : 4) + valBytes)) {
+      const base = ids[0]!;
+      const dense = valsFor(maxVal, range);
+      for (let i = 0; i < n; i++) dense[ids[i]! - base] = vals[i]!;
+      return new CompactCounts(null, dense, base, n);
+    }
+    const narrowIds = maxId < 65536 ? new Uint16Array(ids.subarray(0, n)) : ids.slice(0, n);
+    const narrowVals = valsFor(maxVal, n);
+    narrowVals.set(vals.subarray(0, n));
+    return new CompactCounts(narrowIds, narrowVals, 0, n);
   }
 
   /** Non-zero entries of a map, sorted by id. */
@@ -103,16 +133,21 @@ export class CompactCounts implements ReadonlyMap<number, number> {
    */
   static withChanges(prev: CompactCounts, changes: ArrayLike<number>): CompactCounts | null {
     for (let j = 2; j < changes.length; j += 2) if (!(changes[j]! > changes[j - 2]!)) return null;
-    const pIds = prev.ids;
-    const pVals = prev.vals;
-    const cap = pIds.length + changes.length / 2;
+    const { ids: pIds, vals: pVals, base } = prev;
+    const cap = prev.n + changes.length / 2;
     const ids = new Int32Array(cap);
     const vals = new Int32Array(cap);
     let i = 0;
     let j = 0;
     let n = 0;
-    while (i < pIds.length || j < changes.length) {
-      const pid = i < pIds.length ? pIds[i]! : Infinity;
+    const pLen = pVals.length;
+    while (i < pLen || j < changes.length) {
+      // a dense tick's zeros are no entries
+      if (i < pLen && pVals[i] === 0) {
+        i++;
+        continue;
+      }
+      const pid = i < pLen ? (pIds === null ? base + i : pIds[i]!) : Infinity;
       const cid = j < changes.length ? changes[j]! : Infinity;
       if (pid < cid) {
         ids[n] = pid;
@@ -132,15 +167,19 @@ export class CompactCounts implements ReadonlyMap<number, number> {
   }
 
   get size(): number {
-    return this.ids.length;
+    return this.n;
   }
 
-  /** The ids (ascending) and counts of a tick's counts when they are a CompactCounts, for loops over every count. */
-  static rawOf(m: ReadonlyMap<number, number>): { ids: ArrayLike<number>; vals: ArrayLike<number> } | null {
-    return m instanceof CompactCounts ? { ids: m.ids, vals: m.vals } : null;
+  /** The typed arrays of a tick's counts when they are a CompactCounts, for loops over every count (RawCounts). */
+  static rawOf(m: ReadonlyMap<number, number>): RawCounts | null {
+    return m instanceof CompactCounts ? { ids: m.ids, base: m.base, vals: m.vals } : null;
   }
 
   private indexOf(id: number): number {
+    if (this.ids === null) {
+      const j = id - this.base;
+      return j >= 0 && j < this.vals.length && this.vals[j]! > 0 ? j : -1;
+    }
     let lo = 0;
     let hi = this.ids.length - 1;
     while (lo <= hi) {
@@ -163,21 +202,26 @@ export class CompactCounts implements ReadonlyMap<number, number> {
   }
 
   forEach(fn: (count: number, id: number, map: ReadonlyMap<number, number>) => void, thisArg?: unknown): void {
-    const { ids, vals } = this;
-    if (thisArg === undefined) for (let i = 0; i < ids.length; i++) fn(vals[i]!, ids[i]!, this);
-    else for (let i = 0; i < ids.length; i++) fn.call(thisArg, vals[i]!, ids[i]!, this);
+    const { ids, vals, base } = this;
+    for (let i = 0; i < vals.length; i++) {
+      const c = vals[i]!;
+      if (c === 0) continue; // a dense tick's stack with none
+      if (thisArg === undefined) fn(c, ids === null ? base + i : ids[i]!, this);
+      else fn.call(thisArg, c, ids === null ? base + i : ids[i]!, this);
+    }
   }
 
   *entries(): MapIterator<[number, number]> {
-    for (let i = 0; i < this.ids.length; i++) yield [this.ids[i]!, this.vals[i]!];
+    const { ids, vals, base } = this;
+    for (let i = 0; i < vals.length; i++) if (vals[i]! > 0) yield [ids === null ? base + i : ids[i]!, vals[i]!];
   }
 
   *keys(): MapIterator<number> {
-    yield* this.ids;
+    for (const [id] of this.entries()) yield id;
   }
 
   *values(): MapIterator<number> {
-    yield* this.vals;
+    for (const c of this.vals) if (c > 0) yield c;
   }
 
   [Symbol.iterator](): MapIterator<[number, number]> {
