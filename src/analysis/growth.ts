@@ -10,7 +10,8 @@
 //     its own) the series fell from a high by at least max(minAbsRise, ELASTIC_DROP_SHARE of that high). A leak's
 //     count only dips by the few goroutines in flight on the same frames.
 //  3. Not elastic ("its floor only rises"): not-rising unless classifyTrend says 'rising'; then
-//     - known-leaker: it also rose through an earlier lifetime (classifyTrend 'rising' there): a leak in every
+//     - known-leaker: it also rose through an earlier lifetime (classifyTrend 'rising' there), or an earlier one was
+//       still rising as fast when it ended (stillRisingAtEnd: often only its tail was read): a leak in every
 //       lifetime, reported as soon as this lifetime's rise is significant;
 //     - bounded-before: an earlier lifetime reached at least this level and stopped there (a pool warming up again
 //       after a deploy): not a leak until it passes that level by a material amount;
@@ -29,7 +30,20 @@
 
 import type { SuspectEvidence } from '../core/model.js';
 import { dailyFloorRises, excessOverDailyRange, hourlyMedians } from './seasonal.js';
-import { classifyFrame, classifyTrend, couldRiseFrame, insufficientReason, MATERIAL_REL_RISE, trendFrame, type FrameOrTooShort, type TrendResult } from './trend.js';
+import {
+  classifyFrame,
+  classifyTrend,
+  couldRiseFrame,
+  insufficientReason,
+  MATERIAL_REL_RISE,
+  RECENT_FRACTION,
+  RECENT_SLOPE_FRACTION,
+  trendFrame,
+  Z_RECENT,
+  Z_SIGNIFICANT,
+  type FrameOrTooShort,
+  type TrendResult,
+} from './trend.js';
 import { extent, median } from './robustStats.js';
 
 /**
@@ -149,6 +163,26 @@ function withLazyReason(j: GrowthJudgement, reasonOf: () => string): GrowthJudge
   return Object.defineProperty(j, 'reason', { get: () => (cached ??= reasonOf()), enumerable: true });
 }
 
+/**
+ * An earlier lifetime that had not stopped: significant Mann–Kendall over what was read of it and over its last
+ * third, which rose by a material amount at no less than RECENT_SLOPE_FRACTION of this lifetime's pace. Often only
+ * its tail was read (a window's week of context, or a recorder started on a process that had run for weeks): a leak
+ * of 48/hour seen for its last 14 hours at 21,000 goroutines rose 730, under a tenth of its level, so
+ * classifyTrend calls that flat, and "reached 21,000 and stopped there" read a leak as a warm-up after the deploy
+ * (the last day of a generated year: the leak, 7,400 goroutines in 6 days, was not a suspect). A warm-up that
+ * stopped is flat in its last third.
+ */
+function stillRisingAtEnd(before: TrendResult, now: TrendResult, minAbsRise: number): boolean {
+  const r = before.details.recent;
+  if (!r || r.slopePerSecond === null || !(r.slopePerSecond > 0) || now.perHour === null) return false;
+  return (
+    before.details.mkZ >= Z_SIGNIFICANT &&
+    r.mkZ >= Z_RECENT &&
+    r.slopePerSecond * RECENT_FRACTION * before.details.spanSeconds >= minAbsRise &&
+    r.slopePerSecond >= (RECENT_SLOPE_FRACTION * now.perHour) / 3600
+  );
+}
+
 /** Judge one series; see the header for the rules. */
 export function judgeGrowth(input: GrowthInput): GrowthJudgement {
   const { current, earlier, minAbsRise } = input;
@@ -185,8 +219,12 @@ export function judgeGrowth(input: GrowthInput): GrowthJudgement {
     for (const p of seenBefore) {
       const s = input.fromFirstNonZero ? firstNonZero(p.vs) : 0;
       const before = s > 0 ? slice(p, s) : p;
-      if (classifyTrend(before.ts, before.vs, { minAbsRise }).shape === 'rising') {
+      const bt = classifyTrend(before.ts, before.vs, { minAbsRise });
+      if (bt.shape === 'rising') {
         return judged({ ...base, status: 'leaking', evidence: 'known-leaker', reason: 'rises in this lifetime and rose through an earlier one' });
+      }
+      if (stillRisingAtEnd(bt, trend, minAbsRise)) {
+        return judged({ ...base, status: 'leaking', evidence: 'known-leaker', reason: 'rises in this lifetime and an earlier one was still rising as fast when it ended' });
       }
     }
     if (seenBefore.length > 0) {
