@@ -34,6 +34,8 @@ export interface LeakSpec {
   uniqueLabel?: string;
   /** Heap each leaked goroutine keeps reachable. */
   heapBytesEach?: number;
+  /** Goroutines it had leaked before the recording began (a recorder installed on a process up for weeks): the first lifetime only. */
+  leakedAtStart?: number;
 }
 
 export interface ScenarioSpec {
@@ -174,7 +176,7 @@ export function generateScenario(spec: ScenarioSpec, dataDir: string, endTsSecon
   let lifetime = lifetimeOf(pid, startTs);
   let lifeMinute = Math.round((startMinute * 60 - startTs) / 60);
   let event: '' | 'start' | 'restart' = 'start';
-  const leakCounts = spec.leaks.map(() => 0);
+  const leakCounts = spec.leaks.map((l) => l.leakedAtStart ?? 0);
   let uniqueDefs: StackDef[][] = spec.leaks.map(() => []);
   let uniqueSerial = 0;
   let dbPool = 0;
@@ -389,6 +391,16 @@ export function evalScenarios(): ScenarioSpec[] {
       seed: 606,
       restartHours: deploySchedule(606, 8),
       leaks: [{ fn: LEAK_FUNCTIONS.lifetime, perHour: 10, onsetHour: 0 }],
+      expected: 'leak',
+    }),
+    scenario({
+      name: 'leak-seen-late',
+      description:
+        '3 days: the recorder starts on a process that has leaked 20,000 goroutines (40/hour for 3 weeks); a deploy after 20 h; the new process leaks 40/hour too',
+      days: 3,
+      seed: 1111,
+      restartHours: [20],
+      leaks: [{ fn: LEAK_FUNCTIONS.lifetime, perHour: 40, onsetHour: 0, leakedAtStart: 20_000 }],
       expected: 'leak',
     }),
     scenario({
