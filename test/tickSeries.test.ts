@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { HistoryTick, StackRecord } from '../src/core/model.js';
-import { CompactCounts } from '../src/core/stackHistory.js';
-import { maxCountById, sumSeries } from '../src/core/tickSeries.js';
+import { CompactCounts, replayHistory } from '../src/core/stackHistory.js';
+import { lifetimeSpans, maxCountById, sumSeries } from '../src/core/tickSeries.js';
 import { findSuspects, JUDGE_BLOCK } from '../src/analysis/suspects.js';
 import { seededRandom } from './helpers/seededRandom.js';
 import { minuteRecording, T0 } from './helpers/minuteRecording.js';
@@ -98,4 +98,72 @@ test('suspects are the same whichever block a stack is judged in, with groups sp
     [...[...leaks].map(String), groupIds.join('+')].sort(),
     'the three leaks and the group, nothing that wanders',
   );
+});
+
+test('ticks replayed from deltas are read at their changes only, with the same sums, maxima and suspects as whole reads', () => {
+  // A history as the recorder writes it: a keyframe every 60 lines, deltas between (stacks coming, going, changing,
+  // some past 8 and 16 bits), a delta that changes nothing, a lifetime change, and ticks a window leaves out.
+  const r = seededRandom(23);
+  const lines: string[] = [];
+  const maps: HistoryTick[] = [];
+  const m = new Map<number, number>();
+  for (let tick = 0; tick < 400; tick++) {
+    const ts = T0 + tick * 60;
+    const lifetime = tick < 250 ? '7@1' : '8@2';
+    if (tick === 250) m.clear();
+    if (tick % 60 === 0 || tick === 250) {
+      for (let id = 1; id <= 120; id++) if (id <= 10 || r() < 0.8) m.set(id, 1 + Math.floor(r() * 30)); // 1..10 never gone
+      const pairs = [...m].sort((a, b) => a[0] - b[0]);
+      lines.push(`K ${ts} ${lifetime} 0${pairs.map(([id, c]) => ` ${id}:${c}`).join('')}`);
+    } else {
+      const pairs: Array<[number, number]> = [];
+      if (tick % 17 !== 0) {
+        for (let id = 1; id <= 125; id++) {
+          if (r() >= 0.1) continue;
+          const c = r() < 0.2 && id > 10 ? 0 : id === 3 && tick > 300 ? 70_000 + tick : 1 + Math.floor(r() * (id % 5 === 0 ? 400 : 40));
+          pairs.push([id, c]);
+        }
+      }
+      if (tick === 30) pairs.push([126, 9]); // a stack that comes later and stays: its least count is 0 (absent before)
+      for (const [id, c] of pairs) (c === 0 ? m.delete(id) : m.set(id, c));
+      lines.push(`D ${ts} ${lifetime} 0${pairs.map(([id, c]) => ` ${id}:${c}`).join('')}`);
+    }
+    maps.push({ tsSeconds: ts, lifetime, total: 0, counts: new Map([...m].filter(([, c]) => c > 0)) });
+  }
+  const { ticks } = replayHistory(lines.join('\n') + '\n', 'test');
+  let chained = 0;
+  for (let i = 1; i < ticks.length; i++) if (CompactCounts.changedIds(ticks[i - 1]!.counts, ticks[i]!.counts) !== null) chained++;
+  assert.ok(chained > 300, `most ticks are read at their changes (${chained})`);
+  const series = [[3], [5], [1, 2], [2, 130], [125], [64, 65, 66, 67], [200]];
+  const asArrays = (xs: (Float32Array | undefined)[]) => xs.map((a) => (a ? Array.from(a) : undefined));
+  assert.deepEqual(asArrays(sumSeries(ticks, series)), asArrays(sumSeries(maps, series)));
+  assert.deepEqual(asArrays(sumSeries(ticks, series)), naive(maps, series));
+  assert.deepEqual(Array.from(maxCountById(ticks).subarray(0, 131)), Array.from(maxCountById(maps).subarray(0, 131)));
+  // a window's ticks: the first one kept is read whole
+  const some = ticks.filter((_, i) => i % 3 !== 1);
+  const someMaps = maps.filter((_, i) => i % 3 !== 1);
+  assert.deepEqual(asArrays(sumSeries(some, series)), naive(someMaps, series));
+  // spans: least (0 where absent at some tick) and largest count, and the order ids first have goroutines
+  const naiveSpans = (ts: readonly HistoryTick[]) => {
+    const order: number[] = [];
+    for (const t of ts) for (const [id, c] of [...t.counts].sort((a, b) => a[0] - b[0])) if (c > 0 && !order.includes(id) && id <= 126) order.push(id);
+    return order.map((id) => {
+      const vs = ts.map((t) => t.counts.get(id) ?? 0);
+      return [id, Math.min(...vs), Math.max(...vs)];
+    });
+  };
+  for (const [name, ts, ms] of [['whole lifetime', ticks.slice(0, 250), maps.slice(0, 250)], ['a window of it', some.slice(0, 160), someMaps.slice(0, 160)]] as const) {
+    const sp = lifetimeSpans(ts, 126);
+    assert.deepEqual(sp.order.map((id) => [id, sp.min[id], sp.max[id]]), naiveSpans(ms), name);
+    assert.ok(sp.order.some((id) => sp.min[id] === 0) && sp.order.some((id) => sp.min[id]! > 0), `${name}: both kinds of least count`);
+  }
+  // suspects: stacks by their ids, every one eligible
+  const stacks = Array.from({ length: 130 }, (_, k) => ({
+    id: k + 1,
+    key: `s${k + 1}`,
+    frames: [...SEND, userFrame(`main.worker${k + 1}`, 10, '/src/svc/workers.go')],
+    labels: {},
+    firstSeenTsSeconds: T0,
+  })) as StackRecord[];
+  for (const life of ['7@1', '8@2']) assert.deepEqual(findSuspects(stacks, ticks, life), findSuspects(stacks, maps, life));
 });

@@ -5,8 +5,7 @@
 
 import type { GoroutineProfile, HistoryTick, StackRecord, Suspect, SuspectGroup } from '../core/model.js';
 import { stackIdentity } from '../core/stackIdentity.js';
-import { CompactCounts } from '../core/stackHistory.js';
-import { sumSeries } from '../core/tickSeries.js';
+import { lifetimeSpans, sumSeries } from '../core/tickSeries.js';
 import { blockingKind, isBenignRuntime, leafFunction, matchesIgnore } from '../core/frames.js';
 import { judgeGrowth, type GrowthJudgement, type GrowthStatus, type Points } from './growth.js';
 import { classifyTrend, MIN_POINTS, RECENT_FRACTION, Z_RECENT } from './trend.js';
@@ -175,31 +174,7 @@ export function findSuspects(
   // from 1; an id the dictionary does not know is passed over below anyway), in the order ids first appear
   let maxStackId = 0;
   for (const rec of stacks) if (rec.id > maxStackId) maxStackId = rec.id;
-  const spanMin = new Float64Array(maxStackId + 1);
-  const spanMax = new Float64Array(maxStackId + 1);
-  const spanSeen = new Int32Array(maxStackId + 1);
-  const order: number[] = [];
-  const see = (c: number, id: number) => {
-    if (!(c > 0) || id > maxStackId) return;
-    if (spanSeen[id]! > 0) {
-      if (c > spanMax[id]!) spanMax[id] = c;
-      if (c < spanMin[id]!) spanMin[id] = c;
-    } else {
-      spanMin[id] = spanMax[id] = c;
-      order.push(id);
-    }
-    spanSeen[id]!++;
-  };
-  for (const t of cur) {
-    // the typed arrays when they are (every tick read from a file): a callback per count was ~0.6 s of a last-day
-    // report at 5,000 stacks over a 6-day lifetime; forEach, not for-of, otherwise
-    const raw = CompactCounts.rawOf(t.counts);
-    if (raw) {
-      const { ids, vals, base } = raw;
-      for (let i = 0; i < vals.length; i++) see(vals[i]!, ids === null ? base + i : ids[i]!);
-    }
-    else t.counts.forEach(see);
-  }
+  const { order, min: spanMin, max: spanMax } = lifetimeSpans(cur, maxStackId);
   const eligible = (rec: StackRecord) => !isBenignRuntime(rec.frames) && !matchesIgnore(rec.frames, ignore);
 
   const candidates: Candidate[] = [];
@@ -207,7 +182,7 @@ export function findSuspects(
   for (const id of order) {
     const rec = stacksById.get(id);
     if (!rec || !eligible(rec)) continue; // unknown id: the dictionary lost it (torn line): nothing to show
-    const min = spanSeen[id]! < cur.length ? 0 : spanMin[id]!;
+    const min = spanMin[id]!;
     if (spanMax[id]! - min >= minIncrease) candidates.push({ ids: [id], rep: rec, group: null });
     if (Object.keys(rec.labels).length > 0) {
       const gk = stackIdentity(rec.frames, rec.labels, 'frames+label-keys');
