@@ -181,3 +181,25 @@ test('mannKendall equals the O(n^2) reference exactly (s, variance, z) on thousa
   const withNaN = Array.from({ length: 100 }, (_, i) => (i === 40 ? NaN : i % 7));
   assert.deepEqual(mannKendall(withNaN), mannKendallReference(withNaN));
 });
+
+test('bucketMedians: each bucket the median of its sorted points (small buckets by insertion sort, large by select)', () => {
+  const r = seededRandom(19);
+  const sortedMedian = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const n = s.length;
+    return n % 2 === 1 ? s[n >> 1]! : (s[(n >> 1) - 1]! + s[n >> 1]!) / 2;
+  };
+  // bucket sizes 1 to ~60: a day, a week, odd lengths; whole counts with ties, and reals
+  for (const n of [361, 725, 1440, 2881, 10_080, 21_601]) {
+    const ts = Float64Array.from({ length: n }, (_, i) => T0 + i * 60 + Math.round(r() * 900) / 1000);
+    const vs = Float64Array.from({ length: n }, () => (n % 2 === 0 ? Math.floor(r() * 12) : r() * 1e6 - 5e5));
+    const b = bucketMedians(ts, vs, 360);
+    assert.equal(b.t.length, 360);
+    for (let k = 0; k < 360; k++) {
+      const lo = Math.floor((k * n) / 360);
+      const hi = Math.floor(((k + 1) * n) / 360);
+      assert.equal(b.v[k], sortedMedian(Array.from(vs.subarray(lo, hi))), `n ${n} bucket ${k}`);
+      assert.equal(b.t[k], sortedMedian(Array.from(ts.subarray(lo, hi))), `n ${n} bucket ${k} time`);
+    }
+  }
+});

@@ -663,10 +663,30 @@ export function bucketMedians(ts: ArrayLike<number>, vs: ArrayLike<number>, buck
     if (hi <= lo) continue;
     // the first hi - lo entries of one scratch buffer (a subarray view a bucket cost more than its median)
     for (let i = lo; i < hi; i++) scratch[i - lo] = ts[i]!;
-    t[m] = medianInPlace(scratch, hi - lo);
+    t[m] = smallMedian(scratch, hi - lo);
     for (let i = lo; i < hi; i++) scratch[i - lo] = vs[i]!;
-    v[m] = medianInPlace(scratch, hi - lo);
+    v[m] = smallMedian(scratch, hi - lo);
     m++;
   }
   return { t: t.subarray(0, m), v: v.subarray(0, m) };
+}
+
+/**
+ * medianInPlace for the few points of a bucket: up to 16 by insertion sort (a day of one-minute points makes buckets
+ * of 4, and quickselect's set-up was most of bucketMedians), the same number either way: the middle of the sorted
+ * values, or the mean of the two middle ones.
+ */
+function smallMedian(a: Float64Array, n: number): number {
+  if (n > 16) return medianInPlace(a, n);
+  if (n === 0) return NaN;
+  for (let i = 1; i < n; i++) {
+    const x = a[i]!;
+    let j = i - 1;
+    while (j >= 0 && a[j]! > x) {
+      a[j + 1] = a[j]!;
+      j--;
+    }
+    a[j + 1] = x;
+  }
+  return n % 2 === 1 ? a[n >> 1]! : (a[(n >> 1) - 1]! + a[n >> 1]!) / 2;
 }
