@@ -25,9 +25,15 @@ compaction" counts the history as if every month had stayed at full resolution. 
 which also reads a week of context and the current process lifetime (src/commands/report.ts readWindow); the
 one-day recording has the same four targets and the same end. A window of more than 15,000 points is read thinned
 (src/core/readResolution.ts): the whole year at one point an hour, its full-resolution months from their keyframes.
-What limits the figures: the whole-year report still reads every byte of the hourly history (~540 MB at 5,000
-stacks) and every samples row's time; the last-day report reads the week of context at full resolution (~10,000
-ticks x 5,000 stacks) and judges every churning stack on it, as a one-day recording judges its 1,440 ticks.`;
+What limits the figures: the whole-year report still parses every byte of the hourly history (~540 MB at 5,000
+stacks, ~4 ns a character) and every samples row's time. The last-day report judges each stack on its whole current
+process lifetime, which here is 6.4 days (9,208 ticks at full resolution) plus 14 hours of the lifetime before: 6.4
+times the ticks a one-day recording judges. Done for this: stacks are judged 512 ids at a time, so their series exist
+only per block (JUDGE_BLOCK, src/analysis/suspects.ts); a tick made from the one before by a delta is read only at the
+stacks it changed (CompactCounts.changedIds, src/core/tickSeries.ts walkTicks); ticks whose stacks are mostly present
+are stored one count per id, in 8 bits when they fit (CompactCounts' dense layout); and "can this series be rising?"
+is answered without the Theil–Sen slopes for most series (src/analysis/trend.ts couldRise). What is left is the
+per-stack judgement on 9,208 points (hourly medians, falls from a running high) and the delta lines' parse.`;
 
 /** 2026-11-15T00:00:00Z: mid-month, so the live files hold two weeks and the month before stays at full resolution. */
 const YEAR_END_TS = Date.UTC(2026, 10, 15) / 1000;

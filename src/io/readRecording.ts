@@ -316,17 +316,20 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
           const startAt = reader.headerNames.indexOf('process_start_ts_seconds');
           const lastKeyCell = Math.max(pidAt, startAt, 0);
           const thinner = new BucketThinner<string>(stepSeconds, (l) => reader.line(l));
+          // pid then start, side by side as the recorder writes them: the key is the one slice that holds both
+          const adjacent = pidAt >= 0 && startAt === pidAt + 1;
           scan = forEachLine(f, (line) => {
             const ts = samplesLineTsSeconds(line);
             // A quote before the lifetime cells would move them: that line passes by (a failed tick's quoted
             // message comes after them and is thinned like any row, so failures keep their share of the rows).
-            const quote = line.indexOf('"');
-            if (ts === null || !inRange(ts) || (quote >= 0 && quote <= cellEnd(line, lastKeyCell))) {
+            const keyEnd = cellEnd(line, lastKeyCell);
+            if (ts === null || !inRange(ts) || line.lastIndexOf('"', keyEnd) >= 0) {
               thinner.reset(); // passes by the thinner, in order
               reader.line(line);
               return;
             }
-            thinner.add(line, ts, `${pidAt < 0 ? '' : cellAt(line, pidAt)}@${startAt < 0 ? '' : cellAt(line, startAt)}`);
+            const key = adjacent ? line.slice(cellStart(line, pidAt), keyEnd) : `${pidAt < 0 ? '' : cellAt(line, pidAt)}@${startAt < 0 ? '' : cellAt(line, startAt)}`;
+            thinner.add(line, ts, key);
           }, w.start, end);
           thinner.flush();
           thinnedRows += thinner.dropped;
