@@ -426,6 +426,15 @@ export function isKeyframeLine(line: string): boolean {
 export class HistoryCounts {
   /** stack id -> non-zero count, or null when unknown (nothing read yet, or after damage); see `counts`. */
   private map: Map<number, number> | null = null;
+  /**
+   * With keepFrozen, the counts as frozen ticks: each delta makes the next one (CompactCounts.withChanges) and no Map
+   * is kept beside them. A replay of every tick at 5,000 stacks updated a Map of 5,000 entries with every delta only
+   * to freeze the same counts again.
+   */
+  private compact: CompactCounts | null = null;
+
+  /** keepFrozen: a reader that freezes every tick (HistoryReplay at full resolution); thinned reads and compaction keep the Map. */
+  constructor(private readonly keepFrozen = false) {}
   /** The last K or H line's entries while no delta came after it: the Map is built only when a delta needs it. */
   private keyframe: { entries: Float64Array; width: number } | null = null;
   lifetime = '';
@@ -444,13 +453,16 @@ export class HistoryCounts {
       for (let i = 0; i < e.length; i += width) if (e[i + 1]! > 0) m.set(e[i]!, e[i + 1]!);
       this.map = m;
       this.keyframe = null;
+    } else if (this.compact) {
+      this.map = new Map(this.compact);
+      this.compact = null;
     }
     return this.map;
   }
 
   /** Whether the counts are known (without building them). */
   get known(): boolean {
-    return this.keyframe !== null || this.map !== null;
+    return this.keyframe !== null || this.map !== null || this.compact !== null;
   }
 
   /**
@@ -458,12 +470,20 @@ export class HistoryCounts {
    * at 5,000 stacks spent 7 s building Maps only to freeze them); null when unknown.
    */
   frozen(): CompactCounts | null {
-    if (this.keyframe) {
-      const c = CompactCounts.fromEntries(this.keyframe.entries, this.keyframe.width);
-      if (c) return c;
+    if (this.compact) return this.compact;
+    let c: CompactCounts | null = null;
+    if (this.keyframe) c = CompactCounts.fromEntries(this.keyframe.entries, this.keyframe.width);
+    if (!c) {
+      const m = this.counts;
+      c = m && CompactCounts.from(m);
     }
-    const m = this.counts;
-    return m && CompactCounts.from(m);
+    if (this.keepFrozen && c) {
+      // from now on the frozen counts are the state (one object while nothing changes)
+      this.compact = c;
+      this.keyframe = null;
+      this.map = null;
+    }
+    return c;
   }
 
   /** Applies one line (without its newline); returns it parsed when it is a tick, null when skipped. */
@@ -475,10 +495,21 @@ export class HistoryCounts {
       this.bad++;
       this.map = null;
       this.keyframe = null;
+      this.compact = null;
       return null;
     }
     const e = line.entries;
     const width = ENTRY_WIDTH[line.kind];
+    if (line.kind === 'D' && this.keepFrozen && this.lifetime === line.lifetime && this.known) {
+      if (e.length === 0) return line; // nothing changed: the same frozen counts
+      const before = this.frozen();
+      const next = before && CompactCounts.withChanges(before, e);
+      if (next) {
+        this.compact = next;
+        return line;
+      }
+      // ids out of order (a hand-edited line): the Map takes them, below
+    }
     if (line.kind === 'D') {
       const counts = this.lifetime === line.lifetime ? this.counts : null;
       if (!counts) {
@@ -491,6 +522,7 @@ export class HistoryCounts {
       }
     } else {
       this.map = null;
+      this.compact = null;
       this.keyframe = { entries: e, width };
       this.lifetime = line.lifetime;
     }
@@ -503,7 +535,11 @@ export class HistoryCounts {
  * and its tallies for the caller's warning lines.
  */
 export abstract class HistoryLineReader {
-  protected readonly counts = new HistoryCounts();
+  protected readonly counts: HistoryCounts;
+
+  constructor(keepFrozen = false) {
+    this.counts = new HistoryCounts(keepFrozen);
+  }
 
   /** Lines that did not parse. */
   get bad(): number {
@@ -537,7 +573,7 @@ export interface ReplayResult {
  */
 export class HistoryReplay extends HistoryLineReader {
   readonly ticks: HistoryTick[] = [];
-  /** Counts as of the last line, handed out frozen (CompactCounts): the same object while they do not change. */
+  /** Thinned reads: the counts as of the last tick emitted, frozen (the same object while they do not change). */
   private frozen: CompactCounts | null = null;
   /** Thinned reads (stepSeconds > 0): the counts changed since `frozen` was built. */
   private dirty = true;
@@ -552,7 +588,8 @@ export class HistoryReplay extends HistoryLineReader {
      */
     stepSeconds = 0,
   ) {
-    super();
+    // every tick kept frozen: the frozen counts are the state (HistoryCounts keepFrozen)
+    super(!(stepSeconds > 0));
     this.thinner = stepSeconds > 0 ? new BucketThinner(stepSeconds, (t) => this.emitThinned(t)) : null;
   }
 
@@ -580,16 +617,12 @@ export class HistoryReplay extends HistoryLineReader {
   /** One line without its newline. */
   line(text: string): void {
     if (this.thinner) return this.thinnedLine(text, this.thinner);
-    // `frozen` is null or the counts before this line (any line that changes them resets or rebuilds it).
-    const before = this.frozen;
     const line = this.counts.apply(text);
     if (!line) return;
-    // A delta that changes nothing shares the previous tick's counts; one that changes some is merged into them.
-    if (line.kind !== 'D') this.frozen = null;
-    else if (line.entries.length > 0) this.frozen = before && CompactCounts.withChanges(before, line.entries);
+    // The counts as of this line, frozen: a delta that changes nothing shares the previous tick's object, one that
+    // changes some is merged into it (HistoryCounts keepFrozen).
     if (this.keep(line.tsSeconds)) {
-      this.frozen ??= this.counts.frozen()!;
-      this.ticks.push({ tsSeconds: line.tsSeconds, lifetime: this.own(line.lifetime), total: line.total, counts: this.frozen });
+      this.ticks.push({ tsSeconds: line.tsSeconds, lifetime: this.own(line.lifetime), total: line.total, counts: this.counts.frozen()! });
     }
   }
 
