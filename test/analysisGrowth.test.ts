@@ -129,22 +129,32 @@ test('judgeGrowth: deploys — a warm-up that stopped before is bounded; a leak 
   assert.equal(k.evidence, 'known-leaker');
 });
 
-test('judgeGrowth: an earlier lifetime seen only at its end, still leaking, makes a known leaker, not a warm-up', () => {
+test('judgeGrowth: an earlier lifetime read only from its middle, still leaking, makes a known leaker, not a warm-up', () => {
   // The last day of a generated year (bench scenario 6): the service leaks 48/hour in every lifetime; a window's week
   // of context reads only the last 14 hours of the lifetime before the deploy, at 21,000 goroutines, where 48/hour
-  // is under a tenth of the level. Now: 6 days from 0 at the same pace.
+  // is under a tenth of the level. That process had started 3 weeks before. Now: 6 days from 0 at the same pace.
   const r = readers(21);
-  const tailOfLeak = minutes(MIDNIGHT, 14 * 60, (ts, i) => 20_668 + (48 * i) / 60 + (r(ts) % 7));
+  const tail = minutes(MIDNIGHT, 14 * 60, (ts, i) => 20_668 + (48 * i) / 60 + (r(ts) % 7));
+  const tailOfLeak = { ...tail, processStartTs: MIDNIGHT - 21 * DAY };
   const now = minutes(MIDNIGHT + DAY, 6 * 1440, (_ts, i) => 2 + (48 * i) / 60);
   const j = judgeGrowth({ current: now, earlier: [tailOfLeak], minAbsRise: 5, fromFirstNonZero: true });
   assert.equal(j.status, 'leaking', j.reason);
   assert.equal(j.evidence, 'known-leaker');
   // What stays bounded: a level that earlier lifetime reached and held (flat at its end), or one it crept up to at
-  // a tenth of this lifetime's pace
-  const held = minutes(MIDNIGHT, 14 * 60, (ts) => 21_000 + (r(ts) % 7));
+  // a tenth of this lifetime's pace; and the same tail when it is all that lifetime was (read from its start) or when
+  // its start is not known
+  const held = { ...minutes(MIDNIGHT, 14 * 60, (ts) => 21_000 + (r(ts) % 7)), processStartTs: MIDNIGHT - 21 * DAY };
   assert.equal(judgeGrowth({ current: now, earlier: [held], minAbsRise: 5, fromFirstNonZero: true }).status, 'bounded-before');
-  const creeping = minutes(MIDNIGHT, 14 * 60, (ts, i) => 21_000 + (4.8 * i) / 60 + (r(ts) % 3));
+  const creeping = { ...minutes(MIDNIGHT, 14 * 60, (ts, i) => 21_000 + (4.8 * i) / 60 + (r(ts) % 3)), processStartTs: MIDNIGHT - 21 * DAY };
   assert.equal(judgeGrowth({ current: now, earlier: [creeping], minAbsRise: 5, fromFirstNonZero: true }).status, 'bounded-before');
+  for (const processStartTs of [MIDNIGHT - 30, undefined]) {
+    assert.equal(judgeGrowth({ current: now, earlier: [{ ...tail, processStartTs }], minAbsRise: 5, fromFirstNonZero: true }).status, 'bounded-before');
+  }
+  // A pool of 300 filling towards 400 (3-hour time constant), deployed after 45 minutes while still filling, read
+  // from its start: the next lifetime's fill is bounded by it, as it was before this rule (review of the change).
+  const fill = (from: number, count: number) => minutes(from, count, (ts, i) => 300 + 100 * (1 - Math.exp(-i / 180)) + (r(ts) % 3));
+  const shortLife = { ...fill(MIDNIGHT, 45), processStartTs: MIDNIGHT - 20 };
+  assert.equal(judgeGrowth({ current: fill(MIDNIGHT + HOUR, 120), earlier: [shortLife], minAbsRise: 5, fromFirstNonZero: true }).status, 'bounded-before');
 });
 
 test('judgeGrowth: a gap changes the rate, never erases hours of rise (72 samples 523 -> 1,193, 6.5 min gap, 6 more)', () => {

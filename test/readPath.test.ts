@@ -201,7 +201,11 @@ test('lines are read whole across buffer boundaries, forwards and backwards, and
     // and the offsets of the lines after it stay right
     const kept: Array<[string, number]> = [];
     const starts: number[] = [];
-    forEachLine(o.file, (l, at) => void kept.push([l, at]), 0, o.file.sizeBytes, (b, at) => (starts.push(at), b === 0x6c /* l */ && at % 2 === 0));
+    forEachLine(o.file, (l, at) => void kept.push([l, at]), 0, o.file.sizeBytes, (b, s, e, at) => {
+      starts.push(at);
+      assert.equal(e - s, Buffer.from(lines[starts.length - 1]!).length, 'the line bytes, without the newline');
+      return b[s] === 0x6c /* l */ && at % 2 === 0;
+    });
     let at = 0;
     const want: Array<[string, number]> = [];
     for (const l of lines) {

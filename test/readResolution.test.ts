@@ -2,6 +2,8 @@
 // every point, each lifetime's first point and the latest point kept, samples and ticks on the same times.
 import assert from 'node:assert/strict';
 import test from 'node:test';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { analyzeTarget } from '../src/analysis/analyze.js';
 import { BucketThinner, READ_POINTS_BUDGET, thinningStepSeconds } from '../src/core/readResolution.js';
 import { readRecording } from '../src/io/readRecording.js';
@@ -133,4 +135,15 @@ test('a step of an hour or more reads keyframes only: exact counts at every kept
   const b = verdict(thin);
   assert.equal(b.verdict, a.verdict, `${b.headline} / full: ${a.headline}`);
   assert.deepEqual(b.suspects.map((s) => s.leafFunction), a.suspects.map((s) => s.leafFunction));
+
+  // A damaged line among the deltas passed over is still damage: counted and warned as a full read warns it
+  // (deltas are passed over by their first bytes, "D ", before they are decoded)
+  const historyPath = join(data, spec.name, 'stack-history.log');
+  const lines = readFileSync(historyPath, 'utf8').split('\n');
+  const at = lines.findIndex((l, i) => i > 3 && l.startsWith('D '));
+  lines[at] = 'DX' + lines[at]!.slice(1);
+  writeFileSync(historyPath, lines.join('\n'));
+  const damagedWarning = (w: string[]) => w.find((x) => x.includes('damaged line'));
+  assert.ok(damagedWarning(readRecording(data, spec.name).warnings), 'a full read warns');
+  assert.equal(damagedWarning(readRecording(data, spec.name, { maxPoints: 150 }).warnings), damagedWarning(readRecording(data, spec.name).warnings));
 });

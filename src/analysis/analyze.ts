@@ -15,7 +15,7 @@ import { dataQualityWarnings, failedSamples } from './dataQuality.js';
 import { applyLeakProfile, dumpFactsForSuspects, type TargetEvidence } from './evidence.js';
 import { judgeGrowth, type GrowthJudgement } from './growth.js';
 import { buildHeadline } from './headline.js';
-import { recordingUntil, sortByTime, splitLifetimes, ticksOfLifetime } from './lifetimes.js';
+import { processStartOf, recordingUntil, sortByTime, splitLifetimes, ticksOfLifetime } from './lifetimes.js';
 import {
   bytesPerGoroutine,
   explainMemory,
@@ -158,7 +158,12 @@ export function analyzeTarget(recording: TargetRecording, opts: AnalyzeOptions =
   const bpg = bytesPerGoroutine(rows);
   const memoryExplained = explainMemory(mem, bpg);
   const hold = suspectsHold(suspects, bpg, memoryExplained);
-  const earlierMem = runs.slice(0, -1).map((r) => memorySeries(r.rows));
+  // each earlier lifetime's series, with when its process started (growth.ts stillRisingAtEnd)
+  const earlierMem = runs.slice(0, -1).map((r) => {
+    const m = memorySeries(r.rows);
+    const processStartTs = processStartOf(r.key);
+    return { heap: { ...m.heap, processStartTs }, rss: { ...m.rss, processStartTs }, goroutines: { ...m.goroutines, processStartTs } };
+  });
   const judge = (cur: Series, earlier: Series[], minAbsRise: number, fallsOfFloor = false) =>
     nonEmpty(cur) ? judgeGrowth({ current: cur, earlier: earlier.filter(nonEmpty), minAbsRise, fallsOfFloor }) : null;
   const heapJ = judge(mem.heap, earlierMem.map((m) => m.heap), HEAP_MIN_RISE_BYTES);

@@ -10,9 +10,9 @@
 //     its own) the series fell from a high by at least max(minAbsRise, ELASTIC_DROP_SHARE of that high). A leak's
 //     count only dips by the few goroutines in flight on the same frames.
 //  3. Not elastic ("its floor only rises"): not-rising unless classifyTrend says 'rising'; then
-//     - known-leaker: it also rose through an earlier lifetime (classifyTrend 'rising' there), or an earlier one was
-//       still rising as fast when it ended (stillRisingAtEnd: often only its tail was read): a leak in every
-//       lifetime, reported as soon as this lifetime's rise is significant;
+//     - known-leaker: it also rose through an earlier lifetime (classifyTrend 'rising' there), or an earlier one read
+//       only from its middle was still rising when it ended (stillRisingAtEnd): a leak in every lifetime, reported as
+//       soon as this lifetime's rise is significant;
 //     - bounded-before: an earlier lifetime reached at least this level and stopped there (a pool warming up again
 //       after a deploy): not a leak until it passes that level by a material amount;
 //     - otherwise leaking: floor-rises.
@@ -56,7 +56,20 @@ export const ELASTIC_DROP_SHARE = 0.1;
 export interface Points {
   ts: ArrayLike<number>;
   vs: ArrayLike<number>;
+  /**
+   * For an earlier lifetime: when its process started (unix seconds), if known. Tells a lifetime read from its start
+   * from one read only after it had run a while (see stillRisingAtEnd).
+   */
+  processStartTs?: number | null;
 }
+
+/**
+ * An earlier lifetime whose first point read is this long after its process started was read only from its middle:
+ * the recorder started late, was down, or a window's week of context began there. The recorder's first tick after
+ * a deploy comes within a minute or two; 15 minutes is also how long "grew since the process started" lasts for
+ * suspects (WARM_UP_START_SECONDS).
+ */
+export const READ_AFTER_START_SECONDS = 15 * 60;
 
 export interface GrowthInput {
   /** The current lifetime's points up to `until`, sorted by time (a stack: every tick, 0 where absent). */
@@ -164,13 +177,14 @@ function withLazyReason(j: GrowthJudgement, reasonOf: () => string): GrowthJudge
 }
 
 /**
- * An earlier lifetime that had not stopped: significant Mann–Kendall over what was read of it and over its last
- * third, which rose by a material amount at no less than RECENT_SLOPE_FRACTION of this lifetime's pace. Often only
- * its tail was read (a window's week of context, or a recorder started on a process that had run for weeks): a leak
- * of 48/hour seen for its last 14 hours at 21,000 goroutines rose 730, under a tenth of its level, so
- * classifyTrend calls that flat, and "reached 21,000 and stopped there" read a leak as a warm-up after the deploy
- * (the last day of a generated year: the leak, 7,400 goroutines in 6 days, was not a suspect). A warm-up that
- * stopped is flat in its last third.
+ * An earlier lifetime read only from its middle (READ_AFTER_START_SECONDS) that had not stopped rising when it ended:
+ * significant Mann–Kendall over what was read of it and over its last third, which rose by at least minAbsRise at no
+ * less than RECENT_SLOPE_FRACTION of this lifetime's pace. A leak of 48/hour read for the last 14 hours of its
+ * lifetime, at 21,000 goroutines, rose 730: under a tenth of its level, so classifyTrend calls that flat, and
+ * "reached 21,000 and stopped there" read the leak as a warm-up after the deploy (the last day of a generated year:
+ * the leak, 7,400 goroutines in 6 days, was not a suspect). A warm-up that stopped is flat in its last third. A
+ * lifetime read from its start keeps the plain rule: one cut short by a deploy while its pool was still filling is
+ * still rising when it ends, and is no leak.
  */
 function stillRisingAtEnd(before: TrendResult, now: TrendResult, minAbsRise: number): boolean {
   const r = before.details.recent;
@@ -223,8 +237,9 @@ export function judgeGrowth(input: GrowthInput): GrowthJudgement {
       if (bt.shape === 'rising') {
         return judged({ ...base, status: 'leaking', evidence: 'known-leaker', reason: 'rises in this lifetime and rose through an earlier one' });
       }
-      if (stillRisingAtEnd(bt, trend, minAbsRise)) {
-        return judged({ ...base, status: 'leaking', evidence: 'known-leaker', reason: 'rises in this lifetime and an earlier one was still rising as fast when it ended' });
+      const readFromMiddle = p.processStartTs != null && p.ts.length > 0 && p.ts[0]! - p.processStartTs > READ_AFTER_START_SECONDS;
+      if (readFromMiddle && stillRisingAtEnd(bt, trend, minAbsRise)) {
+        return judged({ ...base, status: 'leaking', evidence: 'known-leaker', reason: 'rises in this lifetime and an earlier one, read only from its middle, was still rising when it ended' });
       }
     }
     if (seenBefore.length > 0) {

@@ -26,6 +26,13 @@ export function lifetimeOfRow(row: SampleRow): string | null {
   return `${row.pid}@${row.processStartTsSeconds ?? '?'}`;
 }
 
+/** When a lifetime's process started (unix seconds), from its key `${pid}@${start}`; null when the key does not say. */
+export function processStartOf(lifetime: string): number | null {
+  const at = lifetime.indexOf('@');
+  const v = at < 0 ? NaN : Number(lifetime.slice(at + 1));
+  return at > 0 && lifetime.length > at + 1 && Number.isFinite(v) ? v : null;
+}
+
 export interface Run {
   key: string;
   startTs: number;

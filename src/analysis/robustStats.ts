@@ -10,7 +10,7 @@ function select(a: Float64Array | number[], k: number, length = a.length): numbe
   return selectIn(a, k, 0, length);
 }
 
-/** k-th smallest (k counted from 0 at `from`, not from `from`) of a[from..to), in place. */
+/** The element that belongs at index k (from <= k < to) once a[from..to) is sorted, found in place (quickselect). */
 function selectIn(a: Float64Array | number[], k: number, from: number, to: number): number {
   let lo = from;
   let hi = to - 1;

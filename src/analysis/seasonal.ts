@@ -45,7 +45,8 @@ let scratch = new Float64Array(0);
 
 /**
  * Medians per UTC clock hour, oldest first. Points must be sorted by time. One copy of the values, each hour's run
- * reordered in place for its median (an array per hour was most of judging 5,000 churning stacks).
+ * reordered in place for its median (an array per hour was most of judging 5,000 churning stacks). The runs of
+ * hours are kept per `ts` array (hourRuns): an array passed here must not change afterwards.
  */
 export function hourlyMedians(ts: ArrayLike<number>, vs: ArrayLike<number>): HourlyMedians {
   const n = Math.min(ts.length, vs.length);

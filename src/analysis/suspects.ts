@@ -10,6 +10,8 @@ import { blockingKind, isBenignRuntime, leafFunction, matchesIgnore } from '../c
 import { judgeGrowth, type GrowthJudgement, type GrowthStatus, type Points } from './growth.js';
 import { classifyTrend, MIN_POINTS, RECENT_FRACTION, Z_RECENT } from './trend.js';
 
+import { processStartOf } from './lifetimes.js';
+
 export { ticksOfLifetime } from './lifetimes.js';
 
 /**
@@ -206,6 +208,7 @@ export function findSuspects(
   const lives = [...earlierLives, cur];
   const tsOf = lives.map((l) => Float64Array.from(l, (t) => t.tsSeconds));
   const curIdx = lives.length - 1;
+  const startOf = lives.map((l) => processStartOf(l[0]!.lifetime));
   /** Judges each candidate on its series in every lifetime (sumSeries: one pass over the history per lifetime). */
   const judgeEach = (cands: readonly Candidate[], each: (i: number, j: GrowthJudgement, series: Points) => void) => {
     const ids = cands.map((c) => c.ids);
@@ -216,7 +219,7 @@ export function findSuspects(
       const earlier: Points[] = [];
       for (let li = 0; li < curIdx; li++) {
         const vs = values[li]![i];
-        if (vs) earlier.push({ ts: tsOf[li]!, vs });
+        if (vs) earlier.push({ ts: tsOf[li]!, vs, processStartTs: startOf[li] });
       }
       each(i, judgeGrowth({ current: series, earlier, minAbsRise: minIncrease, fromFirstNonZero: true }), series);
     }

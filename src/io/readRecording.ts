@@ -316,20 +316,17 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
           const startAt = reader.headerNames.indexOf('process_start_ts_seconds');
           const lastKeyCell = Math.max(pidAt, startAt, 0);
           const thinner = new BucketThinner<string>(stepSeconds, (l) => reader.line(l));
-          // pid then start, side by side as the recorder writes them: the key is the one slice that holds both
-          const adjacent = pidAt >= 0 && startAt === pidAt + 1;
           scan = forEachLine(f, (line) => {
             const ts = samplesLineTsSeconds(line);
             // A quote before the lifetime cells would move them: that line passes by (a failed tick's quoted
             // message comes after them and is thinned like any row, so failures keep their share of the rows).
-            const keyEnd = cellEnd(line, lastKeyCell);
-            if (ts === null || !inRange(ts) || line.lastIndexOf('"', keyEnd) >= 0) {
+            const quote = line.indexOf('"');
+            if (ts === null || !inRange(ts) || (quote >= 0 && quote <= cellEnd(line, lastKeyCell))) {
               thinner.reset(); // passes by the thinner, in order
               reader.line(line);
               return;
             }
-            const key = adjacent ? line.slice(cellStart(line, pidAt), keyEnd) : `${pidAt < 0 ? '' : cellAt(line, pidAt)}@${startAt < 0 ? '' : cellAt(line, startAt)}`;
-            thinner.add(line, ts, key);
+            thinner.add(line, ts, `${pidAt < 0 ? '' : cellAt(line, pidAt)}@${startAt < 0 ? '' : cellAt(line, startAt)}`);
           }, w.start, end);
           thinner.flush();
           thinnedRows += thinner.dropped;
@@ -356,7 +353,8 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
   // bucket's point is its last keyframe rather than its last tick (a lifetime's last hour shows as its keyframe).
   // (The interval is measured, 60.03 s for cron a minute: rounded, so it is the nominal one.)
   const keyframesOnly = stepSeconds > 0 && stepSeconds >= KEYFRAME_EVERY * Math.round(intervalSeconds);
-  const D_BYTE = 0x44; // 'D': a delta line
+  const D_BYTE = 0x44; // 'D'
+  const SPACE_BYTE = 0x20;
   let historyUnreadable = false;
   for (const file of familyFiles(dir, 'history', from, until)) {
     const historySource = `${name}/${file}`;
@@ -370,7 +368,8 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
       // Keyframes only: deltas before the file's last keyframe are passed over unparsed (most of a year's history);
       // from that keyframe on every line is replayed, so the file's last counts are exact.
       const exactFrom = keyframesOnly ? Math.max(start, lastKeyframeBefore(f, end)) : start;
-      const scan = forEachLine(f, (line) => replay.line(line), start, end, (firstByte, at) => at < exactFrom && firstByte === D_BYTE);
+      // "D " starts a delta; any other line (a damaged one too) is replayed, so damage is counted as before
+      const scan = forEachLine(f, (line) => replay.line(line), start, end, (b, s, e, at) => at < exactFrom && e - s >= 2 && b[s] === D_BYTE && b[s + 1] === SPACE_BYTE);
       if (scan.tornTail && end === f.sizeBytes) warnings.push(`${historySource}: skipped a torn last line (the recorder was killed mid-write)`);
       if (scan.tooLong) warnings.push(`${historySource}: skipped ${scan.tooLong} line(s) longer than ${MAX_LINE_BYTES} bytes`);
     });
