@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import test from 'node:test';
 import { promisify } from 'node:util';
 import type { SampleRow } from '../src/core/model.js';
+import { formatTimeUtc } from '../src/core/samplesCsv.js';
 import { readRecording } from '../src/io/readRecording.js';
 import { findRepoRoot, startDemoService, type DemoService } from '../src/demo/demoService.js';
 import { needTool } from './helpers/systemTools.js';
@@ -226,12 +227,15 @@ test('report and check on partial data: an empty folder, one row, an older CSV l
   assert.equal(c1.code, 4, 'one sample: cannot judge, its own exit code');
   assert.match(c1.stdout, /svc: insufficient-data: not enough data yet: 1 sample/);
 
-  // An older layout: the first 14 columns only. The next tick moves it aside and both are read.
+  // An older layout: the first 14 columns only. The next tick moves it aside and both are read. Its row is from 5 s
+  // ago: a row from an earlier month would close the file as that month's segment first (also read by its own
+  // header); with a fixed date in it, this test failed from the month after that date on.
   const old = join(dir, 'old');
   mkdirSync(join(old, 'svc'), { recursive: true });
+  const rowTs = Math.floor(Date.now() / 1000) - 5;
   writeFileSync(join(old, 'svc', 'samples.csv'),
     'time_utc,ts_seconds,target,status,pid,process_start_ts_seconds,rss_bytes,vsz_bytes,cpu_seconds_total,cpu_percent,threads,fds,goroutines,stacks_distinct,event,message\n' +
-    '2026-11-27 01:00:00,1795741200,svc,ok,10,1795741000,1000000,2000000,1,,5,6,70,10,start,\n');
+    `${formatTimeUtc(rowTs)},${rowTs},svc,ok,10,${rowTs - 200},1000000,2000000,1,,5,6,70,10,start,\n`);
   const r = await cli(['record', ...target(), '--data', old]);
   assert.equal(r.code, 0);
   assert.match(r.stderr, /samples\.csv had another layout; moved it to .*samples\.\d+\.old\.csv/);
