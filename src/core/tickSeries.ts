@@ -56,6 +56,9 @@ export function sumSeries(ticks: readonly HistoryTick[], series: ReadonlyArray<r
     if (!moreOnly) next[firstOf[id]!]! += c;
     if (hasMore[id] !== 0) for (const k2 of moreOf.get(id)!) next[k2]! += c;
   };
+  // Every series one stack of its own (the suspect search's blocks): a dense tick's counts are then the sums, written
+  // straight to their series with no per-series pass after (~30 % of this function on a year read hourly).
+  const single = moreOf.size === 0 && series.every((ids) => ids.length === 1);
   walkTicks(
     ticks,
     (i, counts) => {
@@ -63,6 +66,21 @@ export function sumSeries(ticks: readonly HistoryTick[], series: ReadonlyArray<r
       for (let k = 0; k < series.length; k++) if (from[k]! < i) settle(k, i);
       // the typed arrays in a loop of their own (a callback per count here was ~1 s of a year's report)
       const raw = CompactCounts.rawOf(counts);
+      if (single && raw && raw.ids === null) {
+        const { vals, base } = raw;
+        cur.fill(0);
+        from.fill(i + 1);
+        const to = Math.min(vals.length, maxId - base + 1);
+        for (let j = Math.max(0, minId - base); j < to; j++) {
+          const c = vals[j]!;
+          if (!(c > 0)) continue;
+          const k = firstOf[base + j]!;
+          if (k < 0) continue;
+          cur[k] = c;
+          (out[k] ??= new Float32Array(n))[i] = c;
+        }
+        return;
+      }
       if (raw && raw.ids === null) {
         const { vals, base } = raw;
         const to = Math.min(vals.length, maxId - base + 1);
@@ -200,7 +218,17 @@ export function maxCountById(ticks: readonly HistoryTick[]): Float64Array {
   };
   walkTicks(
     ticks,
-    (_i, counts) => forEachCountBetween(counts, 0, Infinity, see),
+    (_i, counts) => {
+      // a dense tick in a loop of its own: one callback per count was ~0.7 s of a year's report at 5,000 stacks
+      const raw = CompactCounts.rawOf(counts);
+      if (raw && raw.ids === null) {
+        const { vals, base } = raw;
+        if (vals.length > 0) see(base + vals.length - 1, 0); // grows max once for the whole tick
+        for (let j = 0; j < vals.length; j++) if (vals[j]! > max[base + j]!) max[base + j] = vals[j]!;
+        return;
+      }
+      forEachCountBetween(counts, 0, Infinity, see);
+    },
     (_i, ids, counts) => {
       for (let j = 0; j < ids.length; j++) {
         const c = counts.get(ids[j]!);
