@@ -36,12 +36,19 @@ test('withChanges equals freezing the Map the delta was applied to (new ids, gon
     assert.deepEqual(asPairs(merged), asPairs(CompactCounts.from(m)), `step ${step}`);
     assert.equal(merged.size, m.size);
     for (let id = 0; id <= maxId + 1; id++) assert.equal(merged.get(id), m.get(id), `step ${step} id ${id}`);
-    layouts.add(CompactCounts.rawOf(merged)?.ids === null ? 'dense' : 'sparse');
+    const now = CompactCounts.rawOf(merged)!;
+    const before = CompactCounts.rawOf(frozen)!;
+    layouts.add(now.ids === null ? 'dense' : 'sparse');
+    if (now.ids === null && before.ids === null) {
+      // a dense tick made from a dense one keeps a stack gone at an end as a 0, and grows its range for a new one
+      if (now.vals[0] === 0 || now.vals[now.vals.length - 1] === 0) layouts.add('dense, a 0 at an end');
+      if (now.base < before.base || now.base + now.vals.length > before.base + before.vals.length) layouts.add('dense, range grown');
+    }
     frozen = merged;
   }
   assert.ok(frozen.size > 0);
-  // both layouts, and merges from one into the other, were exercised
-  assert.deepEqual([...layouts].sort(), ['dense', 'sparse']);
+  // both layouts, merges from one into the other, and a dense tick's range kept and grown were exercised
+  assert.deepEqual([...layouts].sort(), ['dense', 'dense, a 0 at an end', 'dense, range grown', 'sparse']);
 });
 
 test('withChanges refuses ids out of order or repeated (a hand-edited line): the caller builds from the Map', () => {

@@ -164,38 +164,54 @@ export class CompactCounts implements ReadonlyMap<number, number> {
   }
 
   /**
-   * A dense `prev` with changes that stay inside its range and its counts' width: one copy and the changes written
-   * in (the merge below costs a pass over every stack with conversions). Null when the result would not be what
-   * `of` makes (a change outside the range or too large, a stack gone at an edge, or sparse now smaller).
+   * A dense `prev` with the changes written into a copy (the merge below costs a pass over every stack with
+   * conversions), its range grown to take a new stack past either end. A stack at an end that has none now stays
+   * in the range as a 0 (what `of` would trim): at 5,000 churning stacks the stacks at the ends of the range reach 0
+   * now and then, and refusing those ticks sent a fifth of them through the merge. Null when the counts no longer
+   * fit their width, or sparse would now be smaller (the merge and `of` then choose afresh).
    */
   private static dense(prev: CompactCounts, changes: ArrayLike<number>): CompactCounts | null {
     const { vals: pVals, base } = prev;
     if (prev.ids !== null) return null;
     const len = pVals.length;
     const cap = pVals instanceof Uint8Array ? 256 : pVals instanceof Uint16Array ? 65536 : 2 ** 31;
+    let lo = base;
+    let hi = base + len - 1;
     for (let j = 0; j < changes.length; j += 2) {
       const id = changes[j]!;
-      if (id < base || id >= base + len || !(changes[j + 1]! < cap)) return null;
+      const c = changes[j + 1]!;
+      if (!(c < cap)) return null;
+      if (c > 0 && id < lo) lo = id;
+      if (c > 0 && id > hi) hi = id;
     }
-    const vals = pVals.slice();
+    // a new stack far past the range: sparse is smaller whatever the counts (no array of that range is made)
+    const bytes = pVals.BYTES_PER_ELEMENT;
+    if ((hi - lo + 1) * bytes >= (prev.n + (changes.length >> 1)) * ((hi < 65536 ? 2 : 4) + bytes)) return null;
+    let vals: Vals;
+    if (lo === base && hi === base + len - 1) vals = pVals.slice();
+    else {
+      vals = new (pVals.constructor as new (n: number) => Vals)(hi - lo + 1);
+      vals.set(pVals, base - lo);
+    }
     let n = prev.n;
     let maxVal = 0;
     for (let j = 0; j < changes.length; j += 2) {
-      const at = changes[j]! - base;
+      const at = changes[j]! - lo;
       const c = changes[j + 1]!;
+      if (at < 0 || at >= vals.length) continue; // gone, and outside the range: it had none already
       if (vals[at]! > 0) n--;
       if (c > 0) n++;
       vals[at] = c;
     }
-    if (n === 0 || vals[0] === 0 || vals[len - 1] === 0) return null;
+    if (n === 0) return null;
     // The width `of` would choose: the narrowest that holds the largest count. Bytes hold every count here (the
     // changes were checked against the cap); a wider array is right once one count needs it, so the scan stops at
     // the first (a pass over every count of every tick was a third of this function at 5,000 stacks).
     const narrower = vals instanceof Uint8Array ? 0 : vals instanceof Uint16Array ? 256 : 65536;
-    if (narrower > 0) for (let i = 0; i < len && maxVal < narrower; i++) if (vals[i]! > maxVal) maxVal = vals[i]!;
+    if (narrower > 0) for (let i = 0; i < vals.length && maxVal < narrower; i++) if (vals[i]! > maxVal) maxVal = vals[i]!;
     const valBytes = narrower === 0 ? 1 : maxVal < 256 ? 1 : maxVal < 65536 ? 2 : 4;
-    if (valBytes !== vals.BYTES_PER_ELEMENT || !(len * valBytes < n * ((base + len - 1 < 65536 ? 2 : 4) + valBytes))) return null;
-    return new CompactCounts(null, vals, base, n);
+    if (valBytes !== vals.BYTES_PER_ELEMENT || !(vals.length * valBytes < n * ((hi < 65536 ? 2 : 4) + valBytes))) return null;
+    return new CompactCounts(null, vals, lo, n);
   }
 
   /** `prev` with the changes applied, by one merge of two ascending lists. */
