@@ -2,11 +2,13 @@
 // every point, each lifetime's first point and the latest point kept, samples and ticks on the same times.
 import assert from 'node:assert/strict';
 import test from 'node:test';
+import fc from 'fast-check';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeTarget } from '../src/analysis/analyze.js';
 import { BucketThinner, READ_POINTS_BUDGET, thinningStepSeconds } from '../src/core/readResolution.js';
 import { readRecording } from '../src/io/readRecording.js';
+import { samplesLineTsSeconds, samplesRowWholeSeconds } from '../src/core/samplesCsv.js';
 import { KEYFRAME_EVERY } from '../src/core/stackHistory.js';
 import { readWindow } from '../src/commands/report.js';
 import { evalScenarios, generateScenario } from '../scripts/eval/scenarios.js';
@@ -146,4 +148,76 @@ test('a step of an hour or more reads keyframes only: exact counts at every kept
   const damagedWarning = (w: string[]) => w.find((x) => x.includes('damaged line'));
   assert.ok(damagedWarning(readRecording(data, spec.name).warnings), 'a full read warns');
   assert.equal(damagedWarning(readRecording(data, spec.name, { maxPoints: 150 }).warnings), damagedWarning(readRecording(data, spec.name).warnings));
+});
+
+test('samplesRowWholeSeconds reads the whole seconds of plain rows from their bytes, as samplesLineTsSeconds does, and leaves the rest', () => {
+  const whole = (line: string) => samplesRowWholeSeconds(Buffer.from(line), 0, Buffer.byteLength(line));
+  const cell = fc.oneof(
+    fc.tuple(fc.bigInt({ min: 0n, max: 10n ** 15n - 1n }), fc.option(fc.stringMatching(/^[0-9]{1,8}$/))).map(([i, d]) => (d === null ? `${i}` : `${i}.${d}`)),
+    fc.stringMatching(/^[0-9.e+\- "x]{0,12}$/),
+  );
+  fc.assert(
+    fc.property(cell, fc.constantFrom('', ',api,ok', ',"a,b"'), (ts, rest) => {
+      const line = `2026-11-15 00:00:00,${ts}${rest}`;
+      const w = whole(line);
+      const text = samplesLineTsSeconds(line);
+      if (w >= 0) {
+        assert.ok(text !== null, line);
+        assert.equal(Math.floor(text), w, line);
+      }
+      // what the recorder writes (three decimals) is always read from the bytes
+      if (/^[0-9]{1,15}(\.[0-9]{1,6})?$/.test(ts) && Number(ts) < 2 ** 33 && rest !== '') assert.ok(w >= 0, line);
+    }),
+    { numRuns: 3000 },
+  );
+  assert.equal(whole('2026-11-15 00:00:00,1793491199.999999,api'), 1793491199);
+  assert.equal(whole('2026-11-15 00:00:00,1793491199.9999999,api'), -1, 'seven decimals may round up: decoded');
+  assert.equal(whole('x,1793491199,'), 1793491199);
+  assert.equal(whole('x,,api'), -1);
+  assert.equal(whole('x,281474976710656.97,api'), -1, 'past 2^33 s a fraction may round up: decoded');
+  assert.equal(whole('x,1e9,api'), -1);
+});
+
+test('a thinned read keeps the same rows whether they are judged from their bytes or their text', (t) => {
+  const data = tempDir(t);
+  const spec = evalScenarios().find((s) => s.name === 'benign-week-deploys')!;
+  const truth = generateScenario(spec, data);
+  // Rows the bytes leave to the text: a time with 8 decimals, a time in another form, a quoted pid (read by the
+  // reader, but a quote before the lifetime cells: it passes by the thinner), a row with too few cells.
+  const path = join(data, spec.name, 'samples.csv');
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const cellsOf = (l: string) => l.split(',');
+  const header = cellsOf(lines[0]!);
+  const tsAt = header.indexOf('ts_seconds');
+  const pidAt = header.indexOf('pid');
+  const edit = (i: number, f: (cells: string[]) => string[]) => (lines[i] = f(cellsOf(lines[i]!)).join(','));
+  edit(1000, (c) => ((c[tsAt] = Number(c[tsAt]).toFixed(8)), c));
+  edit(2000, (c) => ((c[tsAt] = `${Math.floor(Number(c[tsAt]))}e0`), c));
+  const quoted = lines.length >> 1;
+  edit(quoted, (c) => ((c[pidAt] = `"${c[pidAt]}"`), c));
+  edit(quoted + 500, (c) => c.slice(0, pidAt + 1));
+  writeFileSync(path, lines.join('\n'));
+  const quotedTs = Number(cellsOf(lines[quoted]!)[tsAt]);
+  const full = readRecording(data, spec.name);
+  // windows that start and end inside a second, so rows at the edges are decided from their text
+  const mid = (truth.firstTsSeconds + truth.lastTsSeconds) / 2;
+  for (const [since, until] of [[-Infinity, Infinity], [truth.firstTsSeconds + 86_400.5, mid + 0.25], [mid - 0.5, truth.lastTsSeconds - 3600.1]] as const) {
+    const thin = readRecording(data, spec.name, { maxPoints: 1500, sinceSeconds: since, untilSeconds: until });
+    const inWindow = full.samples.filter((r) => r.tsSeconds >= since && r.tsSeconds <= until);
+    const step = thinningStepSeconds(inWindow.at(-1)!.tsSeconds - inWindow[0]!.tsSeconds, 60, 1500);
+    assert.ok(step >= 300, `step ${step}`);
+    // the rule, on the rows a full read gives: each lifetime run's first row and each bucket's last; the quoted row
+    // passes by
+    const expected: number[] = [];
+    const rule = new BucketThinner<number>(step, (ts) => expected.push(ts));
+    for (const r of inWindow) {
+      if (r.tsSeconds === quotedTs) {
+        rule.reset();
+        expected.push(r.tsSeconds);
+      } else rule.add(r.tsSeconds, r.tsSeconds, `${r.pid}@${r.processStartTsSeconds}`);
+    }
+    rule.flush();
+    assert.deepEqual(thin.samples.map((r) => r.tsSeconds), expected, `window ${since}..${until}`);
+    assert.ok(thin.samples.some((r) => r.tsSeconds === quotedTs) === (quotedTs >= since && quotedTs <= until));
+  }
 });

@@ -23,6 +23,49 @@ export function samplesLineTsSeconds(line: string): number | null {
   return s !== '' && Number.isFinite(v) ? v : null;
 }
 
+/** Decimals of `ts_seconds` a row may have for samplesRowWholeSeconds (the recorder writes 3). */
+const WHOLE_SECONDS_MAX_DECIMALS = 6;
+/**
+ * Times samplesRowWholeSeconds reads stay below this: 2^33 s (the year 2242). Below it a double's spacing is at most
+ * 2^-19 s, so a fraction of at most 6 decimals (at most 1e-6 below the next second) never rounds up to it; at 2^48
+ * it does (".97" became the next second; found by the property test).
+ */
+const WHOLE_SECONDS_LIMIT = 2 ** 33;
+
+/**
+ * The whole seconds of a samples.csv row's `ts_seconds` cell, read from the row's bytes [start, end) before they are
+ * decoded, when the cell is plain digits below WHOLE_SECONDS_LIMIT with at most WHOLE_SECONDS_MAX_DECIMALS decimals;
+ * -1 for any other row (the caller decodes it and uses samplesLineTsSeconds). For a thinned read of a year, which
+ * keeps one row an hour of 60: deciding which rows to keep from the bytes spares decoding the rest. Exact: the
+ * cell's number lies in [whole, whole + 1) and, within those limits, never rounds up to whole + 1 as a double, so a
+ * bucket of whole seconds is the same either way.
+ */
+export function samplesRowWholeSeconds(bytes: Uint8Array, start: number, end: number): number {
+  const COMMA = 0x2c;
+  let i = start;
+  while (i < end && bytes[i] !== COMMA) i++; // time_utc
+  i++;
+  let whole = 0;
+  let digits = 0;
+  for (; i < end; i++) {
+    const c = bytes[i]! - 0x30;
+    if (c < 0 || c > 9) break;
+    whole = whole * 10 + c;
+    digits++;
+  }
+  if (digits === 0 || !(whole < WHOLE_SECONDS_LIMIT)) return -1;
+  if (i < end && bytes[i] === 0x2e) {
+    let decimals = 0;
+    for (i++; i < end; i++) {
+      const c = bytes[i]! - 0x30;
+      if (c < 0 || c > 9) break;
+      decimals++;
+    }
+    if (decimals === 0 || decimals > WHOLE_SECONDS_MAX_DECIMALS) return -1;
+  }
+  return i < end && bytes[i] === COMMA ? whole : -1;
+}
+
 /**
  * "2026-11-27 02:38:12": ISO 8601 with a space instead of T and no zone, because Excel, LibreOffice and
  * Google Sheets all parse exactly this form as a date-time. It is UTC (the column name says so).
