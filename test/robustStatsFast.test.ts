@@ -4,8 +4,10 @@
 // exact (Object.is through assert/strict): the fast paths must return the same number, bit for bit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   bucketMedians,
+  medianOfRange,
   THEIL_SEN_FAST_MIN_POINTS,
   mannKendall,
   mannKendallReference,
@@ -202,4 +204,31 @@ test('bucketMedians: each bucket the median of its sorted points (small buckets 
       assert.equal(b.t[k], sortedMedian(Array.from(ts.subarray(lo, hi))), `n ${n} bucket ${k} time`);
     }
   }
+});
+
+test('medianOfRange counts whole numbers in a narrow range, and takes the same ranks as a sort', () => {
+  const sortedMedian = (xs: number[]) => {
+    const s = [...xs].sort((x, y) => x - y);
+    const n = s.length;
+    return n % 2 === 1 ? s[n >> 1]! : (s[(n >> 1) - 1]! + s[n >> 1]!) / 2;
+  };
+  const value = fc.oneof(
+    { weight: 6, arbitrary: fc.integer({ min: 0, max: 60 }) }, // an hour of one stack's counts: counted
+    { weight: 1, arbitrary: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }) }, // a wide range: quickselect
+    { weight: 1, arbitrary: fc.double({ min: -1e6, max: 1e6, noNaN: true }) }, // fractions: quickselect
+  );
+  fc.assert(
+    fc.property(fc.array(value, { minLength: 1, maxLength: 200 }), fc.nat(20), (xs, pad) => {
+      const a = new Float64Array(pad + xs.length + pad).fill(-1);
+      a.set(xs, pad);
+      assert.equal(medianOfRange(a, pad, pad + xs.length), sortedMedian(xs), `${xs.length} values`);
+    }),
+    { numRuns: 2000 },
+  );
+  // narrow whole numbers over 24 points go through the counting path; an even count averages the middle two
+  const hour = Float64Array.from({ length: 60 }, (_, i) => 100 + (i % 7));
+  assert.equal(medianOfRange(hour, 0, 60), sortedMedian([...hour]));
+  assert.equal(medianOfRange(Float64Array.from([...Array(30).fill(3), ...Array(30).fill(8)]), 0, 60), 5.5);
+  // a zero slope's sign survives (Object.is through assert/strict): -0 is not counted
+  assert.equal(medianOfRange(Float64Array.from([...Array(13).fill(-0), ...Array(12).fill(1)]), 0, 25), -0);
 });

@@ -47,10 +47,18 @@ export function medianInPlace(a: Float64Array, length = a.length): number {
   return medianOfRange(a, 0, length);
 }
 
-/** Median of a[from..to), reordering that part (mean of the two middle values for even n); NaN when empty. */
+/**
+ * Median of a[from..to), possibly reordering that part (mean of the two middle values for even n); NaN when empty.
+ * Whole numbers in a narrow range (goroutine counts: an hour of a stack's counts, for the daily-cycle tests) are
+ * counted instead (countingMedian); the same number either way.
+ */
 export function medianOfRange(a: Float64Array, from: number, to: number): number {
   const n = to - from;
   if (n <= 0) return NaN;
+  if (n >= COUNTING_MIN_POINTS) {
+    const m = countingMedian(a, from, to);
+    if (m !== null) return m;
+  }
   const mid = from + (n >> 1);
   const hi = selectIn(a, mid, from, to);
   if (n % 2 === 1) return hi;
@@ -58,6 +66,47 @@ export function medianOfRange(a: Float64Array, from: number, to: number): number
   let lo = -Infinity;
   for (let i = from; i < mid; i++) if (a[i]! > lo) lo = a[i]!;
   return (lo + hi) / 2;
+}
+
+/** countingMedian is tried from this many points (below it quickselect's few passes cost less than its two). */
+const COUNTING_MIN_POINTS = 24;
+/** ...and for values spanning fewer than this many whole numbers (a counter per number). */
+const COUNTING_MAX_RANGE = 256;
+const countingScratch = new Int32Array(COUNTING_MAX_RANGE);
+
+/**
+ * The median of a[from..to) (n >= 1) by counting when every value is a whole number (below 2^31 in size, not -0) and
+ * they span fewer than COUNTING_MAX_RANGE numbers; null otherwise, or when a value is NaN. The ranks it takes are
+ * medianOfRange's: the middle one, or the two middle ones averaged as (lower + upper) / 2. Judging 5,000 churning
+ * stacks over a 6-day lifetime takes 46 million points through hourly medians; quickselect's swaps and branches
+ * there were ~0.5 s of a last-day report.
+ */
+function countingMedian(a: Float64Array, from: number, to: number): number | null {
+  let lo = a[from]!;
+  let hi = lo;
+  for (let i = from; i < to; i++) {
+    const v = a[i]!;
+    if ((v | 0) !== v) return null; // a fraction, NaN, or past 2^31
+    if (v === 0 && 1 / v < 0) return null; // -0: a zero slope keeps its sign (theilSenExact), counting would not
+    if (v < lo) lo = v;
+    else if (v > hi) hi = v;
+  }
+  const span = hi - lo + 1;
+  if (span > COUNTING_MAX_RANGE) return null;
+  const counts = countingScratch;
+  counts.fill(0, 0, span);
+  for (let i = from; i < to; i++) counts[a[i]! - lo]!++;
+  const n = to - from;
+  const kLow = (n - 1) >> 1; // 0-based ranks: equal for odd n
+  const kHigh = n >> 1;
+  let seen = 0;
+  let low = NaN;
+  for (let v = 0; v < span; v++) {
+    seen += counts[v]!;
+    if (Number.isNaN(low) && seen > kLow) low = v + lo;
+    if (seen > kHigh) return kLow === kHigh ? low : (low + (v + lo)) / 2;
+  }
+  return null; // not reached: the counts add up to n
 }
 
 /**
