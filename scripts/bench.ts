@@ -55,7 +55,8 @@ const SCENARIOS: Scenario[] = [
     id: 6,
     title: 'A year of cron',
     run: runYearScale,
-    // Generating the year takes ~12 min the first time (then cached), and today's whole-year report alone >10 min.
+    // Generating the year takes ~5 min the first time (then cached in bench/out/year-cache), and its rows ~3 min more:
+    // opt-in (npm run bench -- --only year), run after the full bench and spliced into BENCHMARKS.md.
     optIn: true,
     notes: NOTES6,
     goals: [

@@ -130,7 +130,10 @@ function targetDisk(dir: string, g: GenerateResult['targets'][number]): TargetDi
 export async function runYearScale(ctx: BenchContext): Promise<ScenarioResult> {
   // A quick run keeps the shape but not the year (two months: one compacted month would need more).
   const days = ctx.quick ? 45 : 365;
-  const rounds = ctx.quick ? 1 : 3;
+  // Five rounds of the last day and three of the whole year: this machine's speed drifts by ±20 % within minutes,
+  // and a single run of the year once read 12.2 s and 9.5 s in the same session.
+  const rounds = ctx.quick ? 1 : 5;
+  const wholeRounds = ctx.quick ? 1 : 3;
   const year = cachedRecording(ctx, days, true);
   ctx.log(`  ${days} d: ${year.cached ? 'from the cache' : `generated in ${year.genSeconds.toFixed(0)} s`} (${bytes(await du(year.dir))})`);
   const day = cachedRecording(ctx, 1, true);
@@ -139,14 +142,20 @@ export async function runYearScale(ctx: BenchContext): Promise<ScenarioResult> {
   const lastDay = String(YEAR_END_TS - 86400);
   const html = (n: string) => join(ctx.tmpDir, `s6-${n}.html`);
   const run = (args: string[]) => measure(ctx, process.execPath, [ctx.cli, 'report', ...args], { timeoutMs: 1_800_000 });
-  // The whole year once (it is minutes at worst); the last day interleaved with the one-day recording.
-  const whole: RunStat = await run(['--data', year.dir, '--out', html('year')]);
-  ctx.log(`  report of the whole ${days} d: ${secs(whole.wallSeconds)}, ${bytes(whole.maxRssKb * 1024)} (exit ${whole.exitCode})`);
+  // The whole year (the median run by wall time); the last day interleaved with the one-day recording.
+  const wholeRuns: RunStat[] = [];
+  for (let r = 0; r < wholeRounds; r++) {
+    wholeRuns.push(await run(['--data', year.dir, '--out', html('year')]));
+    ctx.log(`  report of the whole ${days} d: ${secs(wholeRuns[r]!.wallSeconds)}, ${bytes(wholeRuns[r]!.maxRssKb * 1024)} (exit ${wholeRuns[r]!.exitCode})`);
+  }
+  const whole: RunStat = [...wholeRuns].sort((a, b) => a.wallSeconds - b.wallSeconds)[wholeRuns.length >> 1]!;
+  const wholeWall = stats(wholeRuns.map((r) => r.wallSeconds));
+  const wholeRssMax = Math.max(...wholeRuns.map((r) => r.maxRssKb * 1024));
   const windowed = await interleave(rounds, {
     yearLastDay: () => run(['--data', year.dir, '--out', html('year-last-day'), '--since', lastDay, '--until', end]),
     oneDay: () => run(['--data', day.dir, '--out', html('one-day'), '--since', lastDay, '--until', end]),
   });
-  const failed = [whole, ...windowed.yearLastDay, ...windowed.oneDay].filter((r) => r.exitCode !== 0);
+  const failed = [...wholeRuns, ...windowed.yearLastDay, ...windowed.oneDay].filter((r) => r.exitCode !== 0);
   const lastWall = stats(windowed.yearLastDay.map((r) => r.wallSeconds));
   const lastRss = stats(windowed.yearLastDay.map((r) => r.maxRssKb * 1024));
   const dayWall = stats(windowed.oneDay.map((r) => r.wallSeconds));
@@ -158,10 +167,10 @@ export async function runYearScale(ctx: BenchContext): Promise<ScenarioResult> {
   const churn = disks.filter((d) => d.name.startsWith('churn'));
   const worst = (ds: TargetDisk[]) => Math.max(...ds.map((d) => d.total)) / perYear;
   const at = `on ${days} d${ctx.quick ? ' (quick run: not a year)' : ''}`;
-  const wholeOk = whole.exitCode === 0;
+  const wholeOk = wholeRuns.every((r) => r.exitCode === 0);
   const goals: GoalResult[] = [
-    { scenario: 6, goal: '`report` of a year (3 × 60 + 1 × 5,000 churning stacks) ≤ 10 s wall', measured: wholeOk ? `${secs(whole.wallSeconds)} ${at}` : `failed (exit ${whole.exitCode})`, met: wholeOk ? whole.wallSeconds <= 10 : false },
-    { scenario: 6, goal: '`report` of a year ≤ 1 GB peak RSS', measured: `${bytes(whole.maxRssKb * 1024)} ${at}`, met: wholeOk ? whole.maxRssKb * 1024 <= 1024 ** 3 : false },
+    { scenario: 6, goal: '`report` of a year (3 × 60 + 1 × 5,000 churning stacks) ≤ 10 s wall', measured: wholeOk ? `${secs(whole.wallSeconds)} ${at}${wholeRounds > 1 ? ` (median of ${wholeRounds}: ${mmm(wholeWall, secs)})` : ''}` : `failed (exit ${[...wholeRuns].find((r) => r.exitCode !== 0)!.exitCode})`, met: wholeOk ? whole.wallSeconds <= 10 : false },
+    { scenario: 6, goal: '`report` of a year ≤ 1 GB peak RSS', measured: `${bytes(wholeRssMax)} ${at} (the largest of ${wholeRounds})`, met: wholeOk ? wholeRssMax <= 1024 ** 3 : false },
     { scenario: 6, goal: '`report` of the last 24 h of a year ≤ 1 s wall', measured: `${secs(lastWall.median)} (one-day recording: ${secs(dayWall.median)})`, met: lastWall.median <= 1 },
     { scenario: 6, goal: '`report` of the last 24 h of a year ≤ 200 MB peak RSS', measured: `${bytes(lastRss.median)} (one-day recording: ${bytes(dayRss.median)})`, met: lastRss.median <= 200 * 1024 ** 2 },
     {
@@ -175,13 +184,13 @@ export async function runYearScale(ctx: BenchContext): Promise<ScenarioResult> {
   ];
   const markdown = [
     `${days} days × 1 tick a minute to ${new Date(YEAR_END_TS * 1000).toISOString()}, generated ${year.cached ? '(from the cache)' : `in ${year.genSeconds.toFixed(0)} s`}. ` +
-      `\`report\` of the whole recording once; \`report --since <end − 24 h> --until <end>\` on it and on a one-day recording of the same ` +
-      `four targets, ${rounds} interleaved round(s).`,
+      `\`report\` of the whole recording ${wholeRounds} time(s) (its median run is shown); \`report --since <end − 24 h> --until <end>\` on it and ` +
+      `on a one-day recording of the same four targets, ${rounds} interleaved round(s).`,
     '',
     table(
       ['run', 'wall', 'CPU', 'peak RSS', 'page'],
       [
-        [`whole ${days} d`, secs(whole.wallSeconds), secs(whole.cpuSeconds), bytes(whole.maxRssKb * 1024), wholeOk ? bytes(statSync(html('year')).size) : '–'],
+        [`whole ${days} d`, mmm(wholeWall, secs), secs(whole.cpuSeconds), bytes(whole.maxRssKb * 1024), wholeOk ? bytes(statSync(html('year')).size) : '–'],
         [`last 24 h of ${days} d`, mmm(lastWall, secs), secs(stats(windowed.yearLastDay.map((r) => r.cpuSeconds)).median), bytes(lastRss.median), ''],
         ['one-day recording', mmm(dayWall, secs), secs(stats(windowed.oneDay.map((r) => r.cpuSeconds)).median), bytes(dayRss.median), ''],
       ],
