@@ -327,7 +327,7 @@ let entryScratch = new Float64Array(4096);
  * line, flat (no tuple per entry: a year of 5,000 stacks is billions of entries). Null when damaged. Numbers of
  * more than 15 digits are damage (the largest safe integer has 16; no id or count comes near).
  */
-function parseEntries(line: string, from: number, width: number): Float64Array | null {
+function parseEntries(line: string, from: number, width: number, view: boolean): Float64Array | null {
   const n = line.length;
   // At most one number per two characters: size the scratch once per line, not per number.
   if (entryScratch.length < (n - from + 1) >> 1) entryScratch = new Float64Array(Math.max((n - from + 1) >> 1, entryScratch.length * 2));
@@ -354,7 +354,7 @@ function parseEntries(line: string, from: number, width: number): Float64Array |
   }
   if (digits === 0 || digits > 15 || k !== width - 1) return null;
   out[m++] = v;
-  return out.slice(0, m);
+  return view ? out.subarray(0, m) : out.slice(0, m);
 }
 
 /**
@@ -380,9 +380,11 @@ const HEAD_FIELDS = { K: 4, D: 4, H: 6 } as const;
 
 /**
  * The one parser of stack-history lines (replay, compaction), or null when the line is damaged: an unknown
- * kind, a missing or non-numeric field, a stray or trailing space, an entry that is not all digits.
+ * kind, a missing or non-numeric field, a stray or trailing space, an entry that is not all digits. With
+ * `entriesView` the entries are a view of the parser's scratch, valid only until the next line is parsed
+ * (HistoryCounts, which copies them out when it keeps them longer).
  */
-export function parseHistoryLine(line: string): HistoryLine | null {
+export function parseHistoryLine(line: string, entriesView = false): HistoryLine | null {
   const kind = line[0];
   if ((kind !== 'K' && kind !== 'D' && kind !== 'H') || line.charCodeAt(1) !== SPACE) return null;
   // Scanned by hand rather than split(' '): a year of lines is ~50 MB, and the substrings were most of its cost.
@@ -409,7 +411,7 @@ export function parseHistoryLine(line: string): HistoryLine | null {
   if (kind === 'H' && !(Number.isSafeInteger(ticks) && ticks > 0)) return null;
   const end = cuts[head - 1]!;
   if (end === line.length - 1) return null; // a trailing space
-  const entries = end < line.length ? parseEntries(line, end + 1, ENTRY_WIDTH[kind]) : new Float64Array(0);
+  const entries = end < line.length ? parseEntries(line, end + 1, ENTRY_WIDTH[kind], entriesView) : new Float64Array(0);
   if (!entries) return null;
   return { kind, tsSeconds, lifetime, total, fromTsSeconds, ticks, entries };
 }
@@ -455,7 +457,13 @@ export class HistoryCounts {
   /** keepFrozen: a reader that freezes every tick (HistoryReplay at full resolution); thinned reads and compaction keep the Map. */
   constructor(private readonly keepFrozen = false) {}
   /** The last K or H line's entries while no delta came after it: the Map is built only when a delta needs it. */
-  private keyframe: { entries: Float64Array; width: number } | null = null;
+  /**
+   * `view`: the entries are still the parser's scratch (parseHistoryLine's entriesView), valid until the next line
+   * is parsed; apply copies them out first if they are still needed then. Most are not: a report freezes each kept
+   * keyframe before the next line, and a copy of every hourly line (160 KB at 5,000 stacks) was 1.4 GB of copying
+   * in a year's report.
+   */
+  private keyframe: { entries: Float64Array; width: number; view: boolean } | null = null;
   lifetime = '';
   /** Lines that did not parse. */
   bad = 0;
@@ -490,12 +498,15 @@ export class HistoryCounts {
    */
   frozen(): CompactCounts | null {
     if (this.compact) return this.compact;
-    let c: CompactCounts | null = null;
-    if (this.keyframe) c = CompactCounts.fromEntries(this.keyframe.entries, this.keyframe.width);
-    if (!c) {
-      const m = this.counts;
-      c = m && CompactCounts.from(m);
+    const fromKeyframe = this.keyframe && CompactCounts.fromEntries(this.keyframe.entries, this.keyframe.width);
+    if (fromKeyframe) {
+      // the keyframe's counts are these now: its entries (maybe the parser's scratch) are not needed again
+      this.compact = fromKeyframe;
+      this.keyframe = null;
+      return fromKeyframe;
     }
+    const m = this.counts;
+    const c = m && CompactCounts.from(m);
     if (this.keepFrozen && c) {
       // from now on the frozen counts are the state (one object while nothing changes)
       this.compact = c;
@@ -509,7 +520,8 @@ export class HistoryCounts {
   apply(text: string): HistoryLine | null {
     if (text === '' || text.startsWith('#')) return null;
     this.lines++;
-    const line = parseHistoryLine(text);
+    if (this.keyframe?.view) this.keyframe = { entries: this.keyframe.entries.slice(), width: this.keyframe.width, view: false };
+    const line = parseHistoryLine(text, true);
     if (!line) {
       this.bad++;
       this.map = null;
@@ -542,7 +554,7 @@ export class HistoryCounts {
     } else {
       this.map = null;
       this.compact = null;
-      this.keyframe = { entries: e, width };
+      this.keyframe = { entries: e, width, view: true };
       this.lifetime = line.lifetime;
     }
     return line;
