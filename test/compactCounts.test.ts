@@ -90,12 +90,14 @@ test('replay with merged deltas gives every tick the counts a Map-only replay gi
 
 test('fromEntries (a keyframe or hourly line frozen without a Map) equals freezing the Map; out of order is refused', () => {
   const rand = seededRandom(11);
+  const layouts = new Set<string>();
   for (let step = 0; step < 200; step++) {
     const width = step % 2 === 0 ? 2 : 4; // K/D lines: id:count; H lines: id:last:min:max
     const flat: number[] = [];
     const m = new Map<number, number>();
+    const share = step % 4 < 2 ? 0.3 : 0.95; // sparse lines and dense ones (an hourly line of 5,000 stacks)
     for (let id = 1; id <= 300; id++) {
-      if (rand() < 0.7) continue;
+      if (rand() > share) continue;
       const c = rand() < 0.1 ? 0 : Math.floor(rand() * 50);
       flat.push(id, c);
       if (width === 4) flat.push(Math.floor(rand() * 5), 50 + Math.floor(rand() * 5));
@@ -104,7 +106,12 @@ test('fromEntries (a keyframe or hourly line frozen without a Map) equals freezi
     const c = CompactCounts.fromEntries(Float64Array.from(flat), width);
     assert.ok(c, `step ${step}`);
     assert.deepEqual(asPairs(c), asPairs(CompactCounts.from(m)), `step ${step}`);
+    // the same layout as from the Map: dense or sparse, its first id, the width of its counts
+    const [got, want] = [CompactCounts.rawOf(c)!, CompactCounts.rawOf(CompactCounts.from(m))!];
+    assert.deepEqual([got.ids === null, got.base, got.vals.constructor.name, got.vals.length], [want.ids === null, want.base, want.vals.constructor.name, want.vals.length], `step ${step}`);
+    layouts.add(got.ids === null ? 'dense' : 'sparse');
   }
+  assert.deepEqual([...layouts].sort(), ['dense', 'sparse']);
   assert.equal(CompactCounts.fromEntries([5, 1, 3, 1], 2), null, 'descending ids');
   assert.equal(CompactCounts.fromEntries([5, 1, 5, 2], 2), null, 'a repeated id');
   // replayed through a keyframe line, the hand-edited order still gives the right counts (from the Map)

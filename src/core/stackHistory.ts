@@ -114,18 +114,49 @@ export class CompactCounts implements ReadonlyMap<number, number> {
    * ascending, so no Map and no sort. Null when they are not ascending (a hand-edited line): build from the Map.
    */
   static fromEntries(entries: ArrayLike<number>, width: number): CompactCounts | null {
-    const cap = entries.length / width;
-    const ids = new Int32Array(cap);
-    const vals = new Int32Array(cap);
+    // One pass for what `of` decides the layout by; a dense tick (5,000 stacks: every hourly line) is then written
+    // straight from the entries, without the two lists `of` takes (a third of this function's time in a year's
+    // report). Ids or counts past 32 bits go the general way, which `of` narrows as before.
     let n = 0;
     let prev = -Infinity;
+    let maxVal = 0;
+    let firstId = 0;
+    let lastId = 0;
     for (let i = 0; i < entries.length; i += width) {
       const id = entries[i]!;
       if (!(id > prev)) return null;
       prev = id;
       const c = entries[i + 1]!;
       if (c > 0) {
-        ids[n] = id;
+        if (n++ === 0) firstId = id;
+        lastId = id; // of the stacks with goroutines: an hourly line also lists stacks gone by its end (0)
+        if (c > maxVal) maxVal = c;
+      }
+    }
+    const wide = lastId > 0x7fffffff || maxVal > 0x7fffffff;
+    const valBytes = maxVal < 256 ? 1 : maxVal < 65536 ? 2 : 4;
+    const range = n > 0 ? lastId - firstId + 1 : 0;
+    if (!wide && n > 0 && range * valBytes < n * ((lastId < 65536 ? 2 : 4) + valBytes)) {
+      const dense = valsFor(maxVal, range);
+      for (let i = 0; i < entries.length; i += width) {
+        const c = entries[i + 1]!;
+        if (c > 0) dense[entries[i]! - firstId] = c;
+      }
+      return new CompactCounts(null, dense, firstId, n);
+    }
+    return CompactCounts.fromEntriesSparse(entries, width);
+  }
+
+  /** fromEntries by way of `of` (ids already checked ascending). */
+  private static fromEntriesSparse(entries: ArrayLike<number>, width: number): CompactCounts {
+    const cap = entries.length / width;
+    const ids = new Int32Array(cap);
+    const vals = new Int32Array(cap);
+    let n = 0;
+    for (let i = 0; i < entries.length; i += width) {
+      const c = entries[i + 1]!;
+      if (c > 0) {
+        ids[n] = entries[i]!;
         vals[n++] = c;
       }
     }
