@@ -3,7 +3,8 @@
 // For the report-at-scale, storage and year benchmarks (scripts/bench/reportScale.ts, storage.ts, yearScale.ts).
 //
 //   node dist/scripts/generateRecording.js --out DIR --days 30 --targets 3 [--seed 1] [--end 2026-11-01T00:00:00Z]
-//       [--churn-targets 1 [--churn-stacks 5000] [--churn-share 0.1]] [--segmented [--full-resolution-days 31]]
+//       [--churn-targets 1 [--churn-stacks 5000] [--churn-share 0.1] [--churn-kind leaky|stable]]
+//       [--segmented [--full-resolution-days 31]]
 //
 // Deterministic: the same arguments give the same bytes (a seeded PRNG, a fixed default end time).
 // Per target, ~60 distinct stacks with realistic histories:
@@ -54,6 +55,11 @@ export interface GenerateOptions {
   churnStacks?: number;
   /** Share of the churning stacks whose count changes each minute (default 0.1). */
   churnShare?: number;
+  /**
+   * What the churning targets' other ~60 stacks do (default 'leaky': their leak must stay findable among thousands of
+   * stacks); 'stable' makes a target with no leak at all, whose only movement is the churn.
+   */
+  churnKind?: 'leaky' | 'stable';
   /** Monthly segments and hourly compaction, as the recorder leaves them at the end time. */
   segmented?: { fullResolutionDays: number };
 }
@@ -352,8 +358,8 @@ export function generateRecording(opts: GenerateOptions): GenerateResult {
   for (let i = 0; i < opts.targets + churnTargets; i++) {
     const churning = i >= opts.targets;
     const j = churning ? i - opts.targets : i;
-    // A churning target leaks like the first one (its leak must stay findable among thousands of stacks).
-    const kind = churning ? 'leaky' : KINDS[i % KINDS.length];
+    // A churning target leaks like the first one (its leak must stay findable among thousands of stacks), unless asked.
+    const kind = churning ? (opts.churnKind ?? 'leaky') : KINDS[i % KINDS.length];
     const name = churning
       ? `churn${j > 0 ? `-${j + 1}` : ''}`
       : BASE_NAMES[i % BASE_NAMES.length] + (i >= BASE_NAMES.length ? `-${Math.floor(i / BASE_NAMES.length) + 1}` : '');
@@ -370,7 +376,8 @@ export function generateRecording(opts: GenerateOptions): GenerateResult {
 
 const USAGE =
   'usage: node dist/scripts/generateRecording.js --out DIR [--days 30] [--targets 3] [--seed 1] [--end 2026-11-01T00:00:00Z]\n' +
-  '         [--churn-targets 0] [--churn-stacks 5000] [--churn-share 0.1] [--segmented] [--full-resolution-days 31]';
+  '         [--churn-targets 0] [--churn-stacks 5000] [--churn-share 0.1] [--churn-kind leaky|stable] [--segmented]\n' +
+  '         [--full-resolution-days 31]';
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -385,6 +392,7 @@ async function main(argv: string[]): Promise<number> {
       'churn-targets': { type: 'string', default: '0' },
       'churn-stacks': { type: 'string', default: '5000' },
       'churn-share': { type: 'string', default: '0.1' },
+      'churn-kind': { type: 'string', default: 'leaky' },
       segmented: { type: 'boolean' },
       'full-resolution-days': { type: 'string', default: '31' },
       help: { type: 'boolean', short: 'h' },
@@ -399,6 +407,11 @@ async function main(argv: string[]): Promise<number> {
     console.error(`--end: "${values.end}" is not a date-time`);
     return 2;
   }
+  const churnKind = values['churn-kind'];
+  if (churnKind !== 'leaky' && churnKind !== 'stable') {
+    console.error(`--churn-kind: "${churnKind}" is not leaky or stable`);
+    return 2;
+  }
   const t0 = performance.now();
   const res = generateRecording({
     outDir: resolve(values.out),
@@ -410,6 +423,7 @@ async function main(argv: string[]): Promise<number> {
     churnTargets: Number(values['churn-targets']),
     churnStacks: Number(values['churn-stacks']),
     churnShare: Number(values['churn-share']),
+    churnKind,
     segmented: values.segmented ? { fullResolutionDays: Number(values['full-resolution-days']) } : undefined,
   });
   for (const t of res.targets) {
