@@ -221,3 +221,36 @@ test('a thinned read keeps the same rows whether they are judged from their byte
     assert.ok(thin.samples.some((r) => r.tsSeconds === quotedTs) === (quotedTs >= since && quotedTs <= until));
   }
 });
+
+test('a thinned read keys rows by their pid and start cells, a missing cell read as empty: a pprof-only target with a short row', (t) => {
+  const data = tempDir(t);
+  const spec = evalScenarios().find((s) => s.name === 'benign-week-deploys')!;
+  generateScenario(spec, data);
+  // a target known only by its pprof URL has no process: empty pid and start cells in every row; one row is cut
+  // short after its status cell (a damaged row the reader skips)
+  const path = join(data, spec.name, 'samples.csv');
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const header = lines[0]!.split(',');
+  const [tsAt, pidAt, startAt, statusAt] = ['ts_seconds', 'pid', 'process_start_ts_seconds', 'status'].map((c) => header.indexOf(c));
+  for (let i = 1; i < lines.length; i++) {
+    if (!lines[i]) continue;
+    const cells = lines[i]!.split(',');
+    cells[pidAt!] = '';
+    cells[startAt!] = '';
+    lines[i] = (i === 1001 ? cells.slice(0, statusAt! + 1) : cells).join(',');
+  }
+  writeFileSync(path, lines.join('\n'));
+  const thin = readRecording(data, spec.name, { maxPoints: 1500 });
+  const rows = lines.slice(1).filter(Boolean);
+  const step = thinningStepSeconds(Number(rows.at(-1)!.split(',')[tsAt!]) - Number(rows[0]!.split(',')[tsAt!]), 60, 1500);
+  // the rule over every line, the short one included: one lifetime key for all (empty cells), so only buckets cut
+  const kept: string[] = [];
+  const rule = new BucketThinner<string>(step, (l) => kept.push(l));
+  for (const l of rows) {
+    const cells = l.split(',');
+    rule.add(l, Number(cells[tsAt!]), `${cells[pidAt!] ?? ''}@${cells[startAt!] ?? ''}`);
+  }
+  rule.flush();
+  const expected = kept.filter((l) => l !== lines[1001]).map((l) => Number(l.split(',')[tsAt!]));
+  assert.deepEqual(thin.samples.map((r) => r.tsSeconds), expected);
+});

@@ -215,7 +215,8 @@ test('medianOfRange counts whole numbers in a narrow range, and takes the same r
   const value = fc.oneof(
     { weight: 6, arbitrary: fc.integer({ min: 0, max: 60 }) }, // an hour of one stack's counts: counted
     { weight: 1, arbitrary: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }) }, // a wide range: quickselect
-    { weight: 1, arbitrary: fc.double({ min: -1e6, max: 1e6, noNaN: true }) }, // fractions: quickselect
+    // fractions: quickselect (-0 as 0: which of two equal zeros a sort or quickselect puts in the middle is not a rank)
+    { weight: 1, arbitrary: fc.double({ min: -1e6, max: 1e6, noNaN: true }).map((x) => (x === 0 ? 0 : x)) },
   );
   fc.assert(
     fc.property(fc.array(value, { minLength: 1, maxLength: 200 }), fc.nat(20), (xs, pad) => {

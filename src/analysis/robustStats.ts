@@ -40,8 +40,8 @@ function selectIn(a: Float64Array | number[], k: number, from: number, to: numbe
 }
 
 /**
- * Median of a[0..length) (all of `a` by default), reordering it (mean of the two middle values for even n); NaN
- * for empty input.
+ * Median of a[0..length) (all of `a` by default), possibly reordering it (mean of the two middle values for even n);
+ * NaN for empty input.
  */
 export function medianInPlace(a: Float64Array, length = a.length): number {
   return medianOfRange(a, 0, length);

@@ -49,9 +49,23 @@ export interface RawCounts {
 
 type Vals = Uint8Array | Uint16Array | Int32Array;
 
+/** Bytes a count takes in the narrowest typed array that holds 0..max. */
+function countBytes(max: number): 1 | 2 | 4 {
+  return max < 256 ? 1 : max < 65536 ? 2 : 4;
+}
+
 /** The smallest typed array that holds 0..max. */
 function valsFor(max: number, length: number): Vals {
-  return max < 256 ? new Uint8Array(length) : max < 65536 ? new Uint16Array(length) : new Int32Array(length);
+  const bytes = countBytes(max);
+  return bytes === 1 ? new Uint8Array(length) : bytes === 2 ? new Uint16Array(length) : new Int32Array(length);
+}
+
+/**
+ * The layout rule: dense (a count per id of a range of `range` ids) when it is smaller than sparse (an id and a count
+ * for each of the `n` stacks with goroutines, ids up to `maxId`).
+ */
+function denseIsSmaller(range: number, n: number, maxId: number, valBytes: number): boolean {
+  return n > 0 && range * valBytes < n * ((maxId < 65536 ? 2 : 4) + valBytes);
 }
 
 /**
@@ -83,10 +97,10 @@ export class CompactCounts implements ReadonlyMap<number, number> {
   private static of(ids: Int32Array, vals: Int32Array, n: number): CompactCounts {
     let maxVal = 0;
     for (let i = 0; i < n; i++) if (vals[i]! > maxVal) maxVal = vals[i]!;
-    const valBytes = maxVal < 256 ? 1 : maxVal < 65536 ? 2 : 4;
+    const valBytes = countBytes(maxVal);
     const maxId = n > 0 ? ids[n - 1]! : 0;
     const range = n > 0 ? maxId - ids[0]! + 1 : 0;
-    if (n > 0 && range * valBytes < n * ((maxId < 65536 ? 2 : 4) + valBytes)) {
+    if (denseIsSmaller(range, n, maxId, valBytes)) {
       const base = ids[0]!;
       const dense = valsFor(maxVal, range);
       for (let i = 0; i < n; i++) dense[ids[i]! - base] = vals[i]!;
@@ -116,7 +130,7 @@ export class CompactCounts implements ReadonlyMap<number, number> {
   static fromEntries(entries: ArrayLike<number>, width: number): CompactCounts | null {
     // One pass for what `of` decides the layout by; a dense tick (5,000 stacks: every hourly line) is then written
     // straight from the entries, without the two lists `of` takes (a third of this function's time in a year's
-    // report). Ids or counts past 32 bits go the general way, which `of` narrows as before.
+    // report). Ids or counts past 31 bits go the general way, which `of` narrows as before.
     let n = 0;
     let prev = -Infinity;
     let maxVal = 0;
@@ -134,9 +148,8 @@ export class CompactCounts implements ReadonlyMap<number, number> {
       }
     }
     const wide = lastId > 0x7fffffff || maxVal > 0x7fffffff;
-    const valBytes = maxVal < 256 ? 1 : maxVal < 65536 ? 2 : 4;
     const range = n > 0 ? lastId - firstId + 1 : 0;
-    if (!wide && n > 0 && range * valBytes < n * ((lastId < 65536 ? 2 : 4) + valBytes)) {
+    if (!wide && denseIsSmaller(range, n, lastId, countBytes(maxVal))) {
       const dense = valsFor(maxVal, range);
       for (let i = 0; i < entries.length; i += width) {
         const c = entries[i + 1]!;
@@ -217,7 +230,7 @@ export class CompactCounts implements ReadonlyMap<number, number> {
     }
     // a new stack far past the range: sparse is smaller whatever the counts (no array of that range is made)
     const bytes = pVals.BYTES_PER_ELEMENT;
-    if ((hi - lo + 1) * bytes >= (prev.n + (changes.length >> 1)) * ((hi < 65536 ? 2 : 4) + bytes)) return null;
+    if (!denseIsSmaller(hi - lo + 1, prev.n + (changes.length >> 1), hi, bytes)) return null;
     let vals: Vals;
     if (lo === base && hi === base + len - 1) vals = pVals.slice();
     else {
@@ -240,8 +253,11 @@ export class CompactCounts implements ReadonlyMap<number, number> {
     // the first (a pass over every count of every tick was a third of this function at 5,000 stacks).
     const narrower = vals instanceof Uint8Array ? 0 : vals instanceof Uint16Array ? 256 : 65536;
     if (narrower > 0) for (let i = 0; i < vals.length && maxVal < narrower; i++) if (vals[i]! > maxVal) maxVal = vals[i]!;
-    const valBytes = narrower === 0 ? 1 : maxVal < 256 ? 1 : maxVal < 65536 ? 2 : 4;
-    if (valBytes !== vals.BYTES_PER_ELEMENT || !(vals.length * valBytes < n * ((hi < 65536 ? 2 : 4) + valBytes))) return null;
+    const valBytes = narrower === 0 ? 1 : countBytes(maxVal);
+    // sparse would list ids up to the highest with goroutines (a stack gone at the top end is kept here as a 0)
+    let top = vals.length - 1;
+    while (top > 0 && vals[top] === 0) top--;
+    if (valBytes !== vals.BYTES_PER_ELEMENT || !denseIsSmaller(vals.length, n, lo + top, valBytes)) return null;
     return new CompactCounts(null, vals, lo, n);
   }
 
@@ -350,19 +366,26 @@ const DIGIT_9 = 57;
 const COLON = 58;
 const SPACE = 32;
 
-/** Where parseEntries collects numbers before one copy out: growing a plain array by push was half of a year's parse. */
-let entryScratch = new Float64Array(4096);
+/**
+ * Where parseEntries collects numbers before one copy out: growing a plain array by push was half of a year's parse.
+ * A reader that keeps a line's entries as a view (HistoryCounts) has its own.
+ */
+interface EntryScratch {
+  buf: Float64Array;
+}
+const sharedScratch: EntryScratch = { buf: new Float64Array(4096) };
 
 /**
  * `<id>:<n>[:<n>...]` entries of `width` numbers each, separated by single spaces, from `from` to the end of the
  * line, flat (no tuple per entry: a year of 5,000 stacks is billions of entries). Null when damaged. Numbers of
  * more than 15 digits are damage (the largest safe integer has 16; no id or count comes near).
  */
-function parseEntries(line: string, from: number, width: number, view: boolean): Float64Array | null {
+function parseEntries(line: string, from: number, width: number, view: EntryScratch | null): Float64Array | null {
   const n = line.length;
+  const scratch = view ?? sharedScratch;
   // At most one number per two characters: size the scratch once per line, not per number.
-  if (entryScratch.length < (n - from + 1) >> 1) entryScratch = new Float64Array(Math.max((n - from + 1) >> 1, entryScratch.length * 2));
-  const out = entryScratch;
+  if (scratch.buf.length < (n - from + 1) >> 1) scratch.buf = new Float64Array(Math.max((n - from + 1) >> 1, scratch.buf.length * 2));
+  const out = scratch.buf;
   let m = 0;
   let v = 0;
   let digits = 0;
@@ -412,10 +435,10 @@ const HEAD_FIELDS = { K: 4, D: 4, H: 6 } as const;
 /**
  * The one parser of stack-history lines (replay, compaction), or null when the line is damaged: an unknown
  * kind, a missing or non-numeric field, a stray or trailing space, an entry that is not all digits. With
- * `entriesView` the entries are a view of the parser's scratch, valid only until the next line is parsed
- * (HistoryCounts, which copies them out when it keeps them longer).
+ * `entriesView` the entries are a view of that scratch, valid only until the next line parsed into it (HistoryCounts,
+ * which copies them out when it keeps them longer); else a copy of their own.
  */
-export function parseHistoryLine(line: string, entriesView = false): HistoryLine | null {
+export function parseHistoryLine(line: string, entriesView: EntryScratch | null = null): HistoryLine | null {
   const kind = line[0];
   if ((kind !== 'K' && kind !== 'D' && kind !== 'H') || line.charCodeAt(1) !== SPACE) return null;
   // Scanned by hand rather than split(' '): a year of lines is ~50 MB, and the substrings were most of its cost.
@@ -485,14 +508,18 @@ export class HistoryCounts {
    */
   private compact: CompactCounts | null = null;
 
-  /** keepFrozen: a reader that freezes every tick (HistoryReplay at full resolution); thinned reads and compaction keep the Map. */
-  constructor(private readonly keepFrozen = false) {}
-  /** The last K or H line's entries while no delta came after it: the Map is built only when a delta needs it. */
   /**
-   * `view`: the entries are still the parser's scratch (parseHistoryLine's entriesView), valid until the next line
-   * is parsed; apply copies them out first if they are still needed then. Most are not: a report freezes each kept
-   * keyframe before the next line, and a copy of every hourly line (160 KB at 5,000 stacks) was 1.4 GB of copying
-   * in a year's report.
+   * keepFrozen: a reader that freezes every tick (HistoryReplay at full resolution); thinned reads and compaction keep
+   * a Map for their deltas (what a keyframe froze to is kept until a delta comes, see frozen()).
+   */
+  constructor(private readonly keepFrozen = false) {}
+  /** Where this reader's lines are parsed: its own, so no other parse can overwrite a keyframe held as a view. */
+  private readonly scratch: EntryScratch = { buf: new Float64Array(4096) };
+  /**
+   * The last K or H line's entries while no delta came after it: the Map is built only when a delta needs it.
+   * `view`: the entries are still this reader's scratch, valid until its next line is parsed; apply copies them out
+   * first if they are still needed then. Most are not: a report freezes each kept keyframe before the next line, and
+   * a copy of every hourly line (160 KB at 5,000 stacks) was 1.4 GB of copying in a year's report.
    */
   private keyframe: { entries: Float64Array; width: number; view: boolean } | null = null;
   lifetime = '';
@@ -552,7 +579,7 @@ export class HistoryCounts {
     if (text === '' || text.startsWith('#')) return null;
     this.lines++;
     if (this.keyframe?.view) this.keyframe = { entries: this.keyframe.entries.slice(), width: this.keyframe.width, view: false };
-    const line = parseHistoryLine(text, true);
+    const line = parseHistoryLine(text, this.scratch);
     if (!line) {
       this.bad++;
       this.map = null;

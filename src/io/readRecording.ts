@@ -373,15 +373,13 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
           const pidAt = reader.headerNames.indexOf('pid');
           const startAt = reader.headerNames.indexOf('process_start_ts_seconds');
           const lastKeyCell = Math.max(pidAt, startAt, 0);
-          // In this version's layout (pid, then the start time) the key is the one slice that holds both cells.
+          // In this version's layout (pid, then the start time) the bytes path keys a row by the one slice that holds
+          // both cells.
           const adjacent = pidAt >= 0 && startAt === pidAt + 1;
-          const keyOf = (line: string) => {
-            const pidStart = adjacent ? cellStart(line, pidAt) : -1;
-            // a row without those cells (damaged) keys as before; the bytes path decodes such rows (RowKeyBytes)
-            return pidStart >= 0 && cellStart(line, startAt) >= 0
-              ? line.slice(pidStart, cellEnd(line, startAt))
-              : `${pidAt < 0 ? '' : cellAt(line, pidAt)}@${startAt < 0 ? '' : cellAt(line, startAt)}`;
-          };
+          // Rows with equal cells have equal keys, a missing cell reading as empty (a damaged row, or a pprof-only
+          // target's empty pid and start): cells that are not quoted hold no comma, so "pid,start" is exactly the
+          // slice RowKeyBytes decodes for a row with both cells.
+          const keyOf = (line: string) => `${pidAt < 0 ? '' : cellAt(line, pidAt)}${adjacent ? ',' : '@'}${startAt < 0 ? '' : cellAt(line, startAt)}`;
           // The thinner holds either a decoded line or (null) the bytes in `held`, copied from the row (see rowBytes).
           const held = new HeldBytes();
           const thinner = new BucketThinner<string | null>(stepSeconds, (l) => reader.line(l ?? held.text()));
