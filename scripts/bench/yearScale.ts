@@ -26,14 +26,18 @@ which also reads a week of context and the current process lifetime (src/command
 one-day recording has the same four targets and the same end. A window of more than 15,000 points is read thinned
 (src/core/readResolution.ts): the whole year at one point an hour, its full-resolution months from their keyframes.
 What limits the figures: the whole-year report still parses every byte of the hourly history (~540 MB at 5,000
-stacks, ~4 ns a character) and every samples row's time. The last-day report judges each stack on its whole current
+stacks, ~4 ns a character; its numbers are no longer copied out of the parser, and a dense hourly line is frozen
+straight from them), while of the samples only the rows kept are decoded (the other 59 of each hour are judged from
+their bytes: src/io/readRecording.ts RowKeyBytes). The last-day report judges each stack on its whole current
 process lifetime, which here is 6.4 days (9,208 ticks at full resolution) plus 14 hours of the lifetime before: 6.4
 times the ticks a one-day recording judges. Done for this: stacks are judged 512 ids at a time, so their series exist
 only per block (JUDGE_BLOCK, src/analysis/suspects.ts); a tick made from the one before by a delta is read only at the
 stacks it changed (CompactCounts.changedIds, src/core/tickSeries.ts walkTicks); ticks whose stacks are mostly present
 are stored one count per id, in 8 bits when they fit (CompactCounts' dense layout); and "can this series be rising?"
-is answered without the Theil–Sen slopes for most series (src/analysis/trend.ts couldRise). What is left is the
-per-stack judgement on 9,208 points (hourly medians, falls from a running high) and the delta lines' parse.`;
+is answered without the Theil–Sen slopes for most series (src/analysis/trend.ts couldRise); a delta's dense copy
+keeps its range when a stack at an end leaves or a new one comes; an hour of a stack's counts is medianed by counting.
+What is left is the per-stack judgement on 9,208 points and the delta lines' parse: each per-stack speed-up also
+speeds the one-day recording, so the ratio stays near 2×.`;
 
 /** 2026-11-15T00:00:00Z: mid-month, so the live files hold two weeks and the month before stays at full resolution. */
 const YEAR_END_TS = Date.UTC(2026, 10, 15) / 1000;
