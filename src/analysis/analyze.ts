@@ -15,7 +15,8 @@ import { dataQualityWarnings, failedSamples } from './dataQuality.js';
 import { applyLeakProfile, dumpFactsForSuspects, type TargetEvidence } from './evidence.js';
 import { judgeGrowth, type GrowthJudgement } from './growth.js';
 import { buildHeadline } from './headline.js';
-import { processStartOf, recordingUntil, sortByTime, splitLifetimes, ticksOfLifetime } from './lifetimes.js';
+import { processStartOf } from '../core/tickPlan.js';
+import { recordingUntil, sortByTime, splitLifetimes, ticksOfLifetime } from './lifetimes.js';
 import {
   bytesPerGoroutine,
   explainMemory,

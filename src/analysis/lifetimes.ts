@@ -2,6 +2,7 @@
 // about the current (last) lifetime; earlier ones are context. Pure.
 
 import type { HistoryTick, SampleRow, TargetRecording } from '../core/model.js';
+import { lifetimeOf } from '../core/tickPlan.js';
 
 /** The current lifetime as the analysis sees it: its pid (null for pprof-only targets) and first sample time. */
 export interface LifetimeWindow {
@@ -23,14 +24,7 @@ export function lifetimeOfRow(row: SampleRow): string | null {
     row.threads !== null;
   if (!measured) return null;
   if (row.pid === null) return 'url';
-  return `${row.pid}@${row.processStartTsSeconds ?? '?'}`;
-}
-
-/** When a lifetime's process started (unix seconds), from its key `${pid}@${start}`; null when the key does not say. */
-export function processStartOf(lifetime: string): number | null {
-  const at = lifetime.indexOf('@');
-  const v = at < 0 ? NaN : Number(lifetime.slice(at + 1));
-  return at > 0 && lifetime.length > at + 1 && Number.isFinite(v) ? v : null;
+  return lifetimeOf(row.pid, row.processStartTsSeconds);
 }
 
 export interface Run {

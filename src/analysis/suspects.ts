@@ -9,8 +9,7 @@ import { lifetimeSpans, sumSeries } from '../core/tickSeries.js';
 import { blockingKind, isBenignRuntime, leafFunction, matchesIgnore } from '../core/frames.js';
 import { judgeGrowth, type GrowthJudgement, type GrowthStatus, type Points } from './growth.js';
 import { classifyTrend, MIN_POINTS, RECENT_FRACTION, Z_RECENT } from './trend.js';
-
-import { processStartOf } from './lifetimes.js';
+import { processStartOf } from '../core/tickPlan.js';
 
 export { ticksOfLifetime } from './lifetimes.js';
 

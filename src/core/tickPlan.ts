@@ -173,6 +173,13 @@ export function lifetimeOf(pid: number, startTs: number | null): string {
   return `${pid}@${startTs ?? '?'}`;
 }
 
+/** When a lifetime's process started (unix seconds), from its key (lifetimeOf); null when the key does not say. */
+export function processStartOf(lifetime: string): number | null {
+  const at = lifetime.indexOf('@');
+  const v = at < 0 ? NaN : Number(lifetime.slice(at + 1));
+  return at > 0 && lifetime.length > at + 1 && Number.isFinite(v) ? v : null;
+}
+
 /**
  * Decides which process lifetime this tick belongs to. A target fixed by `pid` cannot follow a restart: when the
  * pid's start time changes, the pid now belongs to another process and we say so rather than record its numbers.

@@ -66,20 +66,11 @@ export function sumSeries(ticks: readonly HistoryTick[], series: ReadonlyArray<r
       for (let k = 0; k < series.length; k++) if (from[k]! < i) settle(k, i);
       // the typed arrays in a loop of their own (a callback per count here was ~1 s of a year's report)
       const raw = CompactCounts.rawOf(counts);
-      if (single && raw && raw.ids === null) {
-        const { vals, base } = raw;
+      // a dense tick of one-stack series: each count is its series' sum, written at once (no pass after)
+      const direct = single && raw !== null && raw.ids === null;
+      if (direct) {
         cur.fill(0);
         from.fill(i + 1);
-        const to = Math.min(vals.length, maxId - base + 1);
-        for (let j = Math.max(0, minId - base); j < to; j++) {
-          const c = vals[j]!;
-          if (!(c > 0)) continue;
-          const k = firstOf[base + j]!;
-          if (k < 0) continue;
-          cur[k] = c;
-          (out[k] ??= new Float32Array(n))[i] = c;
-        }
-        return;
       }
       if (raw && raw.ids === null) {
         const { vals, base } = raw;
@@ -89,9 +80,15 @@ export function sumSeries(ticks: readonly HistoryTick[], series: ReadonlyArray<r
           if (!(c > 0)) continue;
           const k = firstOf[base + j]!;
           if (k < 0) continue;
+          if (direct) {
+            cur[k] = c;
+            (out[k] ??= new Float32Array(n))[i] = c;
+            continue;
+          }
           next[k]! += c;
           if (hasMore[base + j] !== 0) add(base + j, c, true);
         }
+        if (direct) return;
       } else if (raw) {
         const { ids, vals } = raw as { ids: ArrayLike<number>; vals: ArrayLike<number> };
         for (let j = lowerBound(ids, minId); j < ids.length; j++) {

@@ -5,7 +5,8 @@ import type { SampleRow, SnapshotFile, StackRecord, TargetRecording } from '../c
 import { SamplesCsvReader, samplesLineTsSeconds, splitCsvLine } from '../core/samplesCsvRead.js';
 import { samplesRowWholeSeconds } from '../core/samplesCsv.js';
 import { parseSnapshotFileName } from '../core/snapshots.js';
-import { HistoryReplay, historyLineTsSeconds, isKeyframeLine, KEYFRAME_EVERY } from '../core/stackHistory.js';
+import { HistoryReplay, historyLineLifetime, historyLineTsSeconds, isKeyframeLine, KEYFRAME_EVERY } from '../core/stackHistory.js';
+import { processStartOf } from '../core/tickPlan.js';
 import { maxCountById } from '../core/tickSeries.js';
 import { segmentsForWindow } from '../core/segments.js';
 import { BucketThinner, thinningStepSeconds } from '../core/readResolution.js';
@@ -188,10 +189,7 @@ function currentLifetimeStart(dir: string, until: number): number | null {
       forEachLineBackward(f, (line) => {
         const ts = historyLineTsSeconds(line);
         if (ts === null || ts > until) return true;
-        const lifetime = line.split(' ')[2] ?? '';
-        const at = lifetime.indexOf('@');
-        const v = at > 0 ? Number(lifetime.slice(at + 1)) : NaN;
-        found(Number.isFinite(v) ? v : -Infinity);
+        found(processStartOf(historyLineLifetime(line) ?? '') ?? -Infinity);
         return false;
       }, end);
     });
