@@ -108,10 +108,12 @@ test('judgeGrowth: with a day of history the morning ramp is within its daily ra
   const ramp = minutes(MIDNIGHT + DAY + 4 * HOUR, 8 * 60, r);
   assert.equal(judgeGrowth({ current: ramp, earlier: [earlier], minAbsRise: 5, fromFirstNonZero: true }).status, 'within-daily-range');
   const days = minutes(MIDNIGHT, 3 * 1440 + 10 * 60, r);
-  assert.equal(judgeGrowth({ current: days, earlier: [], minAbsRise: 5, fromFirstNonZero: true }).status, 'within-daily-range', 'day over day the floor stays');
+  assert.equal(judgeGrowth({ current: days, earlier: [], minAbsRise: 5, fromFirstNonZero: true, beyondWander: true }).status, 'within-daily-range', 'day over day the floor stays');
   const r2 = readers(10);
-  const leaky = minutes(MIDNIGHT, 3 * 1440 + 10 * 60, (ts) => r2(ts) + (ts - MIDNIGHT) / HOUR); // readers leak 1/hour
-  const jl = judgeGrowth({ current: leaky, earlier: [], minAbsRise: 5, fromFirstNonZero: true });
+  // readers leak 2/hour (1/hour takes a fourth day since the floor must also rise beyond the stack's wander:
+  // seasonalWander.test.ts)
+  const leaky = minutes(MIDNIGHT, 3 * 1440 + 10 * 60, (ts) => r2(ts) + (2 * (ts - MIDNIGHT)) / HOUR);
+  const jl = judgeGrowth({ current: leaky, earlier: [], minAbsRise: 5, fromFirstNonZero: true, beyondWander: true });
   assert.equal(jl.status, 'leaking', jl.reason);
   assert.equal(jl.evidence, 'daily-floor-rises');
 });

@@ -6,7 +6,7 @@ import { findSuspects as findSuspectFindings, suspectScore, ticksOfLifetime, typ
 /** The suspects of one lifetime of a recording (the findings' other tallies are tested in analysisGrowth.test.ts). */
 const findSuspects = (rec: TargetRecording, lifetime: string, opts: SuspectOptions = {}) =>
   findSuspectFindings(rec.stacks, rec.ticks, lifetime, opts).suspects;
-import { seededRandom } from './helpers/seededRandom.js';
+import { gaussian as gaussianOf, seededRandom } from './helpers/seededRandom.js';
 import { minuteRecording, T0, type LifetimeSpec, type StackSpec } from './helpers/minuteRecording.js';
 import { MUTEX, PARK, RECV, SELECT, SEND, SLEEP, userFrame } from './helpers/goFrames.js';
 
@@ -183,4 +183,30 @@ test('suspectScore: faster, steadier and bigger-share stacks score higher', () =
   assert.ok(suspectScore(10, 1, 0.9) > suspectScore(10, 1, 0.1));
   assert.equal(suspectScore(0, 1, 1), 0);
   assert.equal(suspectScore(1, 1, 0), 1); // log2(2) x 1 x 1
+});
+
+test('findSuspects, first day: after the load\'s peak a leak that goes on rising is a suspect, a pool that stopped is not', () => {
+  // The load-peak hold (suspects.ts loadPeakHeld) must not swallow a leak. The case it exists for, a session stack
+  // still creeping up hours after the peak, is the end-to-end test on the eval's sessions (verdictClassesE2e).
+  // 18 hours from midnight: readers follow a daily curve peaking at 15:00; a DB pool keeps its high-water mark of
+  // the connections load asked for (creeping up on rare highs, as a pool does); a leak adds 3/hour whatever the load.
+  const g = gaussianOf(seededRandom(17));
+  const load = (i: number) => 1 + 0.7 * Math.sin((2 * Math.PI * (i - 540)) / 1440);
+  const readers = Array.from({ length: 1080 }, (_, i) => Math.max(0, Math.round(200 * load(i) + Math.sqrt(200 * load(i)) * g())));
+  const pool: number[] = [];
+  for (let i = 0; i < 1080; i++) pool.push(Math.max(pool[i - 1] ?? 0, Math.round(20 * load(i) + Math.sqrt(20 * load(i)) * g())));
+  const stacks: StackSpec[] = [
+    { id: 1, frames: [...RECV, user('main.readLoop', 20, '/src/demo/conn.go')], count: (i) => readers[i]! },
+    { id: 2, frames: [...RECV, user('main.(*Pool).serve', 40, '/src/demo/pool.go')], count: (i) => pool[i]! },
+    { id: 3, frames: [...SEND, user('main.leakUnbufferedSend', 42)], count: (i) => 2 + Math.floor(i / 20) },
+  ];
+  const rec = buildRecording('firstday', [{ pid: 300, startTs: T0, minutes: 1080 }], stacks);
+  const names = (lifetimeMinutes: number) => {
+    const ticks = rec.ticks.slice(0, lifetimeMinutes);
+    return findSuspectFindings(rec.stacks, ticks, `300@${T0}`).suspects.map((s) => s.leafFunction);
+  };
+  // 18:00, three hours after the load's peak: the pool stopped there, the leak did not
+  assert.deepEqual(names(1080), ['main.leakUnbufferedSend']);
+  // 12:00, load still rising: both held as a warm-up (unsure), as before
+  assert.deepEqual(names(720), []);
 });

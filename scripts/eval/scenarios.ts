@@ -15,7 +15,10 @@
 //   deploys       restarts every 24-48 h (new pid and start time, event=restart, every count from zero);
 //   memory        heap follows load with a lag (falls after load falls) plus what leaks hold; RSS is sticky:
 //                 it rises at once and decays slowly toward heap (the scavenger), never below it;
-//   gaps          minutes with no row at all (cron not running), the process and its leaks carry on meanwhile.
+//   gaps          minutes with no row at all (cron not running), the process and its leaks carry on meanwhile;
+//   sessions      long-lived streams (websocket, gRPC watch) on stacks of their own: clients connect at a rate
+//                 that follows load and stay for hours, so each stack's count follows the daily curve late and
+//                 wanders from day to day (a birth-death process, M/M/inf); a deploy reconnects them all at once.
 import { join } from 'node:path';
 import type { Frame, SampleRow } from '../../src/core/model.js';
 import { lifetimeOf } from '../../src/core/tickPlan.js';
@@ -36,6 +39,12 @@ export interface LeakSpec {
   heapBytesEach?: number;
   /** Goroutines it had leaked before the recording began (a recorder installed on a process up for weeks): the first lifetime only. */
   leakedAtStart?: number;
+  /**
+   * The leaked goroutines park on the frames of the orders handler, beside its in-flight requests (a handler that
+   * sometimes blocks forever where it normally waits briefly): the stack follows traffic and leaks at once, so it is
+   * judged by its daily floors (growth.ts, elastic), not by a stack of its own. `fn` must then be that handler.
+   */
+  onOrdersHandler?: boolean;
 }
 
 export interface ScenarioSpec {
@@ -60,6 +69,14 @@ export interface ScenarioSpec {
   expected: ExpectedVerdict;
   /** Benign scenarios at least this long get the sliding-window false-alarm count. */
   slidingWindows: boolean;
+  /** Stacks of long-lived sessions (see the header); 0 = none. */
+  sessionStacks: number;
+  /** How long a session stays, in hours (each stack draws its own mean in this range). */
+  sessionHoldHours: [number, number];
+  /** Sessions per stack at load 1 (each stack draws its own in this range). */
+  sessionLevel: [number, number];
+  /** How long after onset the evaluation looks for the first right alarm. */
+  detectWithinHours: number;
 }
 
 export interface ScenarioTruth {
@@ -78,6 +95,7 @@ export interface ScenarioTruth {
   maxGoroutines: number;
   slidingWindows: boolean;
   days: number;
+  detectWithinHours: number;
 }
 
 const HOUR = 3600;
@@ -110,6 +128,8 @@ export const LEAK_FUNCTIONS = {
   unique: `${MOD}/internal/checkout.(*Handler).confirm.func1`,
   heapGoroutine: `${MOD}/internal/export.(*Exporter).stream.func1`,
   gap: `${MOD}/internal/fanout.(*Fanout).publish.func1`,
+  /** The orders handler (stacksFor: handlers[0]), for a leak onOrdersHandler. */
+  ordersHandler: `${MOD}/internal/api.(*Orders).ServeHTTP`,
 } as const;
 
 function leakStack(fn: string, labels: Record<string, string> = {}): StackDef {
@@ -129,7 +149,11 @@ interface Stacks {
   batchWorker: StackDef;
   batchWait: StackDef;
   leaks: StackDef[];
+  sessions: Array<{ def: StackDef; holdMinutes: number; level: number }>;
 }
+
+/** Where long-lived sessions park: a websocket or gRPC stream's read loop, one call site per feed. */
+const SESSION_FEEDS = ['orders', 'prices', 'alerts', 'chat', 'presence', 'audit', 'metrics', 'inventory', 'search', 'billing'];
 
 function stacksFor(spec: ScenarioSpec): Stacks {
   const httpServe = f('net/http.(*conn).serve', `${GO}/net/http/server.go`, 2092);
@@ -152,7 +176,23 @@ function stacksFor(spec: ScenarioSpec): Stacks {
     batchWorker: stack(PARK.netpoll, 'internal/batch.(*Reindexer).worker', 'internal/batch/reindex.go', 77),
     batchWait: stack([...PARK.recv.slice(0, 1), f('sync.runtime_SemacquireWaitGroup', `${GO}/runtime/sema.go`, 114), f('sync.(*WaitGroup).Wait', `${GO}/sync/waitgroup.go`, 118)], 'internal/batch.(*Reindexer).Run', 'internal/batch/reindex.go', 52),
     leaks: spec.leaks.map((l) => leakStack(l.fn)),
+    sessions: sessionStacks(spec),
   };
+}
+
+function sessionStacks(spec: ScenarioSpec): Stacks['sessions'] {
+  const r = seededRandom(spec.seed ^ 0x5e55);
+  const [hLo, hHi] = spec.sessionHoldHours;
+  const [lLo, lHi] = spec.sessionLevel;
+  return Array.from({ length: spec.sessionStacks }, (_, i) => {
+    const feed = SESSION_FEEDS[i % SESSION_FEEDS.length]!;
+    const variant = Math.floor(i / SESSION_FEEDS.length);
+    return {
+      def: stack(i % 2 ? PARK.netpoll : PARK.select, `internal/stream/${feed}.(*Stream${variant}).pump`, `internal/stream/${feed}/${feed}.go`, 60 + variant),
+      holdMinutes: Math.round(60 * (hLo + r() * (hHi - hLo))),
+      level: lLo + r() * (lHi - lLo),
+    };
+  });
 }
 
 // ---------- the simulation ----------
@@ -179,6 +219,8 @@ export function generateScenario(spec: ScenarioSpec, dataDir: string, endTsSecon
   const leakCounts = spec.leaks.map((l) => l.leakedAtStart ?? 0);
   let uniqueDefs: StackDef[][] = spec.leaks.map(() => []);
   let uniqueSerial = 0;
+  const sessions = new Int32Array(st.sessions.length);
+  let sessionsFresh = true;
   let dbPool = 0;
   let batchLeft = 0;
   let heapSmooth = 0;
@@ -203,6 +245,7 @@ export function generateScenario(spec: ScenarioSpec, dataDir: string, endTsSecon
       lifeMinute = 0;
       event = 'restart';
       leakCounts.fill(0);
+      sessionsFresh = true;
       uniqueDefs = spec.leaks.map(() => []);
       dbPool = 0;
       batchLeft = 0;
@@ -228,6 +271,13 @@ export function generateScenario(spec: ScenarioSpec, dataDir: string, endTsSecon
       dbPool = Math.min(48, Math.max(dbPool, Math.ceil(poisson(r, 20 * load))));
       put(st.dbPool, dbPool);
     }
+    st.sessions.forEach((s, i) => {
+      // steady state of M/M/inf is Poisson(arrivals x hold); a deploy's clients reconnect at once
+      if (sessionsFresh) sessions[i] = poisson(r, s.level * load);
+      else sessions[i] = Math.max(0, sessions[i]! + poisson(r, (s.level * load) / s.holdMinutes) - poisson(r, sessions[i]! / s.holdMinutes));
+      put(s.def, sessions[i]!);
+    });
+    sessionsFresh = false;
     if (spec.nightlyBatch > 0) {
       if (Math.abs(hourOfDay - 2) < 1 / 120) batchLeft = spec.nightlyBatch;
       else if (batchLeft > 0) batchLeft = Math.max(0, batchLeft - poisson(r, spec.nightlyBatch / 30));
@@ -246,6 +296,9 @@ export function generateScenario(spec: ScenarioSpec, dataDir: string, endTsSecon
         }
         for (const d of uniqueDefs[i]) put(d, 1);
         leakCounts[i] = uniqueDefs[i].length;
+      } else if (l.onOrdersHandler) {
+        leakCounts[i] += n;
+        put(st.handlers[0]!, (counts.get(st.handlers[0]!) ?? 0) + leakCounts[i]);
       } else {
         leakCounts[i] += n;
         put(st.leaks[i], leakCounts[i]);
@@ -315,6 +368,7 @@ export function generateScenario(spec: ScenarioSpec, dataDir: string, endTsSecon
     maxGoroutines: truth.maxGoroutines,
     slidingWindows: spec.slidingWindows,
     days: spec.days,
+    detectWithinHours: spec.detectWithinHours,
   };
 }
 
@@ -332,6 +386,10 @@ export const scenario = (o: Partial<ScenarioSpec> & Pick<ScenarioSpec, 'name' | 
   heapLeakOnsetHour: 0,
   gaps: [],
   slidingWindows: false,
+  sessionStacks: 0,
+  sessionHoldHours: [2, 12],
+  sessionLevel: [4, 60],
+  detectWithinHours: 48,
   ...o,
 });
 
@@ -355,6 +413,16 @@ export function evalScenarios(): ScenarioSpec[] {
       description: '8 days in one process lifetime (no deploy): the daily curve must read as seasonal, not as a trend; load +15%/week',
       days: 8,
       seed: 202,
+      expected: 'stable',
+      slidingWindows: true,
+    }),
+    scenario({
+      name: 'benign-week-long-sessions',
+      description:
+        '8 days in one lifetime, plus 40 stacks of long-lived sessions (4-60 each at mean load, staying 2-12 h): each follows the daily curve late and wanders day to day',
+      days: 8,
+      seed: 1212,
+      sessionStacks: 40,
       expected: 'stable',
       slidingWindows: true,
     }),
@@ -392,6 +460,16 @@ export function evalScenarios(): ScenarioSpec[] {
       restartHours: deploySchedule(606, 8),
       leaks: [{ fn: LEAK_FUNCTIONS.lifetime, perHour: 10, onsetHour: 0 }],
       expected: 'leak',
+    }),
+    scenario({
+      name: 'leak-in-traffic-stack',
+      description:
+        '6 days, one lifetime: the orders handler (~120 goroutines at mean load, following the daily curve) leaks 2/hour on its own frames, so only its daily floors show it',
+      days: 6,
+      seed: 1313,
+      leaks: [{ fn: LEAK_FUNCTIONS.ordersHandler, perHour: 2, onsetHour: 0, onOrdersHandler: true }],
+      expected: 'leak',
+      detectWithinHours: 96,
     }),
     scenario({
       name: 'leak-seen-late',

@@ -166,7 +166,8 @@ export function analyzeTarget(recording: TargetRecording, opts: AnalyzeOptions =
     return { heap: { ...m.heap, processStartTs }, rss: { ...m.rss, processStartTs }, goroutines: { ...m.goroutines, processStartTs } };
   });
   const judge = (cur: Series, earlier: Series[], minAbsRise: number, fallsOfFloor = false) =>
-    nonEmpty(cur) ? judgeGrowth({ current: cur, earlier: earlier.filter(nonEmpty), minAbsRise, fallsOfFloor }) : null;
+    // the total is a sum of stacks (sessions drifting among them): judged beyond its wander as they are (growth.ts)
+    nonEmpty(cur) ? judgeGrowth({ current: cur, earlier: earlier.filter(nonEmpty), minAbsRise, fallsOfFloor, beyondWander: fallsOfFloor }) : null;
   const heapJ = judge(mem.heap, earlierMem.map((m) => m.heap), HEAP_MIN_RISE_BYTES);
   const rssJ = judge(mem.rss, earlierMem.map((m) => m.rss), RSS_MIN_RISE_BYTES);
   const otherGrowth = unexplainedRssGrowth(mem, memoryExplained);

@@ -19,9 +19,12 @@
 //  4. Elastic (it gave goroutines or memory back before, so a rise may be the daily curve; the plain trend test
 //     does not gate these, the daily cycle would drown a slow leak in its amplitude):
 //     - with two whole days in this lifetime: leaking when the floor rises day over day (seasonal Kendall over the
-//       24 hours of the day, daily floors: seasonal.ts dailyFloorRises), else within-daily-range;
+//       24 hours of the day, daily floors: seasonal.ts dailyFloorRises) by more than the series' own wander from
+//       day to day explains (seasonal.ts walkZ: long-lived sessions drift; stacks and the total, beyondWander), else
+//       within-daily-range;
 //     - else, when the same hours of earlier days are known: leaking when each of the last ABOVE_RANGE_HOURS hours
-//       stands a material amount above the highest that hour of the day ever was, and the excess is not shrinking;
+//       stands a material amount above the highest that hour of the day ever was (for a stack: more than
+//       Z_SIGNIFICANT times its wander in a day, seasonal.ts hourlyStepVariance), and the excess is not shrinking;
 //       else within-daily-range;
 //     - else, if classifyTrend says 'rising', unsure: less than a day of history cannot tell a morning from a leak
 //       (the headline says so); else not-rising.
@@ -29,7 +32,7 @@
 // trend is then computed only if read (a stack that follows traffic never needs it).
 
 import type { SuspectEvidence } from '../core/model.js';
-import { dailyFloorRises, excessOverDailyRange, hourlyMedians } from './seasonal.js';
+import { dailyFloorRises, excessOverDailyRange, hourlyMedians, hourlyStepVariance } from './seasonal.js';
 import {
   classifyFrame,
   classifyTrend,
@@ -86,6 +89,14 @@ export interface GrowthInput {
    * floor another stack lifts.
    */
   fallsOfFloor?: boolean;
+  /**
+   * Hold the elastic rules to rises beyond the series' own wander (seasonal.ts walkZ, hourlyStepVariance): for a
+   * goroutine stack, which may be long-lived sessions drifting from day to day, and the goroutine total, a sum of
+   * them (without it, the eval's sessions week read "growing" on day 3). Not for memory: the Go heap's GC sawtooth
+   * is noise, not a walk, and with under three days the wander test reads all of it as walk (the golden
+   * recording's heap, 18 -> 57 MiB over three days beside a goroutine leak, read as a plateau).
+   */
+  beyondWander?: boolean;
 }
 
 /** Points of the rolling floor used with fallsOfFloor: a quarter of an hour at one-minute sampling. */
@@ -138,7 +149,8 @@ export function largestMaterialFall(vs: ArrayLike<number>, minAbs: number): numb
   return best > 0 ? best : null;
 }
 
-function tail(a: ArrayLike<number>, from: number): ArrayLike<number> {
+/** The points of `a` from index `from` on: a view of a typed array, a copy of anything else. */
+export function tail(a: ArrayLike<number>, from: number): ArrayLike<number> {
   return a instanceof Float64Array || a instanceof Float32Array ? a.subarray(from) : (Array.prototype.slice.call(a, from) as number[]);
 }
 
@@ -268,23 +280,31 @@ export function judgeGrowth(input: GrowthInput): GrowthJudgement {
   const level = Math.abs(median(Array.from(curHours.values)));
   const material = Math.max(minAbsRise, MATERIAL_REL_RISE * level);
   const until = current.ts.length > 0 ? current.ts[current.ts.length - 1]! : 0;
-  const days = dailyFloorRises(curHours, until, material);
+  const wander = input.beyondWander === true;
+  const days = dailyFloorRises(curHours, until, material, wander);
+  const walkNote = days.walkZ === null ? '' : `, beyond its wander z=${days.walkZ.toFixed(1)}`;
   if (days.days >= 2) {
     return days.rises
-      ? judged({ ...elastic, status: 'leaking', evidence: 'daily-floor-rises', reason: `floor +${days.floorRise} over ${days.days} days (seasonal z=${days.z.toFixed(1)})` })
-      : judged({ ...elastic, status: 'within-daily-range', reason: `gave back ${largestFall} before; daily floor +${days.floorRise} over ${days.days} days, peaks +${days.peakRise} (seasonal z=${days.z.toFixed(1)})` });
+      ? judged({ ...elastic, status: 'leaking', evidence: 'daily-floor-rises', reason: `floor +${days.floorRise} over ${days.days} days (seasonal z=${days.z.toFixed(1)}${walkNote})` })
+      : judged({ ...elastic, status: 'within-daily-range', reason: `gave back ${largestFall} before; daily floor +${days.floorRise} over ${days.days} days, peaks +${days.peakRise} (seasonal z=${days.z.toFixed(1)}${walkNote})` });
   }
   const refPoints: Points = {
     ts: earlier.flatMap((p) => Array.from(p.ts)),
     vs: earlier.flatMap((p) => Array.from(p.vs)),
   };
-  const range = excessOverDailyRange(curHours, hourlyMedians(refPoints.ts, refPoints.vs));
+  const refHours = hourlyMedians(refPoints.ts, refPoints.vs);
+  const range = excessOverDailyRange(curHours, refHours);
   if (!range.known) {
     return rising()
       ? judged({ ...elastic, status: 'unsure', reason: `gave back ${largestFall} before and less than a day of history to compare the same hours with` })
       : notRising(elastic);
   }
-  const rangeMaterial = Math.max(minAbsRise, MATERIAL_REL_RISE * Math.abs(range.referenceLevel));
+  // Above the range by a material amount, and by more than the series wanders in a day: a stack of long-lived
+  // sessions drifts from one day to the next, and with one day to compare it stands above yesterday half the time.
+  // Z_SIGNIFICANT day-long wanders of a walk with its hourly steps (hourlyStepVariance); NaN (no three consecutive
+  // hours) leaves the material floor alone.
+  const dayWander = wander ? Math.sqrt(24 * hourlyStepVariance([curHours, refHours])) : NaN;
+  const rangeMaterial = Math.max(minAbsRise, MATERIAL_REL_RISE * Math.abs(range.referenceLevel), Number.isFinite(dayWander) ? Z_SIGNIFICANT * dayWander : 0);
   const above = range.excess.every((e) => e >= rangeMaterial) && range.excess[range.excess.length - 1]! >= range.excess[0]!;
   return above
     ? judged({ ...elastic, status: 'leaking', evidence: 'above-daily-range', reason: `last hours stand ${range.excess.map((e) => Math.round(e)).join(', ')} above their usual range` })

@@ -113,29 +113,164 @@ export function dailyFloorsAndPeaks(h: HourlyMedians, endTs: number): { floors: 
   return { floors, peaks };
 }
 
+/**
+ * Is the day-over-day rise more than the series' own wander? A stack of long-lived sessions (websocket or gRPC
+ * streams held for hours, a birth-death process) follows the daily curve late and drifts from one day to the next;
+ * compared hour by hour with yesterday it can stand higher at every hour of the day, so the seasonal Kendall test,
+ * which takes the 24 hours as independent, gives z 4-5 on two days of a drift (40 session stacks over a benign week:
+ * a false "leak" in 167 of 190 hourly windows). A leak differs in that its rise does not wander: it adds about the
+ * same every day.
+ *
+ * The model: the hourly medians are the daily curve, plus a walk with no drift (hourly steps of variance s2), plus
+ * white noise (variance n2: the traffic on the same frames, read each minute). The day-over-day differences
+ * D(h) = v(h + 24 h) - v(h), for every hour that has both, cancel the curve; under the model their sum has variance
+ * s2 x sum of w(j)^2 (w(j): how many D span hour j) + n2 x sum of c(h)^2 (c(h): how often v(h) enters the sum, + or -).
+ * z = sum D / that standard deviation: how far beyond such a wander the rise is.
+ *
+ * s2 and n2 from the changes of D over k hours, V(k) = mean (D(h + k) - D(h))^2 = 2 k s2 + 4 n2 (the curve cancels
+ * in these too), fitted over k = 1..WALK_FIT_LAGS. With fewer than WALK_FIT_MIN_DIFFERENCES differences that fit is
+ * too loose, so all of V(1) is taken as the walk's, n2 = 0: conservative, it reads a leak's own noise as wander.
+ * What that costs and buys is measured by `npm run eval` (EVAL.md, "The daily-floor test on simulated stacks":
+ * sessions and walks checked every 2 hours over 8 days, and the hour leaks in a traffic-following stack are first
+ * found, with and without this test).
+ */
+export const WALK_FIT_LAGS = 8;
+/**
+ * Three days of day-over-day differences (four days of points): the least that fits walk and noise apart. With two
+ * (48) the fit let a session stack through in the eval's benign week (floors 5, 14, 26 over three days, walk z 3.1)
+ * and 2 of 60 simulated day-long sessions; at 72 none, for leaks of 1/hour or less in a stack of ~120 found a day
+ * later (EVAL.md).
+ */
+export const WALK_FIT_MIN_DIFFERENCES = 72;
+
+export function walkZ(h: HourlyMedians, minFitDifferences = WALK_FIT_MIN_DIFFERENCES): { z: number; differences: number } {
+  const at = new Map<number, number>();
+  for (let i = 0; i < h.hours.length; i++) if (Number.isFinite(h.values[i]!)) at.set(h.hours[i]!, h.values[i]!);
+  const d = new Map<number, number>();
+  for (const [hour, v] of at) {
+    const next = at.get(hour + 24);
+    if (next !== undefined) d.set(hour, next - v);
+  }
+  const none = { z: 0, differences: d.size };
+  if (d.size < 2) return none;
+  // V(k) for k = 1..WALK_FIT_LAGS, each from at least 4 pairs
+  const lags: number[] = [];
+  const v: number[] = [];
+  for (let k = 1; k <= WALK_FIT_LAGS; k++) {
+    let sq = 0;
+    let n = 0;
+    for (const [hour, x] of d) {
+      const later = d.get(hour + k);
+      if (later === undefined) continue;
+      sq += (later - x) ** 2;
+      n++;
+    }
+    if (n >= 4 || (k === 1 && n > 0)) {
+      lags.push(k);
+      v.push(sq / n);
+    }
+  }
+  if (v.length === 0) return none;
+  let s2 = v[0]! / 2;
+  let n2 = 0;
+  if (d.size >= minFitDifferences && lags.length >= 3) {
+    // least squares of V(k) on k: slope 2 s2, intercept 4 n2; a negative part is taken as none of it
+    const mk = lags.reduce((a, b) => a + b, 0) / lags.length;
+    const mv = v.reduce((a, b) => a + b, 0) / v.length;
+    let sxy = 0;
+    let sxx = 0;
+    for (let i = 0; i < lags.length; i++) {
+      sxy += (lags[i]! - mk) * (v[i]! - mv);
+      sxx += (lags[i]! - mk) ** 2;
+    }
+    const slope = sxy / sxx;
+    const intercept = mv - slope * mk;
+    if (intercept < 0) s2 = v[0]! / 2;
+    else {
+      s2 = Math.max(0, slope / 2);
+      n2 = intercept / 4;
+    }
+  }
+  let sum = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  const c = new Map<number, number>();
+  for (const [hour, x] of d) {
+    sum += x;
+    if (hour < lo) lo = hour;
+    if (hour > hi) hi = hour;
+    c.set(hour + 24, (c.get(hour + 24) ?? 0) + 1);
+    c.set(hour, (c.get(hour) ?? 0) - 1);
+  }
+  // w(j) for j in (h, h + 24] of every D(h): a difference array over the hours spanned, then a running sum
+  const delta = new Float64Array(hi - lo + 26);
+  for (const hour of d.keys()) {
+    delta[hour - lo + 1]! += 1;
+    delta[hour - lo + 25]! -= 1;
+  }
+  let w = 0;
+  let w2 = 0;
+  for (let j = 0; j < delta.length; j++) {
+    w += delta[j]!;
+    w2 += w * w;
+  }
+  let c2 = 0;
+  for (const x of c.values()) c2 += x * x;
+  const variance = s2 * w2 + n2 * c2;
+  // no wander and no noise at all (a flat series, or one rising by exactly the same each hour): any rise is beyond it
+  if (!(variance > 0)) return { z: sum === 0 ? 0 : Math.sign(sum) * Infinity, differences: d.size };
+  return { z: sum / Math.sqrt(variance), differences: d.size };
+}
+
+/**
+ * The variance of one hour's step of a series' wander, for when fewer than two days are there to difference
+ * (excessOverDailyRange's reader): from the second differences of consecutive hourly medians, each series on its own,
+ * v(h + 1) - 2 v(h) + v(h - 1) = (step at h + 1) - (step at h), variance 2 s2 for a walk. A linear rise (a leak)
+ * cancels; the daily curve's bend does not quite (a ±70% curve adds about 0.0023 x its amplitude squared), so this
+ * errs on the large side, as it should: it only ever holds a verdict back. NaN when no three consecutive hours.
+ */
+export function hourlyStepVariance(series: readonly HourlyMedians[]): number {
+  let sum = 0;
+  let n = 0;
+  for (const h of series) {
+    for (let i = 2; i < h.hours.length; i++) {
+      if (h.hours[i]! - h.hours[i - 2]! !== 2) continue;
+      const d2 = h.values[i]! - 2 * h.values[i - 1]! + h.values[i - 2]!;
+      if (!Number.isFinite(d2)) continue;
+      sum += d2 * d2;
+      n++;
+    }
+  }
+  return n > 0 ? sum / (2 * n) : NaN;
+}
+
 /** Share of the rise in daily peaks the floors must rise too: a leak adds to night and noon alike, load growth scales. */
 export const FLOOR_TO_PEAK_RISE = 0.5;
 
 /**
  * Does the floor rise day over day? Needs two whole days. `material` is the least rise that counts. Leak: the
  * seasonal Kendall z is significant, the last day's floor stands `material` above the first's, it never fell back
- * by more than half of `material` from one day to the next, and the floors rose by at least FLOOR_TO_PEAK_RISE of
- * what the peaks rose (traffic growing week over week lifts the peaks far more than the night floor).
+ * by more than half of `material` from one day to the next, the floors rose by at least FLOOR_TO_PEAK_RISE of
+ * what the peaks rose (traffic growing week over week lifts the peaks far more than the night floor), and, unless
+ * `beyondWander` is false, the rise is beyond the series' own wander (walkZ at least Z_SIGNIFICANT).
  */
 export function dailyFloorRises(
   h: HourlyMedians,
   endTs: number,
   material: number,
-): { days: number; rises: boolean; floorRise: number; peakRise: number; z: number } {
+  beyondWander = true,
+): { days: number; rises: boolean; floorRise: number; peakRise: number; z: number; walkZ: number | null } {
   const { floors, peaks } = dailyFloorsAndPeaks(h, endTs);
   const sk = seasonalKendall(h);
-  if (floors.length < 2) return { days: floors.length, rises: false, floorRise: 0, peakRise: 0, z: sk.z };
+  if (floors.length < 2) return { days: floors.length, rises: false, floorRise: 0, peakRise: 0, z: sk.z, walkZ: null };
+  const walk = beyondWander ? walkZ(h) : null;
   const floorRise = floors[floors.length - 1]! - floors[0]!;
   const peakRise = peaks[peaks.length - 1]! - peaks[0]!;
   let steady = true;
   for (let i = 1; i < floors.length; i++) if (floors[i]! < floors[i - 1]! - material / 2) steady = false;
-  const rises = sk.z >= Z_SIGNIFICANT && floorRise >= material && steady && floorRise >= FLOOR_TO_PEAK_RISE * Math.max(0, peakRise);
-  return { days: floors.length, rises, floorRise, peakRise, z: sk.z };
+  const rises =
+    sk.z >= Z_SIGNIFICANT && (walk === null || walk.z >= Z_SIGNIFICANT) && floorRise >= material && steady && floorRise >= FLOOR_TO_PEAK_RISE * Math.max(0, peakRise);
+  return { days: floors.length, rises, floorRise, peakRise, z: sk.z, walkZ: walk ? walk.z : null };
 }
 
 /** How many of the most recent clock hours must stand above their usual range to count. */

@@ -7,8 +7,9 @@ import type { GoroutineProfile, HistoryTick, StackRecord, Suspect, SuspectGroup 
 import { stackIdentity } from '../core/stackIdentity.js';
 import { lifetimeSpans, sumSeries } from '../core/tickSeries.js';
 import { blockingKind, isBenignRuntime, leafFunction, matchesIgnore } from '../core/frames.js';
-import { judgeGrowth, type GrowthJudgement, type GrowthStatus, type Points } from './growth.js';
-import { classifyTrend, MIN_POINTS, RECENT_FRACTION, Z_RECENT } from './trend.js';
+import { judgeGrowth, tail, type GrowthJudgement, type GrowthStatus, type Points } from './growth.js';
+import { classifyTrend, MATERIAL_REL_RISE, MIN_POINTS, RECENT_FRACTION, Z_RECENT } from './trend.js';
+import { HOUR_SECONDS, hourlyMedians } from './seasonal.js';
 import { processStartOf } from '../core/tickPlan.js';
 
 export { ticksOfLifetime } from './lifetimes.js';
@@ -220,7 +221,7 @@ export function findSuspects(
         const vs = values[li]![i];
         if (vs) earlier.push({ ts: tsOf[li]!, vs, processStartTs: startOf[li] });
       }
-      each(i, judgeGrowth({ current: series, earlier, minAbsRise: minIncrease, fromFirstNonZero: true }), series);
+      each(i, judgeGrowth({ current: series, earlier, minAbsRise: minIncrease, fromFirstNonZero: true, beyondWander: true }), series);
     }
   };
   const tally = (status: GrowthStatus) => {
@@ -230,8 +231,10 @@ export function findSuspects(
   };
 
   // The first day ever recorded: a stack that has risen since the process started, while the stacks that follow
-  // load rose too, may be a pool filling with the day's first traffic (a high-water mark) as much as a leak. Until
-  // load falls or a whole day is recorded that cannot be told apart: unsure, not a suspect.
+  // load rose too, may be a pool filling with the day's first traffic (a high-water mark) as much as a leak, or
+  // long-lived sessions following the curve hours late. While load rises that cannot be told apart; once load has
+  // peaked, a leak goes on rising and the others stop (see loadPeakHeld). Until then, or a whole day recorded:
+  // unsure, not a suspect.
   const firstTs = lives[0]![0]!.tsSeconds;
   const untilTs = lastTick.tsSeconds;
   const load = untilTs - firstTs < FIRST_DAY_SECONDS ? new Float64Array(cur.length) : null;
@@ -262,8 +265,12 @@ export function findSuspects(
     const recentRise = recent && recent.slopePerSecond !== null ? recent.slopePerSecond * RECENT_FRACTION * t.details.spanSeconds : 0;
     loadRising = t.shape === 'rising' || (recent !== null && recent.mkZ >= Z_RECENT && recentRise >= t.details.materialThreshold);
   }
+  const peak = load ? loadPeak(tsOf[curIdx]!, load) : null;
   const warmingUp = (j: GrowthJudgement, series: Points) =>
-    loadRising && j.status === 'leaking' && j.evidence === 'floor-rises' && series.ts[j.startIndex]! - cur[0]!.tsSeconds <= WARM_UP_START_SECONDS;
+    j.status === 'leaking' &&
+    j.evidence === 'floor-rises' &&
+    series.ts[j.startIndex]! - cur[0]!.tsSeconds <= WARM_UP_START_SECONDS &&
+    (loadRising || (peak !== null && loadPeakHeld(peak, series, j.startIndex, minIncrease)));
 
   const suspectIds = new Set<number>();
   for (let k = 0; k < candidates.length; k++) {
@@ -309,3 +316,49 @@ export function findSuspects(
   findings.suspects.sort((a, b) => b.score - a.score || b.perHour - a.perHour || a.stackId - b.stackId);
   return findings;
 }
+
+/** The load's peak on the first day: the hour of its highest hourly median. */
+interface LoadPeak {
+  /** Index of the first tick of the peak hour. */
+  index: number;
+  /** The load's hourly median in the peak hour. */
+  value: number;
+  /** The load's hourly median in the hour a tick (by index) falls in. */
+  hourOf: (tick: number) => number;
+}
+
+function loadPeak(ts: Float64Array, load: Float64Array): LoadPeak | null {
+  const h = hourlyMedians(ts, load);
+  if (h.values.length === 0) return null;
+  let best = 0;
+  for (let i = 1; i < h.values.length; i++) if (h.values[i]! > h.values[best]!) best = i;
+  const peakHour = h.hours[best]!;
+  let index = 0;
+  while (index < ts.length && Math.floor(ts[index]! / HOUR_SECONDS) < peakHour) index++;
+  const byHour = new Map(h.hours.map((hr, i) => [hr, h.values[i]!] as const));
+  return { index, value: h.values[best]!, hourOf: (tick) => byHour.get(Math.floor(ts[tick]! / HOUR_SECONDS)) ?? NaN };
+}
+
+/**
+ * Held as a warm-up after the load's peak: the load peaked after the stack began, at least MATERIAL_REL_RISE above
+ * where it stood then, at least LOAD_PEAK_SETTLE_SECONDS ago, and the stack has not gone on rising since (the trend
+ * test on its points from the peak). A DB pool that grew to the day's highest load and a stack of sessions held for
+ * hours stop there; a leak does not care about load and goes on (the eval's first days: a pool and a session stack
+ * were "leaks" at 18:00 and 21:00). With the peak less than that ago, the part after it is too short to tell and
+ * only the rising-load rule holds a stack (on a first day the lifetime's load trend is still rising then).
+ */
+function loadPeakHeld(peak: LoadPeak, series: Points, startIndex: number, minAbsRise: number): boolean {
+  const ts = series.ts;
+  if (peak.index <= startIndex || peak.index >= ts.length) return false;
+  if (ts[ts.length - 1]! - ts[peak.index]! < LOAD_PEAK_SETTLE_SECONDS) return false;
+  const atStart = peak.hourOf(startIndex);
+  if (!(peak.value >= (1 + MATERIAL_REL_RISE) * atStart)) return false;
+  const since = classifyTrend(tail(ts, peak.index), tail(series.vs, peak.index), { minAbsRise });
+  return since.shape !== 'rising';
+}
+
+/**
+ * How long after the load's peak the part after it is judged on its own: two hours, 120 points at one a minute
+ * (the trend test's recent third then has 40).
+ */
+export const LOAD_PEAK_SETTLE_SECONDS = 2 * 3600;
