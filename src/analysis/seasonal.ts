@@ -144,82 +144,84 @@ export const WALK_FIT_LAGS = 8;
 export const WALK_FIT_MIN_DIFFERENCES = 72;
 
 export function walkZ(h: HourlyMedians, minFitDifferences = WALK_FIT_MIN_DIFFERENCES): { z: number; differences: number } {
-  const at = new Map<number, number>();
-  for (let i = 0; i < h.hours.length; i++) if (Number.isFinite(h.values[i]!)) at.set(h.hours[i]!, h.values[i]!);
-  const d = new Map<number, number>();
-  for (const [hour, v] of at) {
-    const next = at.get(hour + 24);
-    if (next !== undefined) d.set(hour, next - v);
-  }
-  const none = { z: 0, differences: d.size };
-  if (d.size < 2) return none;
+  // Dense by hour (NaN: no median that hour): every stack of a report that follows traffic passes here, and Maps
+  // by hour were 0.6 s of a last-day report at 5,000 stacks.
+  const n = h.hours.length;
+  if (n === 0) return { z: 0, differences: 0 };
+  const first = h.hours[0]!;
+  const span = h.hours[n - 1]! - first + 1;
+  const dn = span - 24;
+  if (dn <= 0) return { z: 0, differences: 0 };
+  const v = new Float64Array(span).fill(NaN);
+  for (let i = 0; i < n; i++) if (Number.isFinite(h.values[i]!)) v[h.hours[i]! - first] = h.values[i]!;
+  // D(i) = v(i + 24) - v(i): NaN unless both hours have a median
+  const d = new Float64Array(dn);
+  let differences = 0;
+  for (let i = 0; i < dn; i++) if (!Number.isNaN((d[i] = v[i + 24]! - v[i]!))) differences++;
+  const none = { z: 0, differences };
+  if (differences < 2) return none;
   // V(k) for k = 1..WALK_FIT_LAGS, each from at least 4 pairs
   const lags: number[] = [];
-  const v: number[] = [];
+  const vk: number[] = [];
   for (let k = 1; k <= WALK_FIT_LAGS; k++) {
     let sq = 0;
-    let n = 0;
-    for (const [hour, x] of d) {
-      const later = d.get(hour + k);
-      if (later === undefined) continue;
-      sq += (later - x) ** 2;
-      n++;
+    let pairs = 0;
+    for (let i = 0; i + k < dn; i++) {
+      const change = d[i + k]! - d[i]!;
+      if (Number.isNaN(change)) continue;
+      sq += change * change;
+      pairs++;
     }
-    if (n >= 4 || (k === 1 && n > 0)) {
+    if (pairs >= 4 || (k === 1 && pairs > 0)) {
       lags.push(k);
-      v.push(sq / n);
+      vk.push(sq / pairs);
     }
   }
-  if (v.length === 0) return none;
-  let s2 = v[0]! / 2;
+  if (vk.length === 0) return none;
+  let s2 = vk[0]! / 2;
   let n2 = 0;
-  if (d.size >= minFitDifferences && lags.length >= 3) {
+  if (differences >= minFitDifferences && lags.length >= 3) {
     // least squares of V(k) on k: slope 2 s2, intercept 4 n2; a negative part is taken as none of it
     const mk = lags.reduce((a, b) => a + b, 0) / lags.length;
-    const mv = v.reduce((a, b) => a + b, 0) / v.length;
+    const mv = vk.reduce((a, b) => a + b, 0) / vk.length;
     let sxy = 0;
     let sxx = 0;
     for (let i = 0; i < lags.length; i++) {
-      sxy += (lags[i]! - mk) * (v[i]! - mv);
+      sxy += (lags[i]! - mk) * (vk[i]! - mv);
       sxx += (lags[i]! - mk) ** 2;
     }
     const slope = sxy / sxx;
     const intercept = mv - slope * mk;
-    if (intercept < 0) s2 = v[0]! / 2;
-    else {
+    if (intercept >= 0) {
       s2 = Math.max(0, slope / 2);
       n2 = intercept / 4;
     }
   }
+  // sum D; w(j): how many D(i) span hour j in (i, i + 24] (a difference array, then a running sum); c(i): how often
+  // v(i) enters the sum, + or -
   let sum = 0;
-  let lo = Infinity;
-  let hi = -Infinity;
-  const c = new Map<number, number>();
-  for (const [hour, x] of d) {
-    sum += x;
-    if (hour < lo) lo = hour;
-    if (hour > hi) hi = hour;
-    c.set(hour + 24, (c.get(hour + 24) ?? 0) + 1);
-    c.set(hour, (c.get(hour) ?? 0) - 1);
-  }
-  // w(j) for j in (h, h + 24] of every D(h): a difference array over the hours spanned, then a running sum
-  const delta = new Float64Array(hi - lo + 26);
-  for (const hour of d.keys()) {
-    delta[hour - lo + 1]! += 1;
-    delta[hour - lo + 25]! -= 1;
+  const delta = new Float64Array(span + 1);
+  const c = new Float64Array(span);
+  for (let i = 0; i < dn; i++) {
+    if (Number.isNaN(d[i]!)) continue;
+    sum += d[i]!;
+    delta[i + 1]! += 1;
+    delta[i + 25]! -= 1;
+    c[i + 24]! += 1;
+    c[i]! -= 1;
   }
   let w = 0;
   let w2 = 0;
-  for (let j = 0; j < delta.length; j++) {
+  for (let j = 0; j <= span; j++) {
     w += delta[j]!;
     w2 += w * w;
   }
   let c2 = 0;
-  for (const x of c.values()) c2 += x * x;
+  for (let i = 0; i < span; i++) c2 += c[i]! * c[i]!;
   const variance = s2 * w2 + n2 * c2;
   // no wander and no noise at all (a flat series, or one rising by exactly the same each hour): any rise is beyond it
-  if (!(variance > 0)) return { z: sum === 0 ? 0 : Math.sign(sum) * Infinity, differences: d.size };
-  return { z: sum / Math.sqrt(variance), differences: d.size };
+  if (!(variance > 0)) return { z: sum === 0 ? 0 : Math.sign(sum) * Infinity, differences };
+  return { z: sum / Math.sqrt(variance), differences };
 }
 
 /**
@@ -263,14 +265,14 @@ export function dailyFloorRises(
   const { floors, peaks } = dailyFloorsAndPeaks(h, endTs);
   const sk = seasonalKendall(h);
   if (floors.length < 2) return { days: floors.length, rises: false, floorRise: 0, peakRise: 0, z: sk.z, walkZ: null };
-  const walk = beyondWander ? walkZ(h) : null;
   const floorRise = floors[floors.length - 1]! - floors[0]!;
   const peakRise = peaks[peaks.length - 1]! - peaks[0]!;
   let steady = true;
   for (let i = 1; i < floors.length; i++) if (floors[i]! < floors[i - 1]! - material / 2) steady = false;
-  const rises =
-    sk.z >= Z_SIGNIFICANT && (walk === null || walk.z >= Z_SIGNIFICANT) && floorRise >= material && steady && floorRise >= FLOOR_TO_PEAK_RISE * Math.max(0, peakRise);
-  return { days: floors.length, rises, floorRise, peakRise, z: sk.z, walkZ: walk ? walk.z : null };
+  const floorsRise = sk.z >= Z_SIGNIFICANT && floorRise >= material && steady && floorRise >= FLOOR_TO_PEAK_RISE * Math.max(0, peakRise);
+  // the wander test only where the rest says "rises" (most elastic stacks do not get that far); walkZ null otherwise
+  const walk = beyondWander && floorsRise ? walkZ(h).z : null;
+  return { days: floors.length, rises: floorsRise && (walk === null || walk >= Z_SIGNIFICANT), floorRise, peakRise, z: sk.z, walkZ: walk };
 }
 
 /** How many of the most recent clock hours must stand above their usual range to count. */
