@@ -4,7 +4,7 @@
 // ±70% daily curve, Poisson arrivals), seeded; `npm run eval` measures the same shapes over 60 seeds (EVAL.md).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hourlyMedians, hourlyStepVariance, seasonalKendall, walkZ, WALK_FIT_MIN_DIFFERENCES, type HourlyMedians } from '../src/analysis/seasonal.js';
+import { dayOverDayStepVariance, hourlyMedians, hourlyStepVariance, seasonalKendall, walkZ, WALK_FIT_MIN_DIFFERENCES, type HourlyMedians } from '../src/analysis/seasonal.js';
 import { floorRules, simulateStack, type SimulatedShape } from '../scripts/eval/wanderSimulation.js';
 import { seededRandom } from './helpers/seededRandom.js';
 
@@ -129,7 +129,10 @@ function walkZByHour(h: HourlyMedians, minFit: number): number {
   if (d.size >= minFit && lags.length >= 3) {
     const mk = lags.reduce((a, b) => a + b, 0) / lags.length;
     const mv = vk.reduce((a, b) => a + b, 0) / vk.length;
-    const slope = lags.reduce((a, k, i) => a + (k - mk) * (vk[i]! - mv), 0) / lags.reduce((a, k) => a + (k - mk) ** 2, 0);
+    const sxx = lags.reduce((a, k) => a + (k - mk) ** 2, 0);
+    const ols = lags.reduce((a, k, i) => a + (k - mk) * (vk[i]! - mv), 0) / sxx;
+    const residuals = lags.reduce((a, k, i) => a + (vk[i]! - (mv - ols * mk) - ols * k) ** 2, 0);
+    const slope = ols + 2 * Math.sqrt(residuals / (lags.length - 2) / sxx); // two standard errors high
     const intercept = mv - slope * mk;
     if (intercept >= 0) [s2, n2] = [Math.max(0, slope / 2), intercept / 4];
   }
@@ -168,4 +171,26 @@ test('walkZ is its definition: against a by-hour reference on series with gaps, 
       assert.ok(got === want || Math.abs(got - want) <= 1e-9 * Math.max(1, Math.abs(want)), `trial ${trial} minFit ${minFit}: ${got} vs ${want}`);
     }
   }
+});
+
+test('dayOverDayStepVariance: the daily curve cancels, a deploy\'s drop is no step, too few pairs say nothing', () => {
+  const day = (from: number, n: number, f: (hour: number) => number): HourlyMedians => ({
+    hours: Array.from({ length: n }, (_, i) => from + i),
+    values: Array.from({ length: n }, (_, i) => f(from + i)),
+  });
+  const curve = (hour: number) => 100 + 70 * Math.sin((2 * Math.PI * hour) / 24);
+  // a pure daily curve plus a leak of 2/hour: D is 48 at every hour, so no step at all
+  const lifetime = day(240_000, 40, (hour) => curve(hour) + 2 * (hour - 240_000));
+  assert.ok(dayOverDayStepVariance(lifetime, []) < 1e-9);
+  // across a deploy: the earlier lifetime stood 300 higher (leaked goroutines, gone with its process). The current
+  // lifetime's first 24 hours compare with it, the rest with its own first hours: the pair that crosses is left out
+  const before = day(240_000, 30, (hour) => curve(hour) + 300);
+  const after = day(240_030, 30, curve);
+  assert.ok(dayOverDayStepVariance(after, [before]) < 1e-9);
+  // read as one lifetime, the drop is a step of 300
+  const merged = { hours: [...before.hours, ...after.hours], values: [...before.values, ...after.values] };
+  assert.ok(dayOverDayStepVariance(merged, []) > 1000, String(dayOverDayStepVariance(merged, [])));
+  // five pairs: too few
+  assert.ok(Number.isNaN(dayOverDayStepVariance(day(240_024, 6, curve), [day(240_000, 24, curve)])));
+  assert.ok(dayOverDayStepVariance(day(240_024, 7, curve), [day(240_000, 24, curve)]) < 1e-9);
 });

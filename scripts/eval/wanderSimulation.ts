@@ -3,8 +3,9 @@
 // that follows traffic. Per minute, seeded; each series checked every 2 hours from day 2 to day 8, as a sliding
 // `check` would. Three rules side by side: the seasonal Kendall test with the floor conditions alone (before the
 // wander test), the wander test fitted from two days of differences, and from three (kept: WALK_FIT_MIN_DIFFERENCES).
-import { dailyFloorRises, dailyFloorsAndPeaks, hourlyMedians, walkZ, type HourlyMedians } from '../../src/analysis/seasonal.js';
-import { median } from '../../src/analysis/robustStats.js';
+import { dailyMaterial } from '../../src/analysis/growth.js';
+import { dailyFloorRises, hourlyMedians, walkZ, type HourlyMedians } from '../../src/analysis/seasonal.js';
+import { SUSPECT_MIN_INCREASE } from '../../src/analysis/suspects.js';
 import { Z_SIGNIFICANT } from '../../src/analysis/trend.js';
 import { poisson } from '../lib/generatorStacks.js';
 import { seededRandom } from '../lib/seededRandom.js';
@@ -60,14 +61,11 @@ export interface FloorRules {
   kept: boolean;
 }
 
-/** The three rules on an elastic series' hourly medians, ending at `endTs`, with growth.ts's material rise. */
+/** The three rules on an elastic stack's hourly medians, ending at `endTs`, with a stack's material rise. */
 export function floorRules(h: HourlyMedians, endTs: number): FloorRules {
-  const material = Math.max(5, 0.1 * Math.abs(median(h.values)));
-  const d = dailyFloorRises(h, endTs, material);
-  const { floors } = dailyFloorsAndPeaks(h, endTs);
-  const steady = floors.every((f, i) => i === 0 || f >= floors[i - 1]! - material / 2);
-  const seasonalOnly = d.days >= 2 && d.z >= Z_SIGNIFICANT && d.floorRise >= material && d.floorRise >= 0.5 * Math.max(0, d.peakRise) && steady;
-  return { seasonalOnly, fit48: seasonalOnly && walkZ(h, 48).z >= Z_SIGNIFICANT, kept: d.rises };
+  const material = dailyMaterial(h, SUSPECT_MIN_INCREASE);
+  const seasonalOnly = dailyFloorRises(h, endTs, material, false).rises;
+  return { seasonalOnly, fit48: seasonalOnly && walkZ(h, 48).z >= Z_SIGNIFICANT, kept: dailyFloorRises(h, endTs, material).rises };
 }
 
 export interface WanderRow {

@@ -165,9 +165,9 @@ export function analyzeTarget(recording: TargetRecording, opts: AnalyzeOptions =
     const processStartTs = processStartOf(r.key);
     return { heap: { ...m.heap, processStartTs }, rss: { ...m.rss, processStartTs }, goroutines: { ...m.goroutines, processStartTs } };
   });
-  const judge = (cur: Series, earlier: Series[], minAbsRise: number, fallsOfFloor = false) =>
-    // the total is a sum of stacks (sessions drifting among them): judged beyond its wander as they are (growth.ts)
-    nonEmpty(cur) ? judgeGrowth({ current: cur, earlier: earlier.filter(nonEmpty), minAbsRise, fallsOfFloor, beyondWander: fallsOfFloor }) : null;
+  const judge = (cur: Series, earlier: Series[], minAbsRise: number, how: { fallsOfFloor?: boolean; beyondWander?: boolean } = {}) =>
+    nonEmpty(cur) ? judgeGrowth({ current: cur, earlier: earlier.filter(nonEmpty), minAbsRise, ...how }) : null;
+  // memory is not held to the wander test (growth.ts beyondWander: a GC sawtooth is noise, not a walk)
   const heapJ = judge(mem.heap, earlierMem.map((m) => m.heap), HEAP_MIN_RISE_BYTES);
   const rssJ = judge(mem.rss, earlierMem.map((m) => m.rss), RSS_MIN_RISE_BYTES);
   const otherGrowth = unexplainedRssGrowth(mem, memoryExplained);
@@ -175,7 +175,8 @@ export function analyzeTarget(recording: TargetRecording, opts: AnalyzeOptions =
   const hasStackHistory =
     lifeTicks.length >= MIN_POINTS && lifeTicks[lifeTicks.length - 1]!.tsSeconds - lifeTicks[0]!.tsSeconds >= MIN_SPAN_SECONDS;
   // the total is a sum: bursts of one stack come and go above the floor a leaking stack lifts
-  const gJ = judge(goroutines, earlierMem.map((m) => m.goroutines), GOROUTINES_MIN_RISE, true);
+  // and a sum of stacks (sessions drifting among them), judged beyond its wander as they are
+  const gJ = judge(goroutines, earlierMem.map((m) => m.goroutines), GOROUTINES_MIN_RISE, { fallsOfFloor: true, beyondWander: true });
 
   const decision = decideVerdict({
     windowInverted: sinceSeconds !== null && untilSeconds !== null && sinceSeconds > untilSeconds,

@@ -32,7 +32,7 @@
 // trend is then computed only if read (a stack that follows traffic never needs it).
 
 import type { SuspectEvidence } from '../core/model.js';
-import { dailyFloorRises, excessOverDailyRange, hourlyMedians, hourlyStepVariance } from './seasonal.js';
+import { dailyFloorRises, dayOverDayStepVariance, excessOverDailyRange, hourlyMedians, hourlyStepVariance, type HourlyMedians } from './seasonal.js';
 import {
   classifyFrame,
   classifyTrend,
@@ -93,7 +93,7 @@ export interface GrowthInput {
    * Hold the elastic rules to rises beyond the series' own wander (seasonal.ts walkZ, hourlyStepVariance): for a
    * goroutine stack, which may be long-lived sessions drifting from day to day, and the goroutine total, a sum of
    * them (without it, the eval's sessions week read "growing" on day 3). Not for memory: the Go heap's GC sawtooth
-   * is noise, not a walk, and with under three days the wander test reads all of it as walk (the golden
+   * is noise, not a walk, and with under four days of points the wander test reads all of it as walk (the golden
    * recording's heap, 18 -> 57 MiB over three days beside a goroutine leak, read as a plateau).
    */
   beyondWander?: boolean;
@@ -214,6 +214,11 @@ function stillRisingAtEnd(before: TrendResult, now: TrendResult, minAbsRise: num
   );
 }
 
+/** The least day-over-day rise of an elastic series that is material: minAbsRise, or a tenth of its hourly level. */
+export function dailyMaterial(hours: HourlyMedians, minAbsRise: number): number {
+  return Math.max(minAbsRise, MATERIAL_REL_RISE * Math.abs(median(Array.from(hours.values))));
+}
+
 /** Judge one series; see the header for the rules. */
 export function judgeGrowth(input: GrowthInput): GrowthJudgement {
   const { current, earlier, minAbsRise } = input;
@@ -277,8 +282,7 @@ export function judgeGrowth(input: GrowthInput): GrowthJudgement {
   // rise of the floor in its own amplitude, and within a day it makes every morning look like a trend.
   const elastic = { ...base, elastic: true, largestFall };
   const curHours = hourlyMedians(current.ts, current.vs);
-  const level = Math.abs(median(Array.from(curHours.values)));
-  const material = Math.max(minAbsRise, MATERIAL_REL_RISE * level);
+  const material = dailyMaterial(curHours, minAbsRise);
   const until = current.ts.length > 0 ? current.ts[current.ts.length - 1]! : 0;
   const wander = input.beyondWander === true;
   const days = dailyFloorRises(curHours, until, material, wander);
@@ -301,9 +305,15 @@ export function judgeGrowth(input: GrowthInput): GrowthJudgement {
   }
   // Above the range by a material amount, and by more than the series wanders in a day: a stack of long-lived
   // sessions drifts from one day to the next, and with one day to compare it stands above yesterday half the time.
-  // Z_SIGNIFICANT day-long wanders of a walk with its hourly steps (hourlyStepVariance); NaN (no three consecutive
-  // hours) leaves the material floor alone.
-  const dayWander = wander ? Math.sqrt(24 * hourlyStepVariance([curHours, refHours])) : NaN;
+  // Z_SIGNIFICANT day-long wanders of a walk with its hourly steps, from its day-over-day differences
+  // (dayOverDayStepVariance), else, in a lifetime of a few hours, from each lifetime's second differences
+  // (hourlyStepVariance); NaN (no three consecutive hours) leaves the material floor alone.
+  let dayWander = NaN;
+  if (wander) {
+    const earlierHours = earlier.map((p) => hourlyMedians(p.ts, p.vs));
+    const fromDays = dayOverDayStepVariance(curHours, earlierHours);
+    dayWander = Math.sqrt(24 * (Number.isFinite(fromDays) ? fromDays : hourlyStepVariance([curHours, ...earlierHours])));
+  }
   const rangeMaterial = Math.max(minAbsRise, MATERIAL_REL_RISE * Math.abs(range.referenceLevel), Number.isFinite(dayWander) ? Z_SIGNIFICANT * dayWander : 0);
   const above = range.excess.every((e) => e >= rangeMaterial) && range.excess[range.excess.length - 1]! >= range.excess[0]!;
   return above

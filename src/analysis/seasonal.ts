@@ -21,7 +21,7 @@ export interface HourlyMedians {
  */
 const hourRunsCache = new WeakMap<object, { hours: number[]; starts: Int32Array }>();
 
-function hourRuns(ts: ArrayLike<number>, n: number): { hours: number[]; starts: Int32Array } {
+export function hourRuns(ts: ArrayLike<number>, n: number): { hours: number[]; starts: Int32Array } {
   const cached = ts.length === n ? hourRunsCache.get(ts as object) : undefined;
   if (cached) return cached;
   const hours: number[] = [];
@@ -128,13 +128,17 @@ export function dailyFloorsAndPeaks(h: HourlyMedians, endTs: number): { floors: 
  * z = sum D / that standard deviation: how far beyond such a wander the rise is.
  *
  * s2 and n2 from the changes of D over k hours, V(k) = mean (D(h + k) - D(h))^2 = 2 k s2 + 4 n2 (the curve cancels
- * in these too), fitted over k = 1..WALK_FIT_LAGS. With fewer than WALK_FIT_MIN_DIFFERENCES differences that fit is
- * too loose, so all of V(1) is taken as the walk's, n2 = 0: conservative, it reads a leak's own noise as wander.
+ * in these too), fitted over k = 1..WALK_FIT_LAGS with the slope taken WALK_FIT_SLOPE_SE standard errors high. With
+ * fewer than WALK_FIT_MIN_DIFFERENCES differences that fit is too loose, so all of V(1) is taken as the walk's,
+ * n2 = 0: conservative, it reads a leak's own noise as wander (a leak of 2/hour inside traffic whose level moves
+ * 5-10% from hour to hour beyond Poisson is then found at 4 days, not 2).
  * What that costs and buys is measured by `npm run eval` (EVAL.md, "The daily-floor test on simulated stacks":
  * sessions and walks checked every 2 hours over 8 days, and the hour leaks in a traffic-following stack are first
  * found, with and without this test).
  */
 export const WALK_FIT_LAGS = 8;
+/** Standard errors of the fitted slope added to it (see walkZ): the walk is never read as smaller than that. */
+export const WALK_FIT_SLOPE_SE = 2;
 /**
  * Three days of day-over-day differences (four days of points): the least that fits walk and noise apart. With two
  * (48) the fit let a session stack through in the eval's benign week (floors 5, 14, 26 over three days, walk z 3.1)
@@ -190,7 +194,13 @@ export function walkZ(h: HourlyMedians, minFitDifferences = WALK_FIT_MIN_DIFFERE
       sxy += (lags[i]! - mk) * (vk[i]! - mv);
       sxx += (lags[i]! - mk) ** 2;
     }
-    const slope = sxy / sxx;
+    // the slope's upper bound, WALK_FIT_SLOPE_SE standard errors above it: where hourly noise dominates V(k), the
+    // slope comes out near 0 or below, and a walk read as none made drift a leak (sessions beside noisy traffic on
+    // the same frames: 10 of 30 simulated weeks flagged; with the bound 0)
+    const intercept0 = mv - (sxy / sxx) * mk;
+    let rss = 0;
+    for (let i = 0; i < lags.length; i++) rss += (vk[i]! - intercept0 - (sxy / sxx) * lags[i]!) ** 2;
+    const slope = sxy / sxx + WALK_FIT_SLOPE_SE * Math.sqrt(rss / (lags.length - 2) / sxx);
     const intercept = mv - slope * mk;
     if (intercept >= 0) {
       s2 = Math.max(0, slope / 2);
@@ -225,11 +235,65 @@ export function walkZ(h: HourlyMedians, minFitDifferences = WALK_FIT_MIN_DIFFERE
 }
 
 /**
- * The variance of one hour's step of a series' wander, for when fewer than two days are there to difference
- * (excessOverDailyRange's reader): from the second differences of consecutive hourly medians, each series on its own,
- * v(h + 1) - 2 v(h) + v(h - 1) = (step at h + 1) - (step at h), variance 2 s2 for a walk. A linear rise (a leak)
- * cancels; the daily curve's bend does not quite (a ±70% curve adds about 0.0023 x its amplitude squared), so this
- * errs on the large side, as it should: it only ever holds a verdict back. NaN when no three consecutive hours.
+ * The variance of one hour's step of a series' wander, for the excess over the same hours of earlier days when fewer
+ * than two days are there for walkZ (growth.ts, elastic): day-over-day differences D(h) = v(h) - v(h - 24 h) of the
+ * current lifetime's hours, against the same hour a day before in this lifetime or an earlier one; V(1) = mean of
+ * (D(h + 1) - D(h))^2 over consecutive hours whose references lie in one lifetime (a deploy's drop is no step);
+ * V(1) / 2 = s2 + 2 n2, all of it taken as walk, as walkZ does with under WALK_FIT_MIN_DIFFERENCES differences. The
+ * daily curve cancels in D. NaN with fewer than MIN_STEP_PAIRS pairs (a lifetime of a few hours).
+ */
+export function dayOverDayStepVariance(current: HourlyMedians, earlier: readonly HourlyMedians[]): number {
+  const all = [...earlier, current];
+  let first = Infinity;
+  let last = -Infinity;
+  for (const h of all) {
+    if (h.hours.length === 0) continue;
+    first = Math.min(first, h.hours[0]!);
+    last = Math.max(last, h.hours[h.hours.length - 1]!);
+  }
+  if (!(last >= first)) return NaN;
+  const span = last - first + 1;
+  const value = new Float64Array(span).fill(NaN);
+  const life = new Int32Array(span).fill(-1);
+  all.forEach((h, l) => {
+    for (let i = 0; i < h.hours.length; i++) {
+      if (!Number.isFinite(h.values[i]!)) continue;
+      value[h.hours[i]! - first] = h.values[i]!;
+      life[h.hours[i]! - first] = l;
+    }
+  });
+  let sq = 0;
+  let pairs = 0;
+  let prevD = NaN;
+  let prevLife = -1;
+  for (let i = 0; i < current.hours.length; i++) {
+    const at = current.hours[i]! - first;
+    const ref = at - 24;
+    const d = ref >= 0 ? current.values[i]! - value[ref]! : NaN;
+    const refLife = ref >= 0 ? life[ref]! : -1;
+    if (!Number.isNaN(d) && !Number.isNaN(prevD) && refLife === prevLife && i > 0 && current.hours[i - 1] === current.hours[i]! - 1) {
+      sq += (d - prevD) ** 2;
+      pairs++;
+    }
+    prevD = d;
+    prevLife = refLife;
+  }
+  return pairs >= MIN_STEP_PAIRS ? sq / pairs / 2 : NaN;
+}
+
+/**
+ * Fewer consecutive day-over-day pairs than this say too little of a wander (dayOverDayStepVariance): with 3, the
+ * eval's sessions week had 3 false alarms at 04:00-06:00 of day 2 (the night's slow hours were all it had); with 6
+ * none, and the leak inside the orders handler is found at 33 h (3: 27.5 h; 12: 36.5 h).
+ */
+export const MIN_STEP_PAIRS = 6;
+
+/**
+ * The variance of one hour's step of a series' wander when not even MIN_STEP_PAIRS day-over-day pairs exist (a
+ * lifetime of a few hours): from the second differences of consecutive hourly medians, each series (lifetime) on its
+ * own, v(h + 1) - 2 v(h) + v(h - 1) = (step at h + 1) - (step at h) + noise, so s2 + 3 n2 and the daily curve's bend
+ * (a ±70% curve of amplitude A adds about 0.0012 A^2) in all: large, as a last resort should be; it only ever holds
+ * a verdict back. NaN when no three consecutive hours.
  */
 export function hourlyStepVariance(series: readonly HourlyMedians[]): number {
   let sum = 0;

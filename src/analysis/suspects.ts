@@ -9,7 +9,7 @@ import { lifetimeSpans, sumSeries } from '../core/tickSeries.js';
 import { blockingKind, isBenignRuntime, leafFunction, matchesIgnore } from '../core/frames.js';
 import { judgeGrowth, tail, type GrowthJudgement, type GrowthStatus, type Points } from './growth.js';
 import { classifyTrend, MATERIAL_REL_RISE, MIN_POINTS, RECENT_FRACTION, Z_RECENT } from './trend.js';
-import { HOUR_SECONDS, hourlyMedians } from './seasonal.js';
+import { hourlyMedians, hourRuns } from './seasonal.js';
 import { processStartOf } from '../core/tickPlan.js';
 
 export { ticksOfLifetime } from './lifetimes.js';
@@ -332,11 +332,11 @@ function loadPeak(ts: Float64Array, load: Float64Array): LoadPeak | null {
   if (h.values.length === 0) return null;
   let best = 0;
   for (let i = 1; i < h.values.length; i++) if (h.values[i]! > h.values[best]!) best = i;
-  const peakHour = h.hours[best]!;
-  let index = 0;
-  while (index < ts.length && Math.floor(ts[index]! / HOUR_SECONDS) < peakHour) index++;
-  const byHour = new Map(h.hours.map((hr, i) => [hr, h.values[i]!] as const));
-  return { index, value: h.values[best]!, hourOf: (tick) => byHour.get(Math.floor(ts[tick]! / HOUR_SECONDS)) ?? NaN };
+  // the runs of ticks per clock hour hourlyMedians took (kept per ts array)
+  const { starts } = hourRuns(ts, ts.length);
+  const runOf = new Int32Array(ts.length);
+  for (let r = 0; r + 1 < starts.length; r++) runOf.fill(r, starts[r]!, starts[r + 1]!);
+  return { index: starts[best]!, value: h.values[best]!, hourOf: (tick) => h.values[runOf[tick]!] ?? NaN };
 }
 
 /**
