@@ -298,7 +298,7 @@ function wanderMarkdown(w: ReturnType<typeof wanderSimulation>): string {
     '',
     table(head, w.benign.map((r) => [r.shape, r.seasonalOnly, r.fit48, r.kept])),
     '',
-    'Leaks inside a stack that follows traffic (the leaked goroutines park on the same frames as in-flight ones): the hour since the start the series is first flagged, median and largest over the seeds. Before hour 48 no rule can say (two whole days); leaks from a stack of their own are judged by their own floor instead and found within hours (see the scenarios).',
+    'Leaks inside a stack that follows traffic (the leaked goroutines park on the same frames as in-flight ones): the hour since the start the daily-floor rule first flags the series, median and largest over the seeds. It needs two whole days; on day 2 the excess over yesterday\'s range (not simulated here) may say so sooner: the scenario leak-in-traffic-stack above, 2/hour, at 33 h. Leaks from a stack of their own are judged by their own floor instead and found within hours (see the scenarios).',
     '',
     table(head, w.leaks.map((r) => [r.shape, r.seasonalOnly, r.fit48, r.kept])),
     '',

@@ -49,7 +49,7 @@ test('a leak inside a traffic-following stack is still found: 2/hour in two days
   ] as const) {
     for (let seed = 1; seed <= 6; seed++) {
       // 2 days plus 2 hours: dailyFloorRises wants two whole days counted back from the end
-      const j = judged(series({ kind: 'leak', level: 120, perHour }, 900 + seed, days + 2 / 24));
+      const j = judged(series({ kind: 'leak', perHour, traffic: { level: 120, hourSd: 0 } }, 900 + seed, days + 2 / 24));
       if (!j.rises) missed.push(`${perHour}/hour seed ${seed} at ${days} d: walk z ${walkZ(j.h).z.toFixed(2)}`);
     }
   }

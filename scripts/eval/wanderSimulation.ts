@@ -7,7 +7,7 @@ import { dailyMaterial } from '../../src/analysis/growth.js';
 import { dailyFloorRises, hourlyMedians, walkZ, type HourlyMedians } from '../../src/analysis/seasonal.js';
 import { SUSPECT_MIN_INCREASE } from '../../src/analysis/suspects.js';
 import { Z_SIGNIFICANT } from '../../src/analysis/trend.js';
-import { poisson } from '../lib/generatorStacks.js';
+import { gauss, poisson } from '../lib/generatorStacks.js';
 import { seededRandom } from '../lib/seededRandom.js';
 
 const DAY = 86400;
@@ -16,12 +16,24 @@ const MIDNIGHT = 1_790_035_200;
 export const simulatedLoad = (ts: number) => 1 + 0.7 * Math.sin(((((ts % DAY) / 3600 - 9) / 24) * 2 * Math.PI));
 
 export type SimulatedShape =
-  /** M/M/inf: `level` sessions at load 1, arrivals following load, each staying `holdHours` on average. */
-  | { kind: 'sessions'; level: number; holdHours: number }
+  /**
+   * M/M/inf: `level` sessions at load 1, arrivals following load, each staying `holdHours` on average; with
+   * `traffic`, short requests on the same frames too (keep-alive connections: one stack for both).
+   */
+  | { kind: 'sessions'; level: number; holdHours: number; traffic?: Traffic }
   /** The bench generator's churn walk: a tenth of the minutes a step of 1-3, kept within about 0..40. */
   | { kind: 'walk' }
-  /** Poisson traffic around `level` x load on the same frames, plus a leak of `perHour` (Poisson arrivals). */
-  | { kind: 'leak'; level: number; perHour: number };
+  /** Traffic on the same frames, plus a leak of `perHour` (Poisson arrivals). */
+  | { kind: 'leak'; perHour: number; traffic: Traffic };
+
+/**
+ * Requests in flight: Poisson around `level` x load, the level times e^(hourSd x a normal draw) redrawn each hour
+ * (traffic busier or quieter than the curve from hour to hour, beyond Poisson; 0: none).
+ */
+export interface Traffic {
+  level: number;
+  hourSd: number;
+}
 
 /** One value a minute for `days` from a midnight UTC. */
 export function simulateStack(shape: SimulatedShape, seed: number, days: number): { ts: Float64Array; vs: Float64Array } {
@@ -31,13 +43,20 @@ export function simulateStack(shape: SimulatedShape, seed: number, days: number)
   const vs = new Float64Array(n);
   let c = shape.kind === 'sessions' ? poisson(r, shape.level * simulatedLoad(MIDNIGHT)) : shape.kind === 'walk' ? 1 + Math.floor(r() * 20) : 0;
   let leaked = 0;
+  const traffic = shape.kind === 'walk' ? undefined : shape.traffic;
+  let hourly = 1;
+  const inFlight = (t: number, i: number) => {
+    if (!traffic) return 0;
+    if (traffic.hourSd > 0 && i % 60 === 0) hourly = Math.exp(traffic.hourSd * gauss(r));
+    return poisson(r, traffic.level * simulatedLoad(t) * hourly);
+  };
   for (let i = 0; i < n; i++) {
     const t = MIDNIGHT + i * 60;
     ts[i] = t;
     if (shape.kind === 'sessions') {
       const hold = shape.holdHours * 60;
       c = Math.max(0, c + poisson(r, (shape.level * simulatedLoad(t)) / hold) - poisson(r, c / hold));
-      vs[i] = c;
+      vs[i] = c + inFlight(t, i);
     } else if (shape.kind === 'walk') {
       if (r() < 0.1) {
         const step = 1 + Math.floor(r() * 3);
@@ -46,7 +65,7 @@ export function simulateStack(shape: SimulatedShape, seed: number, days: number)
       vs[i] = c;
     } else {
       leaked += poisson(r, shape.perHour / 60);
-      vs[i] = poisson(r, shape.level * simulatedLoad(t)) + leaked;
+      vs[i] = inFlight(t, i) + leaked;
     }
   }
   return { ts, vs };
@@ -87,13 +106,16 @@ export function wanderSimulation(seeds: number): { benign: WanderRow[]; leaks: W
     { kind: 'sessions', level: 60, holdHours: 12 },
     { kind: 'sessions', level: 20, holdHours: 24 },
     { kind: 'walk' },
+    { kind: 'sessions', level: 60, holdHours: 12, traffic: { level: 120, hourSd: 0.05 } },
+    { kind: 'sessions', level: 60, holdHours: 12, traffic: { level: 120, hourSd: 0.1 } },
   ];
   const leakShapes: SimulatedShape[] = [
-    { kind: 'leak', level: 120, perHour: 0.5 },
-    { kind: 'leak', level: 120, perHour: 1 },
-    { kind: 'leak', level: 120, perHour: 2 },
-    { kind: 'leak', level: 30, perHour: 0.5 },
-    { kind: 'leak', level: 30, perHour: 1 },
+    { kind: 'leak', perHour: 0.5, traffic: { level: 120, hourSd: 0 } },
+    { kind: 'leak', perHour: 1, traffic: { level: 120, hourSd: 0 } },
+    { kind: 'leak', perHour: 2, traffic: { level: 120, hourSd: 0 } },
+    { kind: 'leak', perHour: 0.5, traffic: { level: 30, hourSd: 0 } },
+    { kind: 'leak', perHour: 1, traffic: { level: 30, hourSd: 0 } },
+    { kind: 'leak', perHour: 2, traffic: { level: 120, hourSd: 0.1 } },
   ];
   const checkHours: number[] = [];
   for (let hour = 48; hour <= 192; hour += 2) checkHours.push(hour);
@@ -110,8 +132,13 @@ export function wanderSimulation(seeds: number): { benign: WanderRow[]; leaks: W
     }
     return first;
   };
+  const trafficName = (t: Traffic) => `${t.level} in flight following traffic${t.hourSd > 0 ? `, ±${Math.round(t.hourSd * 100)}% from hour to hour` : ''}`;
   const name = (shape: SimulatedShape) =>
-    shape.kind === 'sessions' ? `sessions: ${shape.level} at mean load, held ${shape.holdHours} h` : shape.kind === 'walk' ? 'random walk (steps 1-3, within ~0-40)' : `leak ${shape.perHour}/hour in a stack of ${shape.level} following traffic`;
+    shape.kind === 'sessions'
+      ? `sessions: ${shape.level} at mean load, held ${shape.holdHours} h${shape.traffic ? `, beside ${trafficName(shape.traffic)}` : ''}`
+      : shape.kind === 'walk'
+        ? 'random walk (steps 1-3, within ~0-40)'
+        : `leak ${shape.perHour}/hour beside ${trafficName(shape.traffic)}`;
   const benign = benignShapes.map((shape, i) => {
     const flagged = { seasonalOnly: 0, fit48: 0, kept: 0 };
     for (let k = 0; k < seeds; k++) {
