@@ -135,6 +135,7 @@ function walkZByHour(h: HourlyMedians, minFit: number): number {
     const slope = ols + 2 * Math.sqrt(residuals / (lags.length - 2) / sxx); // two standard errors high
     const intercept = mv - slope * mk;
     if (intercept >= 0) [s2, n2] = [Math.max(0, slope / 2), intercept / 4];
+    else s2 = Math.max(s2, slope / 2);
   }
   const sum = [...d.values()].reduce((a, b) => a + b, 0);
   let w2 = 0;

@@ -205,6 +205,10 @@ export function walkZ(h: HourlyMedians, minFitDifferences = WALK_FIT_MIN_DIFFERE
     if (intercept >= 0) {
       s2 = Math.max(0, slope / 2);
       n2 = intercept / 4;
+    } else {
+      // no room for noise: all walk. Hourly medians of a walk read each minute give V(k) ~ 2 s2 (k - 1/3), whose
+      // intercept is below 0 and whose V(1) / 2 is only 2/3 of s2: the slope says more
+      s2 = Math.max(s2, slope / 2);
     }
   }
   // sum D; w(j): how many D(i) span hour j in (i, i + 24] (a difference array, then a running sum); c(i): how often
