@@ -127,10 +127,10 @@ export function dailyFloorsAndPeaks(h: HourlyMedians, endTs: number): { floors: 
  * s2 x sum of w(j)^2 (w(j): how many D span hour j) + n2 x sum of c(h)^2 (c(h): how often v(h) enters the sum, + or -).
  * z = sum D / that standard deviation: how far beyond such a wander the rise is.
  *
- * s2 and n2 from the changes of D over k hours, V(k) = mean (D(h + k) - D(h))^2 = 2 k s2 + 4 n2 (the curve cancels
+ * s2 and n2 from the changes of D over k hours, V(k) = mean (D(h + k) - D(h))^2 = 2 s2 (k - 1/3) + 4 n2 (the curve cancels
  * in these too), fitted over k = 1..WALK_FIT_LAGS with the slope taken WALK_FIT_SLOPE_SE standard errors high. With
- * fewer than WALK_FIT_MIN_DIFFERENCES differences that fit is too loose, so all of V(1) is taken as the walk's,
- * n2 = 0: conservative, it reads a leak's own noise as wander (a leak of 2/hour inside traffic whose level moves
+ * fewer than WALK_FIT_MIN_DIFFERENCES differences that fit is too loose, so all of V(1) is taken as the walk's
+ * (walkStepOfChanges), n2 = 0: conservative, it reads a leak's own noise as wander (a leak of 2/hour inside traffic whose level moves
  * 5-10% from hour to hour beyond Poisson is then found at 4 days, not 2).
  * What that costs and buys is measured by `npm run eval` (EVAL.md, "The daily-floor test on simulated stacks":
  * sessions and walks checked every 2 hours over 8 days, and the hour leaks in a traffic-following stack are first
@@ -182,7 +182,7 @@ export function walkZ(h: HourlyMedians, minFitDifferences = WALK_FIT_MIN_DIFFERE
     }
   }
   if (vk.length === 0) return none;
-  let s2 = vk[0]! / 2;
+  let s2 = walkStepOfChanges(vk[0]!, lags[0]!);
   let n2 = 0;
   if (differences >= minFitDifferences && lags.length >= 3) {
     // least squares of V(k) on k: slope 2 s2, intercept 4 n2; a negative part is taken as none of it
@@ -201,15 +201,12 @@ export function walkZ(h: HourlyMedians, minFitDifferences = WALK_FIT_MIN_DIFFERE
     let rss = 0;
     for (let i = 0; i < lags.length; i++) rss += (vk[i]! - intercept0 - (sxy / sxx) * lags[i]!) ** 2;
     const slope = sxy / sxx + WALK_FIT_SLOPE_SE * Math.sqrt(rss / (lags.length - 2) / sxx);
-    const intercept = mv - slope * mk;
-    if (intercept >= 0) {
+    // V(k) = slope (k - 1/3) + 4 n2 (walkStepOfChanges): the noise's part is the intercept plus slope / 3
+    const noisePart = mv - slope * mk + slope / 3;
+    if (noisePart >= 0) {
       s2 = Math.max(0, slope / 2);
-      n2 = intercept / 4;
-    } else {
-      // no room for noise: all walk. Hourly medians of a walk read each minute give V(k) ~ 2 s2 (k - 1/3), whose
-      // intercept is below 0 and whose V(1) / 2 is only 2/3 of s2: the slope says more
-      s2 = Math.max(s2, slope / 2);
-    }
+      n2 = noisePart / 4;
+    } else s2 = Math.max(s2, slope / 2); // no room for noise: all walk
   }
   // sum D; w(j): how many D(i) span hour j in (i, i + 24] (a difference array, then a running sum); c(i): how often
   // v(i) enters the sum, + or -
@@ -232,38 +229,60 @@ export function walkZ(h: HourlyMedians, minFitDifferences = WALK_FIT_MIN_DIFFERE
   }
   let c2 = 0;
   for (let i = 0; i < span; i++) c2 += c[i]! * c[i]!;
-  const variance = s2 * w2 + n2 * c2;
+  let variance = s2 * w2 + n2 * c2;
+  if (!(variance > 0)) {
+    // No change of D within WALK_FIT_LAGS hours, yet the D may differ: a one-off step across a gap of more hours in
+    // the recording (an elastic stack, flat hour by hour, and a night without the recorder: z was Infinity). Their
+    // spread is then all there is to go by, taken as a day's walk (D of a walk has variance 24 s2).
+    const mean = sum / differences;
+    let spread = 0;
+    for (let i = 0; i < dn; i++) if (!Number.isNaN(d[i]!)) spread += (d[i]! - mean) ** 2;
+    variance = (spread / differences / 24) * w2;
+  }
   // no wander and no noise at all (a flat series, or one rising by exactly the same each hour): any rise is beyond it
   if (!(variance > 0)) return { z: sum === 0 ? 0 : Math.sign(sum) * Infinity, differences };
   return { z: sum / Math.sqrt(variance), differences };
 }
 
 /**
+ * A walk's hourly step variance s2 from the mean square change of its hourly medians over k hours. Hourly medians
+ * of a walk read each minute are nearly its hourly means, and the mean of a walk over an hour moves less than the
+ * walk itself: their change over k hours has variance 2 s2 (k - 1/3), so V(1) / 2 is only 2/3 of s2 (review; on 400
+ * simulated walks V(1) / 2 averaged 0.74 s2).
+ */
+export function walkStepOfChanges(meanSquareChange: number, lagHours: number): number {
+  return meanSquareChange / (2 * (lagHours - 1 / 3));
+}
+
+/**
  * The variance of one hour's step of a series' wander, for the excess over the same hours of earlier days when fewer
  * than two days are there for walkZ (growth.ts, elastic): day-over-day differences D(h) = v(h) - v(h - 24 h) of the
  * current lifetime's hours, against the same hour a day before in this lifetime or an earlier one; V(1) = mean of
- * (D(h + 1) - D(h))^2 over consecutive hours whose references lie in one lifetime (a deploy's drop is no step);
- * V(1) / 2 = s2 + 2 n2, all of it taken as walk, as walkZ does with under WALK_FIT_MIN_DIFFERENCES differences. The
- * daily curve cancels in D. NaN with fewer than MIN_STEP_PAIRS pairs (a lifetime of a few hours).
+ * (D(h + 1) - D(h))^2 over consecutive hours whose references lie in one lifetime (a deploy's drop is no step),
+ * read as a walk's (walkStepOfChanges), noise and all, as walkZ does with under WALK_FIT_MIN_DIFFERENCES
+ * differences. The daily curve cancels in D. NaN with fewer than MIN_STEP_PAIRS pairs (a lifetime of a few hours).
  */
 export function dayOverDayStepVariance(current: HourlyMedians, earlier: readonly HourlyMedians[]): number {
   const all = [...earlier, current];
-  let first = Infinity;
+  if (current.hours.length === 0) return NaN;
+  // only the day before the current lifetime is ever a reference
+  const first = current.hours[0]! - 24;
   let last = -Infinity;
-  for (const h of all) {
-    if (h.hours.length === 0) continue;
-    first = Math.min(first, h.hours[0]!);
-    last = Math.max(last, h.hours[h.hours.length - 1]!);
-  }
-  if (!(last >= first)) return NaN;
+  for (const h of all) if (h.hours.length > 0) last = Math.max(last, h.hours[h.hours.length - 1]!);
   const span = last - first + 1;
   const value = new Float64Array(span).fill(NaN);
   const life = new Int32Array(span).fill(-1);
+  // an hour two lifetimes share (a restart within it) holds the new process's first minutes: no reference, no step
+  const shared = -2;
   all.forEach((h, l) => {
     for (let i = 0; i < h.hours.length; i++) {
-      if (!Number.isFinite(h.values[i]!)) continue;
-      value[h.hours[i]! - first] = h.values[i]!;
-      life[h.hours[i]! - first] = l;
+      const at = h.hours[i]! - first;
+      if (at < 0 || !Number.isFinite(h.values[i]!)) continue;
+      if (life[at] !== -1 && life[at] !== l) life[at] = shared;
+      else {
+        value[at] = h.values[i]!;
+        life[at] = l;
+      }
     }
   });
   let sq = 0;
@@ -273,8 +292,9 @@ export function dayOverDayStepVariance(current: HourlyMedians, earlier: readonly
   for (let i = 0; i < current.hours.length; i++) {
     const at = current.hours[i]! - first;
     const ref = at - 24;
-    const d = ref >= 0 ? current.values[i]! - value[ref]! : NaN;
-    const refLife = ref >= 0 ? life[ref]! : -1;
+    const usable = at >= 0 && ref >= 0 && life[at] !== shared && life[ref]! >= 0;
+    const d = usable ? current.values[i]! - value[ref]! : NaN;
+    const refLife = usable ? life[ref]! : -1;
     if (!Number.isNaN(d) && !Number.isNaN(prevD) && refLife === prevLife && i > 0 && current.hours[i - 1] === current.hours[i]! - 1) {
       sq += (d - prevD) ** 2;
       pairs++;
@@ -282,7 +302,7 @@ export function dayOverDayStepVariance(current: HourlyMedians, earlier: readonly
     prevD = d;
     prevLife = refLife;
   }
-  return pairs >= MIN_STEP_PAIRS ? sq / pairs / 2 : NaN;
+  return pairs >= MIN_STEP_PAIRS ? walkStepOfChanges(sq / pairs, 1) : NaN;
 }
 
 /**
