@@ -310,7 +310,9 @@ export function judgeGrowth(input: GrowthInput): GrowthJudgement {
   // (hourlyStepVariance); NaN (no three consecutive hours) leaves the material floor alone.
   let dayWander = NaN;
   if (wander) {
-    const earlierHours = earlier.map((p) => hourlyMedians(p.ts, p.vs));
+    // only a lifetime that reaches into the day before this one holds a reference (a year's lifetimes are many)
+    const dayBefore = current.ts.length > 0 ? current.ts[0]! - 25 * 3600 : -Infinity;
+    const earlierHours = earlier.filter((p) => p.ts.length > 0 && p.ts[p.ts.length - 1]! >= dayBefore).map((p) => hourlyMedians(p.ts, p.vs));
     const fromDays = dayOverDayStepVariance(curHours, earlierHours);
     dayWander = Math.sqrt(24 * (Number.isFinite(fromDays) ? fromDays : hourlyStepVariance([curHours, ...earlierHours])));
   }
