@@ -37,7 +37,9 @@ are stored one count per id, in 8 bits when they fit (CompactCounts' dense layou
 is answered without the Theil–Sen slopes for most series (src/analysis/trend.ts couldRise); a delta's dense copy
 keeps its range when a stack at an end leaves or a new one comes; an hour of a stack's counts is medianed by counting.
 What is left is the per-stack judgement on 9,208 points and the delta lines' parse: each per-stack speed-up also
-speeds the one-day recording, so the ratio stays near 2×.`;
+speeds the one-day recording, so the ratio stays near 2×. Since the wander test (src/analysis/seasonal.ts walkZ), the
+churning target's walks are no longer suspects by their daily floors: its last day had 211 suspects, 208 of them
+walks, and now has its 3 real leaks (the page and the suspects' evidence were much of that report's time).`;
 
 /** 2026-11-15T00:00:00Z: mid-month, so the live files hold two weeks and the month before stays at full resolution. */
 const YEAR_END_TS = Date.UTC(2026, 10, 15) / 1000;
