@@ -32,7 +32,7 @@
 // trend is then computed only if read (a stack that follows traffic never needs it).
 
 import type { SuspectEvidence } from '../core/model.js';
-import { dailyFloorRises, dayOverDayStepVariance, excessOverDailyRange, hourlyMedians, hourlyStepVariance, type HourlyMedians } from './seasonal.js';
+import { dailyFloorRises, dayOverDayStepVariance, excessOverDailyRange, HOUR_SECONDS, hourlyMedians, hourlyStepVariance, type HourlyMedians } from './seasonal.js';
 import {
   classifyFrame,
   classifyTrend,
@@ -311,7 +311,7 @@ export function judgeGrowth(input: GrowthInput): GrowthJudgement {
   let dayWander = NaN;
   if (wander) {
     // only a lifetime that reaches into the day before this one holds a reference (a year's lifetimes are many)
-    const dayBefore = current.ts.length > 0 ? current.ts[0]! - 25 * 3600 : -Infinity;
+    const dayBefore = current.ts.length > 0 ? current.ts[0]! - 25 * HOUR_SECONDS : -Infinity;
     const earlierHours = earlier.filter((p) => p.ts.length > 0 && p.ts[p.ts.length - 1]! >= dayBefore).map((p) => hourlyMedians(p.ts, p.vs));
     const fromDays = dayOverDayStepVariance(curHours, earlierHours);
     dayWander = Math.sqrt(24 * (Number.isFinite(fromDays) ? fromDays : hourlyStepVariance([curHours, ...earlierHours])));
