@@ -241,11 +241,16 @@ export function analyzeTarget(recording: TargetRecording, opts: AnalyzeOptions =
 /** Analyse every target. generatedAt comes from opts.nowSeconds, else the clock. */
 export function analyzeAll(recs: TargetRecording[], opts: AnalyzeOptions = {}): Summary {
   const nowSeconds = opts.nowSeconds ?? Date.now() / 1000;
-  return {
-    generatedAt: new Date(nowSeconds * 1000).toISOString(),
-    targets: recs.map((r, i) => {
+  return summaryOf(
+    recs.map((r, i) => {
       opts.onTarget?.(r.name, i, recs.length);
       return analyzeTarget(r, { ...opts, nowSeconds });
     }),
-  };
+    nowSeconds,
+  );
+}
+
+/** The summary of targets analysed one at a time (analyzeTarget), as of `nowSeconds`. */
+export function summaryOf(targets: TargetSummary[], nowSeconds: number): Summary {
+  return { generatedAt: new Date(nowSeconds * 1000).toISOString(), targets };
 }

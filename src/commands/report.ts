@@ -1,7 +1,7 @@
 // `leakwatch report` and `leakwatch check`: read the data folder, analyse, then write a page and/or print verdicts.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { analyzeAll, currentLifetimeWindow } from '../analysis/analyze.js';
+import { analyzeTarget, currentLifetimeWindow, summaryOf } from '../analysis/analyze.js';
 import { recordingWithin } from '../analysis/lifetimes.js';
 import { exitCodeForVerdicts } from '../analysis/verdict.js';
 import { pickEvidenceSnapshots, type TargetEvidence } from '../analysis/evidence.js';
@@ -99,15 +99,6 @@ function load(v: Record<string, unknown>, progress: Progress): Loaded | { error:
     if (e instanceof UnsafePathError) return { error: e.message };
     throw e;
   }
-  const evidence: Record<string, TargetEvidence> = {};
-  // History before --since is context (is a stack elastic? did it leak in an earlier lifetime?): read it (see
-  // readWindow), judge on it, and show only the window.
-  const recordings = chosen.map((n, i) => {
-    progress.update({ phase: 'reading', target: n, index: i, total: chosen.length });
-    const rec = readRecording(dataDir, n, readWindow(sinceSeconds, untilSeconds, now));
-    evidence[n] = readEvidence(dataDir, rec);
-    return rec;
-  });
   const sourceRoots = ((v['source-root'] as string[] | undefined) ?? []).map((s) => {
     const eq = s.indexOf('=');
     if (eq <= 0) throw new UsageError(`--source-root: "${s}" should be FROM=TO, e.g. /build/src=/home/me/src`);
@@ -126,20 +117,27 @@ function load(v: Record<string, unknown>, progress: Progress): Loaded | { error:
   } else if (v.config !== undefined) {
     return { error: `no config at ${configPath}` };
   }
-  const summary = analyzeAll(recordings, {
-    ignore,
-    nowSeconds: now,
-    window: { sinceSeconds, untilSeconds },
-    evidence,
-    onTarget: (name, index, total) => progress.update({ phase: 'analysing', target: name, index, total }),
+  // One target at a time: read (history before --since is context: is a stack elastic? did it leak in an earlier
+  // lifetime? see readWindow), judge, then keep only the window for the page. What a report holds at its peak is
+  // then one target's context, not every target's: at 5,000 stacks a week of context is ~100 MB of counts.
+  const shown: TargetRecording[] = [];
+  const targets = chosen.map((n, i) => {
+    progress.update({ phase: 'reading', target: n, index: i, total: chosen.length });
+    const rec = readRecording(dataDir, n, readWindow(sinceSeconds, untilSeconds, now));
+    const evidence = { [n]: readEvidence(dataDir, rec) };
+    progress.update({ phase: 'analysing', target: n, index: i, total: chosen.length });
+    const summary = analyzeTarget(rec, { ignore, nowSeconds: now, window: { sinceSeconds, untilSeconds }, evidence });
+    shown.push(recordingWithin(rec, sinceSeconds, untilSeconds));
+    return summary;
   });
+  const summary = summaryOf(targets, now);
   for (const t of summary.targets) {
     for (const s of t.suspects) {
       const leaf = s.frames.find((f) => f.function === s.leafFunction) ?? s.frames[0];
       s.source = leaf ? readSourceLines(leaf.file, leaf.line, { sourceRoots }) : null;
     }
   }
-  return { dataDir, recordings: recordings.map((r) => recordingWithin(r, sinceSeconds, untilSeconds)), summary };
+  return { dataDir, recordings: shown, summary };
 }
 
 /** Writes the page or the JSON; a path that cannot be written is one line naming the flag, not a stack trace. */
