@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { seededRandom } from '../scripts/lib/seededRandom.js';
-import { CompactCounts, HistoryCounts, replayHistory } from '../src/core/stackHistory.js';
+import { CHAIN_MAX, CompactCounts, HistoryCounts, LiveCounts, replayHistory } from '../src/core/stackHistory.js';
 
 const asPairs = (c: ReadonlyMap<number, number>) => {
   const out: Array<[number, number]> = [];
@@ -171,4 +171,79 @@ test('two readers of history lines fed in turn keep their own keyframes (each pa
   a.apply('D 160 p@1 12 3:1');
   assert.deepEqual([...a.frozen()!.entries()], [[1, 5], [2, 6], [3, 1]]);
   assert.deepEqual([...b.frozen()!.entries()], [[7, 9], [8, 9]]);
+});
+
+test('ticks replayed from deltas are chained (a delta each, a copy every CHAIN_MAX) and answer like the Map, whole or windowed', () => {
+  // A churning target as the recorder writes it: a keyframe every 60 lines, deltas between that change ~10 % of
+  // 400 stacks (counts past 8 and 16 bits, stacks coming and going), a delta that changes nothing, a hand-edited
+  // line out of order, ids past 16 bits and one past what LiveCounts holds.
+  const rand = seededRandom(31);
+  const lines: string[] = [];
+  const m = new Map<number, number>();
+  const expected: Array<Array<[number, number]>> = [];
+  const ids = Array.from({ length: 400 }, (_, k) => (k < 390 ? k + 1 : 70_000 + k));
+  for (let tick = 0; tick < 240; tick++) {
+    const ts = 1_800_000_000 + tick * 60;
+    if (tick % 60 === 0) {
+      for (const id of ids) if (rand() < 0.9) m.set(id, 1 + Math.floor(rand() * 30));
+      const pairs = [...m].sort((a, b) => a[0] - b[0]);
+      lines.push(`K ${ts} 9@1 0${pairs.map(([id, c]) => ` ${id}:${c}`).join('')}`);
+    } else {
+      const pairs: Array<[number, number]> = [];
+      if (tick % 23 !== 0) {
+        for (const id of ids) {
+          if (rand() >= 0.1) continue;
+          pairs.push([id, rand() < 0.2 ? 0 : id === 7 && tick > 100 ? 70_000 + tick : 1 + Math.floor(rand() * (id % 5 === 0 ? 400 : 40))]);
+        }
+      }
+      if (tick === 150) pairs.push([2_000_000, 3]); // past LiveCounts: the ticks after it are copies, still right
+      if (tick === 200) pairs.push([2_000_000, 0]);
+      if (tick === 130) pairs.reverse(); // a hand edit: built the plain way, and the chain starts afresh after it
+      for (const [id, c] of pairs) (c === 0 ? m.delete(id) : m.set(id, c));
+      lines.push(`D ${ts} 9@1 0${pairs.map(([id, c]) => ` ${id}:${c}`).join('')}`);
+    }
+    expected.push([...m].filter(([, c]) => c > 0).sort((a, b) => a[0] - b[0]));
+  }
+  const { ticks, warnings } = replayHistory(lines.join('\n') + '\n', 'test');
+  assert.deepEqual(warnings, []);
+  const check = (counts: ReadonlyMap<number, number>, want: Array<[number, number]>, what: string) => {
+    assert.deepEqual(asPairs(counts), want, what);
+    assert.deepEqual([...counts], want, what);
+    assert.equal(counts.size, want.length, what);
+    const wm = new Map(want);
+    for (const id of [0, ...ids, 2_000_000]) {
+      assert.equal(counts.get(id), wm.get(id), `${what} id ${id}`);
+      assert.equal(counts.has(id), wm.has(id), `${what} id ${id}`);
+    }
+    const raw = CompactCounts.rawOf(counts)!;
+    const fromRaw: Array<[number, number]> = [];
+    for (let j = 0; j < raw.vals.length; j++) if (raw.vals[j]! > 0) fromRaw.push([raw.ids === null ? raw.base + j : raw.ids[j]!, raw.vals[j]!]);
+    assert.deepEqual(fromRaw, want, `${what}: raw`);
+  };
+  ticks.forEach((t, i) => check(t.counts, expected[i]!, `tick ${i}`));
+  // a window that starts inside a chain: its first tick read whole, the rest at their changes
+  const windowed = ticks.slice(37, 90);
+  windowed.forEach((t, i) => check(t.counts, expected[37 + i]!, `windowed tick ${i}`));
+  // a chained tick holds its delta only, and leads back to a copy of its own within CHAIN_MAX - 1 ticks
+  // (a delta that changes nothing shares the tick before it: one object)
+  const compact = ticks.map((t) => t.counts as CompactCounts).filter((c, i, all) => i === 0 || c !== all[i - 1]);
+  let chainedTicks = 0;
+  for (let i = 1; i < compact.length; i++) {
+    const c = compact[i]!;
+    assert.ok(c.chainDepth < CHAIN_MAX, `tick ${i}: depth ${c.chainDepth}`);
+    if (c.chainDepth === 0) continue;
+    chainedTicks++;
+    const copy = compact[i - c.chainDepth]!;
+    assert.equal(copy.chainDepth, 0, `tick ${i}: its chain starts at a copy`);
+    assert.ok(c.ownBytes < copy.ownBytes / 2, `tick ${i}: ${c.ownBytes} bytes held against its copy's ${copy.ownBytes}`);
+  }
+  // all but the keyframes, every CHAIN_MAX-th and the 50 ticks while an id past LiveCounts is there (~60)
+  assert.ok(chainedTicks > 150, `most ticks hold only their delta (${chainedTicks} of ${compact.length - 1})`);
+  // a chained tick handed to another reader's LiveCounts (it does not mirror it): the next tick is still right
+  const next = CompactCounts.withChanges(ticks[45]!.counts as CompactCounts, [1, 5, 2, 0, 70_395, 9], new LiveCounts())!;
+  const want = new Map(expected[45]);
+  want.set(1, 5).delete(2);
+  want.set(70_395, 9);
+  check(next, [...want].sort((a, b) => a[0] - b[0]), 'made by a fresh LiveCounts');
+  check(CompactCounts.withChanges(ticks[45]!.counts as CompactCounts, [1, 5, 2, 0, 70_395, 9])!, [...want].sort((a, b) => a[0] - b[0]), 'made without one');
 });

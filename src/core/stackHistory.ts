@@ -69,6 +69,37 @@ function denseIsSmaller(range: number, n: number, maxId: number, valBytes: numbe
 }
 
 /**
+ * A tick made from the one before by a delta is kept as that delta (its ids and counts) over the tick before, up to
+ * CHAIN_MAX - 1 in a row; the next is a copy of its own. At 5,000 stacks with 10 % churning a minute a copy is 5-10 KB
+ * and a delta ~1-2 KB: a week of context for a last-day report held ~110 MB of counts as copies. A count is looked
+ * up through at most CHAIN_MAX - 1 deltas (a binary search each); readers of every tick in order read the deltas
+ * themselves (changedIds, changedCounts) and never look back.
+ */
+export const CHAIN_MAX = 16;
+
+/** Ids below this fit LiveCounts (4 MiB of counts at most); past it, each tick is a copy of its own, as before. */
+const LIVE_MAX_ID = 1 << 20;
+
+/**
+ * The counts as of the last tick a reader froze, by id, for the next delta (CompactCounts.withChanges): what a
+ * changed id had before, and the copy every CHAIN_MAX-th tick, without looking up a chain. One per reader.
+ */
+export class LiveCounts {
+  counts = new Int32Array(1024);
+  /** The frozen counts these are (their seq), 0 for none. */
+  seq = 0;
+  /** The highest id set since the last load. */
+  top = 0;
+
+  reserve(maxId: number): void {
+    if (maxId < this.counts.length) return;
+    const grown = new Int32Array(Math.max(maxId + 1, 2 * this.counts.length));
+    grown.set(this.counts);
+    this.counts = grown;
+  }
+}
+
+/**
  * One tick's counts, frozen, in whichever of two layouts is smaller: sparse (ids ascending in one typed array, counts
  * in another; lookups a binary search) or dense (one count per id of the range the tick spans, 0 = none; lookups
  * direct). Each array is the narrowest that holds its numbers. A year of ticks at one a minute is 525,600 of
@@ -78,20 +109,37 @@ function denseIsSmaller(range: number, n: number, maxId: number, valBytes: numbe
  */
 export class CompactCounts implements ReadonlyMap<number, number> {
   private static nextSeq = 1;
-  /** Which frozen counts these are (a number, not a reference: a tick must not keep the ticks before it alive). */
+  /**
+   * Which frozen counts these are (a number, not a reference: a tick must not keep the ticks before it alive; a
+   * chained tick, below, keeps at most CHAIN_MAX - 1 of them).
+   */
   private readonly seq = CompactCounts.nextSeq++;
-  /** Set by withChanges: the seq of the counts these were made from, and the ids the delta set (ascending). */
+  /**
+   * Set by withChanges: the seq of the counts these were made from, the ids the delta set (ascending) and their
+   * counts now (aligned with them; 0 = gone).
+   */
   private fromSeq = 0;
   private changed: Uint16Array | Int32Array | null = null;
+  private changedVals: Vals | null = null;
+  /** How many chained ticks lead from these counts to a copy of its own (0: these are one). */
+  private readonly depth: number;
 
   private constructor(
-    /** null: dense, the id of vals[j] is base + j */
+    /** null: dense, the id of vals[j] is base + j; chained (`up` set): the ids the delta changed */
     private readonly ids: Int32Array | Uint16Array | null,
+    /** chained: the changed ids' counts (0 = gone) */
     private readonly vals: Vals,
     private readonly base: number,
     /** Non-zero entries. */
     private readonly n: number,
-  ) {}
+    /**
+     * Chained: the counts these were made from by one delta (ids and vals above), which every id the delta did not
+     * change reads through. See CHAIN_MAX.
+     */
+    private readonly up: CompactCounts | null = null,
+  ) {
+    this.depth = up === null ? 0 : up.depth + 1;
+  }
 
   /** The first `n` entries of ascending ids with non-zero counts, in the smaller layout. */
   private static of(ids: Int32Array, vals: Int32Array, n: number): CompactCounts {
@@ -183,17 +231,143 @@ export class CompactCounts implements ReadonlyMap<number, number> {
    * was the reader's largest cost (8.3 s of a 52 s report over 40 days). The result remembers what it was made
    * from (changedIds). Null when the ids are not ascending (a hand-edited line): the caller builds from the Map.
    */
-  static withChanges(prev: CompactCounts, changes: ArrayLike<number>): CompactCounts | null {
+  static withChanges(prev: CompactCounts, changes: ArrayLike<number>, live: LiveCounts | null = null): CompactCounts | null {
     for (let j = 2; j < changes.length; j += 2) if (!(changes[j]! > changes[j - 2]!)) return null;
-    const next = CompactCounts.dense(prev, changes) ?? CompactCounts.merged(prev, changes);
+    const chained = live !== null ? CompactCounts.fromLive(prev, changes, live) : null;
+    if (chained) return chained;
+    const from = prev.up === null ? prev : prev.copied();
+    const next = CompactCounts.dense(from, changes) ?? CompactCounts.merged(from, changes);
     // what a reader walking the ticks in order needs to read of this one (changedIds)
     const m = changes.length >> 1;
     const maxId = m > 0 ? changes[changes.length - 2]! : 0;
     const changed = maxId < 65536 ? new Uint16Array(m) : new Int32Array(m);
-    for (let j = 0; j < m; j++) changed[j] = changes[2 * j]!;
+    let maxVal = 0;
+    for (let j = 0; j < m; j++) {
+      changed[j] = changes[2 * j]!;
+      if (changes[2 * j + 1]! > maxVal) maxVal = changes[2 * j + 1]!;
+    }
+    const changedVals = valsFor(maxVal, m);
+    for (let j = 0; j < m; j++) changedVals[j] = changes[2 * j + 1]!;
     next.fromSeq = prev.seq;
     next.changed = changed;
+    next.changedVals = changedVals;
     return next;
+  }
+
+  /**
+   * The next tick by way of `live` (the counts as of `prev`, by id): chained to `prev` (the delta's ids and counts
+   * only) unless CHAIN_MAX - 1 chained ticks lead to it already, then a copy of its own made from `live`. Null when
+   * the ids or counts do not fit LiveCounts (withChanges then merges as before).
+   */
+  private static fromLive(prev: CompactCounts, changes: ArrayLike<number>, live: LiveCounts): CompactCounts | null {
+    const m = changes.length >> 1;
+    if (m === 0) return null;
+    const maxId = changes[changes.length - 2]!;
+    let maxVal = 0;
+    for (let j = 1; j < changes.length; j += 2) if (changes[j]! > maxVal) maxVal = changes[j]!;
+    if (!(maxId < LIVE_MAX_ID) || !(maxVal <= 0x7fffffff)) return null;
+    if (live.seq !== prev.seq && !CompactCounts.loadLive(prev, live)) return null;
+    live.reserve(maxId);
+    const counts = live.counts;
+    let n = prev.n;
+    for (let j = 0; j < changes.length; j += 2) {
+      const id = changes[j]!;
+      const c = changes[j + 1]!;
+      if (counts[id]! > 0) n--;
+      if (c > 0) n++;
+      counts[id] = c;
+    }
+    if (maxId > live.top) live.top = maxId;
+    const ids = maxId < 65536 ? new Uint16Array(m) : new Int32Array(m);
+    const vals = valsFor(maxVal, m);
+    for (let j = 0; j < m; j++) {
+      ids[j] = changes[2 * j]!;
+      vals[j] = changes[2 * j + 1]!;
+    }
+    let next: CompactCounts;
+    if (prev.depth + 1 < CHAIN_MAX) next = new CompactCounts(ids, vals, 0, n, prev);
+    else {
+      const all = new Int32Array(n);
+      const allVals = new Int32Array(n);
+      let k = 0;
+      for (let id = 0; id <= live.top && k < n; id++) {
+        const c = counts[id]!;
+        if (c > 0) {
+          all[k] = id;
+          allVals[k++] = c;
+        }
+      }
+      next = CompactCounts.of(all, allVals, k);
+    }
+    next.fromSeq = prev.seq;
+    next.changed = ids;
+    next.changedVals = vals;
+    live.seq = next.seq;
+    return next;
+  }
+
+  /** Makes `live` hold `prev`'s counts; false when its ids do not fit (see LIVE_MAX_ID). */
+  private static loadLive(prev: CompactCounts, live: LiveCounts): boolean {
+    const { ids, vals, base } = prev.flat();
+    const len = vals.length;
+    const maxId = len === 0 ? 0 : ids === null ? base + len - 1 : ids[len - 1]!;
+    if (!(maxId < LIVE_MAX_ID)) return false;
+    live.counts.fill(0, 0, Math.min(live.counts.length, live.top + 1));
+    live.reserve(maxId);
+    for (let j = 0; j < len; j++) if (vals[j]! > 0) live.counts[ids === null ? base + j : ids[j]!] = vals[j]!;
+    live.top = maxId;
+    live.seq = prev.seq;
+    return true;
+  }
+
+  /**
+   * The counts as typed arrays: a copy's own, or, for a chained tick, made afresh (dense over the ids the chain
+   * touches: its copy's range and every changed id) and not kept, so a chained tick stays the size of its delta.
+   */
+  private flat(): { ids: Int32Array | Uint16Array | null; vals: Vals; base: number } {
+    if (this.up === null) return { ids: this.ids, vals: this.vals, base: this.base };
+    const chain: CompactCounts[] = [];
+    let c: CompactCounts = this;
+    while (c.up !== null) {
+      chain.push(c);
+      c = c.up;
+    }
+    const copy = c;
+    let lo = Infinity;
+    let hi = -Infinity;
+    const len = copy.vals.length;
+    if (len > 0) {
+      lo = copy.ids === null ? copy.base : copy.ids[0]!;
+      hi = copy.ids === null ? copy.base + len - 1 : copy.ids[len - 1]!;
+    }
+    for (const d of chain) {
+      if (d.ids!.length === 0) continue;
+      lo = Math.min(lo, d.ids![0]!);
+      hi = Math.max(hi, d.ids![d.ids!.length - 1]!);
+    }
+    if (!(hi >= lo)) return { ids: null, vals: new Uint8Array(0), base: 0 };
+    const vals = new Int32Array(hi - lo + 1);
+    for (let j = 0; j < len; j++) vals[(copy.ids === null ? copy.base + j : copy.ids[j]!) - lo] = copy.vals[j]!;
+    for (let k = chain.length - 1; k >= 0; k--) {
+      const d = chain[k]!;
+      for (let j = 0; j < d.ids!.length; j++) vals[d.ids![j]! - lo] = d.vals[j]!;
+    }
+    return { ids: null, vals, base: lo };
+  }
+
+  /** A chained tick as a copy of its own (for the merge of withChanges, which reads a copy's arrays). */
+  private copied(): CompactCounts {
+    const { vals, base } = this.flat();
+    const ids = new Int32Array(this.n);
+    const counts = new Int32Array(this.n);
+    let k = 0;
+    for (let j = 0; j < vals.length; j++) {
+      if (vals[j]! > 0) {
+        ids[k] = base + j;
+        counts[k++] = vals[j]!;
+      }
+    }
+    return CompactCounts.of(ids, counts, k);
   }
 
   /**
@@ -205,6 +379,12 @@ export class CompactCounts implements ReadonlyMap<number, number> {
   static changedIds(prev: ReadonlyMap<number, number>, next: ReadonlyMap<number, number>): ArrayLike<number> | null {
     if (next === prev) return NO_IDS;
     return next instanceof CompactCounts && prev instanceof CompactCounts && next.fromSeq === prev.seq ? next.changed : null;
+  }
+
+  /** The counts at changedIds(prev, next), aligned with them (0 = none), when those are known. */
+  static changedCounts(prev: ReadonlyMap<number, number>, next: ReadonlyMap<number, number>): ArrayLike<number> | null {
+    if (next === prev) return NO_IDS;
+    return next instanceof CompactCounts && prev instanceof CompactCounts && next.fromSeq === prev.seq ? next.changedVals : null;
   }
 
   /**
@@ -300,9 +480,24 @@ export class CompactCounts implements ReadonlyMap<number, number> {
     return this.n;
   }
 
+  /** How many ticks back a lookup may walk (0: a copy of its own; see CHAIN_MAX). */
+  get chainDepth(): number {
+    return this.depth;
+  }
+
+  /** Bytes of counts and ids these hold of their own (a chained tick: its delta), for tests and benchmarks. */
+  get ownBytes(): number {
+    let b = (this.ids?.byteLength ?? 0) + this.vals.byteLength;
+    if (this.changed !== null && this.changed !== this.ids) b += this.changed.byteLength;
+    if (this.changedVals !== null && this.changedVals !== this.vals) b += this.changedVals.byteLength;
+    return b;
+  }
+
   /** The typed arrays of a tick's counts when they are a CompactCounts, for loops over every count (RawCounts). */
   static rawOf(m: ReadonlyMap<number, number>): RawCounts | null {
-    return m instanceof CompactCounts ? { ids: m.ids, base: m.base, vals: m.vals } : null;
+    if (!(m instanceof CompactCounts)) return null;
+    const { ids, base, vals } = m.flat();
+    return { ids, base, vals };
   }
 
   private indexOf(id: number): number {
@@ -323,16 +518,34 @@ export class CompactCounts implements ReadonlyMap<number, number> {
   }
 
   get(id: number): number | undefined {
-    const i = this.indexOf(id);
-    return i < 0 ? undefined : this.vals[i];
+    // a chained tick: the newest delta that set this id says its count, else the copy the chain starts from
+    let c: CompactCounts = this;
+    while (c.up !== null) {
+      const ids = c.ids!;
+      let lo = 0;
+      let hi = ids.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        const v = ids[mid]!;
+        if (v === id) {
+          const n = c.vals[mid]!;
+          return n > 0 ? n : undefined;
+        }
+        if (v < id) lo = mid + 1;
+        else hi = mid - 1;
+      }
+      c = c.up;
+    }
+    const i = c.indexOf(id);
+    return i < 0 ? undefined : c.vals[i];
   }
 
   has(id: number): boolean {
-    return this.indexOf(id) >= 0;
+    return this.get(id) !== undefined;
   }
 
   forEach(fn: (count: number, id: number, map: ReadonlyMap<number, number>) => void, thisArg?: unknown): void {
-    const { ids, vals, base } = this;
+    const { ids, vals, base } = this.flat();
     for (let i = 0; i < vals.length; i++) {
       const c = vals[i]!;
       if (c === 0) continue; // a dense tick's stack with none
@@ -342,7 +555,7 @@ export class CompactCounts implements ReadonlyMap<number, number> {
   }
 
   *entries(): MapIterator<[number, number]> {
-    const { ids, vals, base } = this;
+    const { ids, vals, base } = this.flat();
     for (let i = 0; i < vals.length; i++) if (vals[i]! > 0) yield [ids === null ? base + i : ids[i]!, vals[i]!];
   }
 
@@ -351,7 +564,7 @@ export class CompactCounts implements ReadonlyMap<number, number> {
   }
 
   *values(): MapIterator<number> {
-    for (const c of this.vals) if (c > 0) yield c;
+    for (const c of this.flat().vals) if (c > 0) yield c;
   }
 
   [Symbol.iterator](): MapIterator<[number, number]> {
@@ -512,7 +725,11 @@ export class HistoryCounts {
    * keepFrozen: a reader that freezes every tick (HistoryReplay at full resolution); thinned reads and compaction keep
    * a Map for their deltas (what a keyframe froze to is kept until a delta comes, see frozen()).
    */
-  constructor(private readonly keepFrozen = false) {}
+  constructor(private readonly keepFrozen = false) {
+    this.live = keepFrozen ? new LiveCounts() : null;
+  }
+  /** With keepFrozen: the counts by id beside the frozen ticks, so a delta makes a chained tick (see CHAIN_MAX). */
+  private readonly live: LiveCounts | null;
   /** Where this reader's lines are parsed: its own, so no other parse can overwrite a keyframe held as a view. */
   private readonly scratch: EntryScratch = { buf: new Float64Array(4096) };
   /**
@@ -592,7 +809,7 @@ export class HistoryCounts {
     if (line.kind === 'D' && this.keepFrozen && this.lifetime === line.lifetime && this.known) {
       if (e.length === 0) return line; // nothing changed: the same frozen counts
       const before = this.frozen();
-      const next = before && CompactCounts.withChanges(before, e);
+      const next = before && CompactCounts.withChanges(before, e, this.live);
       if (next) {
         this.compact = next;
         return line;

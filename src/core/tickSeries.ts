@@ -52,6 +52,8 @@ export function sumSeries(ticks: readonly HistoryTick[], series: ReadonlyArray<r
     if (i - f < 32) for (let t = f; t < i; t++) a[t] = v;
     else a.fill(v, f, i);
   };
+  // each stack's count at the tick before (what a delta changes it from), for the ids summed
+  const last = new Float64Array(maxId + 1);
   const add = (id: number, c: number, moreOnly = false) => {
     if (!moreOnly) next[firstOf[id]!]! += c;
     if (hasMore[id] !== 0) for (const k2 of moreOf.get(id)!) next[k2]! += c;
@@ -64,6 +66,7 @@ export function sumSeries(ticks: readonly HistoryTick[], series: ReadonlyArray<r
     (i, counts) => {
       // runs still open end here; this tick's sums are then written as they are read, and runs go on from i + 1
       for (let k = 0; k < series.length; k++) if (from[k]! < i) settle(k, i);
+      if (maxId >= minId) last.fill(0, minId, maxId + 1);
       // the typed arrays in a loop of their own (a callback per count here was ~1 s of a year's report)
       const raw = CompactCounts.rawOf(counts);
       // a dense tick of one-stack series: each count is its series' sum, written at once (no pass after)
@@ -80,6 +83,7 @@ export function sumSeries(ticks: readonly HistoryTick[], series: ReadonlyArray<r
           if (!(c > 0)) continue;
           const k = firstOf[base + j]!;
           if (k < 0) continue;
+          last[base + j] = c;
           if (direct) {
             cur[k] = c;
             (out[k] ??= new Float32Array(n))[i] = c;
@@ -98,12 +102,15 @@ export function sumSeries(ticks: readonly HistoryTick[], series: ReadonlyArray<r
           if (!(c > 0)) continue;
           const k = firstOf[id]!;
           if (k < 0) continue;
+          last[id] = c;
           next[k]! += c;
           if (hasMore[id] !== 0) add(id, c, true);
         }
       } else {
         forEachCountBetween(counts, minId, maxId, (id, c) => {
-          if (firstOf[id]! >= 0) add(id, c);
+          if (firstOf[id]! < 0) return;
+          last[id] = c;
+          add(id, c);
         });
       }
       for (let k = 0; k < series.length; k++) {
@@ -114,13 +121,15 @@ export function sumSeries(ticks: readonly HistoryTick[], series: ReadonlyArray<r
         if (v > 0) (out[k] ??= new Float32Array(n))[i] = v;
       }
     },
-    (i, ids, counts, before) => {
+    (i, ids, vals, counts) => {
       for (let j = lowerBound(ids, minId); j < ids.length; j++) {
         const id = ids[j]!;
         if (id > maxId) break;
         const k = firstOf[id]!;
         if (k < 0) continue;
-        const d = positive(counts.get(id)) - positive(before.get(id));
+        const now = positive(vals !== null ? vals[j] : counts.get(id));
+        const d = now - last[id]!;
+        last[id] = now;
         if (d === 0) continue;
         settle(k, i);
         cur[k]! += d;
@@ -144,20 +153,22 @@ function positive(c: number | undefined): number {
 
 /**
  * Visits ticks in order: `whole(i, counts)` when tick i's counts must be read whole (the first tick, a keyframe, a
- * thinned read), else `changed(i, ids, counts, before)` with the ids whose count may differ from tick i - 1's
- * (CompactCounts.changedIds: ascending, possibly none).
+ * thinned read), else `changed(i, ids, vals, counts)` with the ids whose count may differ from tick i - 1's
+ * (CompactCounts.changedIds: ascending, possibly none) and, when known, their counts now (changedCounts, aligned
+ * with ids, 0 = none; null: ask `counts`). A chained tick's count is a walk back through its chain
+ * (stackHistory.ts CHAIN_MAX): a walker keeps what it needs of the tick before itself.
  */
 export function walkTicks(
   ticks: readonly HistoryTick[],
   whole: (i: number, counts: ReadonlyMap<number, number>) => void,
-  changed: (i: number, ids: ArrayLike<number>, counts: ReadonlyMap<number, number>, before: ReadonlyMap<number, number>) => void,
+  changed: (i: number, ids: ArrayLike<number>, vals: ArrayLike<number> | null, counts: ReadonlyMap<number, number>) => void,
 ): void {
   for (let i = 0; i < ticks.length; i++) {
     const counts = ticks[i]!.counts;
     const before = i > 0 ? ticks[i - 1]!.counts : null;
     const ids = before ? CompactCounts.changedIds(before, counts) : null;
     if (ids === null) whole(i, counts);
-    else changed(i, ids, counts, before!);
+    else changed(i, ids, CompactCounts.changedCounts(before!, counts), counts);
   }
 }
 
@@ -226,9 +237,9 @@ export function maxCountById(ticks: readonly HistoryTick[]): Float64Array {
       }
       forEachCountBetween(counts, 0, Infinity, see);
     },
-    (_i, ids, counts) => {
+    (_i, ids, vals, counts) => {
       for (let j = 0; j < ids.length; j++) {
-        const c = counts.get(ids[j]!);
+        const c = vals !== null ? vals[j]! : counts.get(ids[j]!);
         if (c !== undefined && c > 0) see(ids[j]!, c);
       }
     },
@@ -278,11 +289,11 @@ export function lifetimeSpans(ticks: readonly HistoryTick[], maxId: number): { o
         }
       }
     },
-    (i, ids, counts) => {
+    (i, ids, vals, counts) => {
       for (let j = 0; j < ids.length; j++) {
         const id = ids[j]!;
         if (id > maxId) break;
-        const c = counts.get(id);
+        const c = vals !== null ? vals[j]! : counts.get(id);
         if (c !== undefined && c > 0) present(i, id, c);
         else if (now[id]! > 0) {
           now[id] = 0;
