@@ -167,3 +167,18 @@ test('ticks replayed from deltas are read at their changes only, with the same s
   })) as StackRecord[];
   for (const life of ['7@1', '8@2']) assert.deepEqual(findSuspects(stacks, ticks, life), findSuspects(stacks, maps, life));
 });
+
+test('sumSeries into a pool reused call after call gives what arrays of their own give (no sum left from the call before)', () => {
+  const r = seededRandom(41);
+  const ticks = randomTicks(r, 50, 200, 300).map((t) => ({ ...t, counts: CompactCounts.from(t.counts) }));
+  const pool = new Float32Array(12 * ticks.length);
+  for (let call = 0; call < 20; call++) {
+    const k = 1 + Math.floor(r() * 12);
+    const series = Array.from({ length: k }, () => (r() < 0.8 ? [1 + Math.floor(r() * 230)] : [1 + Math.floor(r() * 200), 1 + Math.floor(r() * 200)]));
+    const own = sumSeries(ticks, series).map((a) => (a ? Array.from(a) : undefined));
+    const pooled = sumSeries(ticks, series, pool);
+    assert.deepEqual(pooled.map((a) => (a ? Array.from(a) : undefined)), own, `call ${call}`);
+    for (const a of pooled) if (a) assert.equal(a.buffer, pool.buffer, 'written into the pool');
+  }
+  assert.throws(() => sumSeries(ticks, [[1], [2]], new Float32Array(ticks.length)), /pool/);
+});

@@ -29,9 +29,11 @@ export const WARM_UP_START_SECONDS = 15 * 60;
 /**
  * Stacks judged at a time. Their series (every tick of every lifetime read, 4 bytes a point) exist only while the
  * block is judged, and each tick's counts are read for just the block's ids: at 5,000 stacks over a 6-day lifetime
- * all series at once were ~190 MB and summing them 2.2 s; 512 at a time, ~19 MB and ~0.8 s.
+ * all series at once were ~190 MB and summing them 2.2 s; 512 at a time, ~19 MB and ~0.8 s. 256, with the series
+ * summed into one pool reused block after block (sumSeries): ~10 MB, and the year's last-day report at 182-212 MB
+ * peak against 213-223 MB at 512, in the same time (interleaved, 3 rounds each, 2026-12-07).
  */
-export const JUDGE_BLOCK = 512;
+export const JUDGE_BLOCK = 256;
 /** Label values shown per varying key of a label group. */
 export const GROUP_EXAMPLES = 3;
 
@@ -210,10 +212,17 @@ export function findSuspects(
   const curIdx = lives.length - 1;
   const startOf = lives.map((l) => processStartOf(l[0]!.lifetime));
   /** Judges each candidate on its series in every lifetime (sumSeries: one pass over the history per lifetime). */
+  // Each lifetime's series are summed into one pool reused block after block (sumSeries): what `each` keeps of a
+  // series or a judgement past its call must be copied or computed then (kept, below).
+  const pools: Float32Array[] = [];
+  const poolFor = (li: number, points: number) => {
+    if (!(pools[li] !== undefined && pools[li].length >= points)) pools[li] = new Float32Array(points);
+    return pools[li];
+  };
   const judgeEach = (cands: readonly Candidate[], each: (i: number, j: GrowthJudgement, series: Points) => void) => {
     const ids = cands.map((c) => c.ids);
     // values[lifetime][candidate]: undefined when the candidate has no goroutines in that lifetime
-    const values = lives.map((l) => sumSeries(l, ids));
+    const values = lives.map((l, li) => sumSeries(l, ids, poolFor(li, ids.length * l.length)));
     for (let i = 0; i < cands.length; i++) {
       const series = { ts: tsOf[curIdx]!, vs: values[curIdx]![i] ?? new Float32Array(cur.length) };
       const earlier: Points[] = [];
@@ -223,6 +232,13 @@ export function findSuspects(
       }
       each(i, judgeGrowth({ current: series, earlier, minAbsRise: minIncrease, fromFirstNonZero: true, beyondWander: true }), series);
     }
+  };
+  // A judgement and its series as they are now, for use after the pool is written again: its series copied, its
+  // lazy trend and reason (which read the series) computed.
+  const kept = (j: GrowthJudgement, series: Points) => {
+    void j.trend;
+    void j.reason;
+    return { j, series: { ts: series.ts, vs: Float32Array.from(series.vs) } };
   };
   const tally = (status: GrowthStatus) => {
     if (status === 'unsure') findings.unsure++;
@@ -251,7 +267,7 @@ export function findSuspects(
       (i, j, series) => {
         const k = block[i]!;
         statusOf[k] = j.status;
-        if (j.status === 'leaking') leaking.set(k, { j, series });
+        if (j.status === 'leaking') leaking.set(k, kept(j, series));
         // counts are whole numbers: the sum is exact in any order
         if (load && j.elastic) for (let t = 0; t < load.length; t++) load[t]! += series.vs[t]!;
       },

@@ -7,8 +7,13 @@ import { CompactCounts } from './stackHistory.js';
  * For each series (a list of stack ids), its goroutines at each tick: Float32 (counts are whole numbers far below
  * 2^24, so exact, and 5,000 series over a week of ticks are 200 MB at 4 bytes a point); undefined for a series with
  * no goroutines in these ticks. A stack may belong to several series (a stack and its label group).
+ *
+ * `pool`: where the series are written instead of arrays of their own (series k at [k * ticks, (k + 1) * ticks)),
+ * zeroed here first; at least series.length x ticks.length long. A caller that sums block after block (the suspect
+ * search) reuses one: a block's series over a week at 5,000 stacks are 20 MB, and left to the collector they were
+ * ~100 MB of a last-day report's peak. What is kept past the next call must be copied.
  */
-export function sumSeries(ticks: readonly HistoryTick[], series: ReadonlyArray<readonly number[]>): (Float32Array | undefined)[] {
+export function sumSeries(ticks: readonly HistoryTick[], series: ReadonlyArray<readonly number[]>, pool?: Float32Array): (Float32Array | undefined)[] {
   // Which series a stack id adds to, by id (ids are dense from 1): the first in a typed array, any more in a Map
   // looked up only when flagged. A Map lookup per count was most of this pass: a year at 5,000 stacks is 44 million
   // counts.
@@ -36,6 +41,11 @@ export function sumSeries(ticks: readonly HistoryTick[], series: ReadonlyArray<r
   });
   const out = new Array<Float32Array | undefined>(series.length).fill(undefined);
   const n = ticks.length;
+  if (pool !== undefined) {
+    if (pool.length < series.length * n) throw new RangeError(`sumSeries: a pool of ${pool.length} for ${series.length} x ${n} points`);
+    pool.fill(0, 0, series.length * n);
+  }
+  const alloc = (k: number) => (pool !== undefined ? pool.subarray(k * n, (k + 1) * n) : new Float32Array(n));
   // Each series' sum at the tick being read, and since which tick it has had it: a sum is written once per run of
   // ticks it held (one fill), and a tick made from the one before by a delta is read only at the ids it changed.
   // At 5,000 stacks with 10 % changing a minute, reading every count of every tick was ~1.4 s of a last-day report.
@@ -47,7 +57,7 @@ export function sumSeries(ticks: readonly HistoryTick[], series: ReadonlyArray<r
     const f = from[k]!;
     from[k] = i;
     if (!(v > 0) || i <= f) return;
-    const a = (out[k] ??= new Float32Array(n));
+    const a = (out[k] ??= alloc(k));
     // most runs are a few ticks (a churning stack changes every ~10): a loop is cheaper than a call to fill
     if (i - f < 32) for (let t = f; t < i; t++) a[t] = v;
     else a.fill(v, f, i);
@@ -86,7 +96,7 @@ export function sumSeries(ticks: readonly HistoryTick[], series: ReadonlyArray<r
           last[base + j] = c;
           if (direct) {
             cur[k] = c;
-            (out[k] ??= new Float32Array(n))[i] = c;
+            (out[k] ??= alloc(k))[i] = c;
             continue;
           }
           next[k]! += c;
@@ -118,7 +128,7 @@ export function sumSeries(ticks: readonly HistoryTick[], series: ReadonlyArray<r
         next[k] = 0;
         cur[k] = v;
         from[k] = i + 1;
-        if (v > 0) (out[k] ??= new Float32Array(n))[i] = v;
+        if (v > 0) (out[k] ??= alloc(k))[i] = v;
       }
     },
     (i, ids, vals, counts) => {
