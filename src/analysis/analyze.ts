@@ -177,6 +177,24 @@ export function analyzeTarget(recording: TargetRecording, opts: AnalyzeOptions =
   // the total is a sum: bursts of one stack come and go above the floor a leaking stack lifts
   // and a sum of stacks (sessions drifting among them), judged beyond its wander as they are
   const gJ = judge(goroutines, earlierMem.map((m) => m.goroutines), GOROUTINES_MIN_RISE, { fallsOfFloor: true, beyondWander: true });
+  // The first day ever recorded: the total, the heap and RSS rise with the morning's load as the stacks that follow
+  // it do, and are held back the same way (firstDay.ts; suspects.ts has the load): without it a recording started
+  // at 06:00 said "growing" all morning (goroutines-unexplained, no suspect).
+  const firstDay = findings.firstDay ?? null;
+  const heldWithLoad = (j: GrowthJudgement | null, cur: Series, earlier: Series[], minAbsRise: number, how: { fallsOfFloor?: boolean; beyondWander?: boolean } = {}) =>
+    firstDay !== null &&
+    j !== null &&
+    firstDay.held(j, cur, minAbsRise, (untilTs) => {
+      const n = cur.ts.findIndex((t) => t >= untilTs);
+      const pre = n < 0 ? cur : { ts: cur.ts.slice(0, n), vs: cur.vs.slice(0, n) };
+      const pj = judge(pre, earlier, minAbsRise, how);
+      return pj ? { j: pj, series: pre } : null;
+    });
+  const held = {
+    goroutines: heldWithLoad(gJ, goroutines, earlierMem.map((m) => m.goroutines), GOROUTINES_MIN_RISE, { fallsOfFloor: true, beyondWander: true }),
+    heap: heldWithLoad(heapJ, mem.heap, earlierMem.map((m) => m.heap), HEAP_MIN_RISE_BYTES),
+    rss: heldWithLoad(rssJ, mem.rss, earlierMem.map((m) => m.rss), RSS_MIN_RISE_BYTES),
+  };
 
   const decision = decideVerdict({
     windowInverted: sinceSeconds !== null && untilSeconds !== null && sinceSeconds > untilSeconds,
@@ -191,9 +209,9 @@ export function analyzeTarget(recording: TargetRecording, opts: AnalyzeOptions =
     totalLeaksWithoutHistory:
       !hasStackHistory && gTrend.shape === 'rising' && gTrend.details.mkZ >= STRONG_RISE_Z &&
       gJ?.status !== 'within-daily-range' && gJ?.status !== 'bounded-before',
-    totalLeaksUnexplained: hasStackHistory && gJ?.status === 'leaking',
-    heapLeaks: heapJ?.status === 'leaking',
-    rssLeaksUnexplained: rssJ?.status === 'leaking' && otherGrowth !== null && otherGrowth >= RSS_MIN_RISE_BYTES,
+    totalLeaksUnexplained: hasStackHistory && gJ?.status === 'leaking' && !held.goroutines,
+    heapLeaks: heapJ?.status === 'leaking' && !held.heap,
+    rssLeaksUnexplained: rssJ?.status === 'leaking' && !held.rss && otherGrowth !== null && otherGrowth >= RSS_MIN_RISE_BYTES,
   });
   const verdict = decision.verdict;
   const lifetimeSeconds = current ? current.endTs - current.startTs : 0;
@@ -205,6 +223,7 @@ export function analyzeTarget(recording: TargetRecording, opts: AnalyzeOptions =
     heap: { trend: hTrend, vs: mem.heap.vs },
     suspects,
     unsure: findings.unsure,
+    heldWithLoad: [held.goroutines ? 'goroutines' : null, held.heap ? 'the Go heap' : null, held.rss ? 'RSS' : null].filter((x) => x !== null),
     withinDailyRange: findings.withinDailyRange,
     failed: failedSamples(viewRows),
     window: { sinceSeconds, untilSeconds },

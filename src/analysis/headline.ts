@@ -17,6 +17,8 @@ export interface HeadlineFacts {
   suspects: readonly Suspect[];
   /** Rising stacks that could not be judged yet (elastic, under a day of history). */
   unsure: number;
+  /** Totals held back on the first day because the load rose with them (analyze.ts, firstDay.ts): "goroutines", ... */
+  heldWithLoad?: string[];
   withinDailyRange: number;
   failed: FailedSamples;
   window: { sinceSeconds: number | null; untilSeconds: number | null };
@@ -86,9 +88,11 @@ function suspectPhrase(top: Suspect, endTs: number): string {
 
 /** A fresh lifetime where some stack rose with load: the verdict is provisional, and says for how long. */
 function provisionalNote(f: HeadlineFacts): string {
-  if (f.unsure === 0) return '';
+  const what = [...(f.heldWithLoad ?? []), ...(f.unsure > 0 ? [plural(f.unsure, 'stack')] : [])];
+  if (what.length === 0) return '';
+  const subject = what.length === 1 ? what[0] : `${what.slice(0, -1).join(', ')} and ${what[what.length - 1]}`;
   return (
-    `; ${plural(f.unsure, 'stack')} rose with load, and ${formatSpan(f.lifetimeSeconds)} of this lifetime ` +
+    `; ${subject} rose with load, and ${formatSpan(f.lifetimeSeconds)} of this lifetime ` +
     `is too little to tell a daily cycle from a leak (provisional until the same hours of another day are recorded)`
   );
 }

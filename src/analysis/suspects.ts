@@ -7,10 +7,10 @@ import type { GoroutineProfile, HistoryTick, StackRecord, Suspect, SuspectGroup 
 import { stackIdentity } from '../core/stackIdentity.js';
 import { lifetimeSpans, sumSeries } from '../core/tickSeries.js';
 import { blockingKind, isBenignRuntime, leafFunction, matchesIgnore } from '../core/frames.js';
-import { judgeGrowth, tail, type GrowthJudgement, type GrowthStatus, type Points } from './growth.js';
-import { classifyTrend, MATERIAL_REL_RISE, MIN_POINTS, RECENT_FRACTION, Z_RECENT } from './trend.js';
-import { hourlyMedians, hourRuns } from './seasonal.js';
+import { judgeGrowth, type GrowthJudgement, type GrowthStatus, type Points } from './growth.js';
+import { MIN_POINTS } from './trend.js';
 import { processStartOf } from '../core/tickPlan.js';
+import { FIRST_DAY_SECONDS, FirstDayLoad, pointsBefore } from './firstDay.js';
 
 export { ticksOfLifetime } from './lifetimes.js';
 
@@ -19,13 +19,7 @@ export { ticksOfLifetime } from './lifetimes.js';
  * resizing or a few slow requests explain it, and the report would drown in noise.
  */
 export const SUSPECT_MIN_INCREASE = 5;
-/** Less history than this (since the first tick ever recorded) is "the first day": no daily cycle seen yet. */
-export const FIRST_DAY_SECONDS = 86400;
-/**
- * A stack whose goroutines appeared within this long of the lifetime's first tick grew "since the process started"
- * (pools and connection caches fill from the first requests on); one that appeared later is new.
- */
-export const WARM_UP_START_SECONDS = 15 * 60;
+export { FIRST_DAY_SECONDS, WARM_UP_START_SECONDS, LOAD_PEAK_SETTLE_SECONDS } from './firstDay.js';
 /**
  * Stacks judged at a time. Their series (every tick of every lifetime read, 4 bytes a point) exist only while the
  * block is judged, and each tick's counts are read for just the block's ids: at 5,000 stacks over a 6-day lifetime
@@ -74,6 +68,8 @@ export interface SuspectFindings {
   withinDailyRange: number;
   /** Stacks or groups that rose to a level earlier lifetimes reached too, and stopped at (warm-up). */
   boundedBefore: number;
+  /** On the first day ever recorded, the load and the hold it puts on series that rose with it (firstDay.ts). */
+  firstDay?: FirstDayLoad | null;
 }
 
 /** One series to judge: a stack, or a label group (the sum of its member stacks). */
@@ -246,11 +242,8 @@ export function findSuspects(
     else if (status === 'bounded-before') findings.boundedBefore++;
   };
 
-  // The first day ever recorded: a stack that has risen since the process started, while the stacks that follow
-  // load rose too, may be a pool filling with the day's first traffic (a high-water mark) as much as a leak, or
-  // long-lived sessions following the curve hours late. While load rises that cannot be told apart; once load has
-  // peaked, a leak goes on rising and the others stop (see loadPeakHeld). Until then, or a whole day recorded:
-  // unsure, not a suspect.
+  // The first day ever recorded: the load (the sum of the stacks that follow traffic, elastic) holds back stacks that
+  // rose with it (firstDay.ts): unsure, not suspects, until it can be told apart or a whole day is recorded.
   const firstTs = lives[0]![0]!.tsSeconds;
   const untilTs = lastTick.tsSeconds;
   const load = untilTs - firstTs < FIRST_DAY_SECONDS ? new Float64Array(cur.length) : null;
@@ -273,26 +266,25 @@ export function findSuspects(
       },
     );
   }
-  let loadRising = false;
-  if (load) {
-    const t = classifyTrend(tsOf[curIdx]!, load, { minAbsRise: minIncrease });
-    // rising over the lifetime, or rising now: a deploy at night sees load fall to the trough, then the morning ramp
-    const recent = t.details.recent;
-    const recentRise = recent && recent.slopePerSecond !== null ? recent.slopePerSecond * RECENT_FRACTION * t.details.spanSeconds : 0;
-    loadRising = t.shape === 'rising' || (recent !== null && recent.mkZ >= Z_RECENT && recentRise >= t.details.materialThreshold);
-  }
-  const peak = load ? loadPeak(tsOf[curIdx]!, load) : null;
-  const warmingUp = (j: GrowthJudgement, series: Points) =>
-    j.status === 'leaking' &&
-    j.evidence === 'floor-rises' &&
-    series.ts[j.startIndex]! - cur[0]!.tsSeconds <= WARM_UP_START_SECONDS &&
-    (loadRising || (peak !== null && loadPeakHeld(peak, series, j.startIndex, minIncrease)));
+  const firstDay = load ? new FirstDayLoad(tsOf[curIdx]!, load, cur[0]!.tsSeconds, minIncrease) : null;
+  findings.firstDay = firstDay;
+  // a candidate judged again on its points before a time (the trough rule, firstDay.ts), earlier lifetimes re-summed
+  const judgedBefore = (c: Candidate, series: Points) => (untilTs: number) => {
+    const current = pointsBefore(series, untilTs);
+    const earlier: Points[] = [];
+    for (let li = 0; li < curIdx; li++) {
+      const vs = sumSeries(lives[li]!, [c.ids])[0];
+      if (vs) earlier.push({ ts: tsOf[li]!, vs, processStartTs: startOf[li] });
+    }
+    return { j: judgeGrowth({ current, earlier, minAbsRise: minIncrease, fromFirstNonZero: true, beyondWander: true }), series: current };
+  };
+  const warmingUp = (c: Candidate, j: GrowthJudgement, series: Points) => firstDay !== null && firstDay.held(j, series, minIncrease, judgedBefore(c, series));
 
   const suspectIds = new Set<number>();
   for (let k = 0; k < candidates.length; k++) {
     const c = candidates[k]!;
     const lk = leaking.get(k);
-    if (lk && warmingUp(lk.j, lk.series)) {
+    if (lk && warmingUp(c, lk.j, lk.series)) {
       findings.unsure++;
       continue;
     }
@@ -304,7 +296,7 @@ export function findSuspects(
   // A label group is judged only when none of its members is a suspect on its own.
   const groupsLeft = groupCandidates.filter((c) => !c.ids.some((id) => suspectIds.has(id)));
   judgeEach(groupsLeft, (i, j, series) => {
-    if (warmingUp(j, series)) {
+    if (warmingUp(groupsLeft[i]!, j, series)) {
       findings.unsure++;
       return;
     }
@@ -333,48 +325,3 @@ export function findSuspects(
   return findings;
 }
 
-/** The load's peak on the first day: the hour of its highest hourly median. */
-interface LoadPeak {
-  /** Index of the first tick of the peak hour. */
-  index: number;
-  /** The load's hourly median in the peak hour. */
-  value: number;
-  /** The load's hourly median in the hour a tick (by index) falls in. */
-  hourOf: (tick: number) => number;
-}
-
-function loadPeak(ts: Float64Array, load: Float64Array): LoadPeak | null {
-  const h = hourlyMedians(ts, load);
-  if (h.values.length === 0) return null;
-  let best = 0;
-  for (let i = 1; i < h.values.length; i++) if (h.values[i]! > h.values[best]!) best = i;
-  // the runs of ticks per clock hour hourlyMedians took (kept per ts array)
-  const { starts } = hourRuns(ts, ts.length);
-  const runOf = new Int32Array(ts.length);
-  for (let r = 0; r + 1 < starts.length; r++) runOf.fill(r, starts[r]!, starts[r + 1]!);
-  return { index: starts[best]!, value: h.values[best]!, hourOf: (tick) => h.values[runOf[tick]!] ?? NaN };
-}
-
-/**
- * Held as a warm-up after the load's peak: the load peaked after the stack began, at least MATERIAL_REL_RISE above
- * where it stood then, at least LOAD_PEAK_SETTLE_SECONDS ago, and the stack has not gone on rising since (the trend
- * test on its points from the peak). A DB pool that grew to the day's highest load and a stack of sessions held for
- * hours stop there; a leak does not care about load and goes on (the eval's first days: a pool and a session stack
- * were "leaks" at 18:00 and 21:00). With the peak less than that ago, the part after it is too short to tell and
- * only the rising-load rule holds a stack (on a first day the lifetime's load trend is still rising then).
- */
-function loadPeakHeld(peak: LoadPeak, series: Points, startIndex: number, minAbsRise: number): boolean {
-  const ts = series.ts;
-  if (peak.index <= startIndex || peak.index >= ts.length) return false;
-  if (ts[ts.length - 1]! - ts[peak.index]! < LOAD_PEAK_SETTLE_SECONDS) return false;
-  const atStart = peak.hourOf(startIndex);
-  if (!(peak.value >= (1 + MATERIAL_REL_RISE) * atStart)) return false;
-  const since = classifyTrend(tail(ts, peak.index), tail(series.vs, peak.index), { minAbsRise });
-  return since.shape !== 'rising';
-}
-
-/**
- * How long after the load's peak the part after it is judged on its own: two hours, 120 points at one a minute
- * (the trend test's recent third then has 40).
- */
-export const LOAD_PEAK_SETTLE_SECONDS = 2 * 3600;

@@ -1,0 +1,169 @@
+// The first day ever recorded: no same hours of an earlier day to compare with, so a series that has risen since
+// the process started while the load rose too may be a pool filling with the day's first traffic (a high-water
+// mark), long-lived sessions following the curve hours late, or the goroutine total and the heap of a service whose
+// morning it is, as much as a leak. While load rises that cannot be told apart; once load has peaked, a leak goes on
+// rising and the others stop (peakHeld); and what rose while the load fell to its trough is no morning (the trough
+// rule). One hold for every series judged on a first day: a stack, a label group, the goroutine total, the Go heap
+// (suspects.ts, analyze.ts). Pure.
+
+import type { GrowthJudgement, Points } from './growth.js';
+import { tail } from './growth.js';
+import { hourlyMedians, HOUR_SECONDS } from './seasonal.js';
+import { classifyTrend, MATERIAL_REL_RISE, MIN_POINTS, RECENT_FRACTION, Z_RECENT } from './trend.js';
+
+/** Less history than this (since the first tick ever recorded) is "the first day": no daily cycle seen yet. */
+export const FIRST_DAY_SECONDS = 86400;
+/**
+ * A series whose rise began within this long of the lifetime's first tick grew "since the process started" (pools
+ * and connection caches fill from the first requests on); one that began later is new, and not held.
+ */
+export const WARM_UP_START_SECONDS = 15 * 60;
+/**
+ * How long after the load's peak the part after it is judged on its own: two hours, 120 points at one a minute
+ * (the trend test's recent third then has 40).
+ */
+export const LOAD_PEAK_SETTLE_SECONDS = 2 * 3600;
+/**
+ * The trough rule needs at least this much recorded before the end of the load's lowest hour: a recording that
+ * starts on the morning ramp has its lowest hour first, and an hour of a rising load is no night (a session stack
+ * rising with it read as a leak "before the load rose").
+ */
+export const TROUGH_MIN_SECONDS = 2 * 3600;
+
+/** The load (the sum of the stacks that follow traffic) over a first day, and how it holds a series back. */
+export class FirstDayLoad {
+  private readonly rising: boolean;
+  /** The hour of the load's highest hourly median: where it starts, and that median. */
+  private readonly peak: { tsSeconds: number; value: number } | null;
+  private readonly byHour: Map<number, number>;
+  /** The hold as of the end of the load's lowest hour, and that time; null when the trough rule does not apply. */
+  private readonly atTrough: { untilTs: number; load: FirstDayLoad } | null;
+
+  /**
+   * `ts`, `load`: the load at the current lifetime's ticks (sorted). `lifetimeStartTs`: its first tick. `minAbsRise`:
+   * the least rise of the load that is material (the stacks' minIncrease).
+   */
+  constructor(
+    ts: Float64Array,
+    load: Float64Array,
+    private readonly lifetimeStartTs: number,
+    minAbsRise: number,
+    withTrough = true,
+  ) {
+    const t = classifyTrend(ts, load, { minAbsRise });
+    // rising over the lifetime, or rising now: a deploy at night sees load fall to the trough, then the morning ramp
+    const recent = t.details.recent;
+    const recentRise = recent && recent.slopePerSecond !== null ? recent.slopePerSecond * RECENT_FRACTION * t.details.spanSeconds : 0;
+    this.rising = t.shape === 'rising' || (recent !== null && recent.mkZ >= Z_RECENT && recentRise >= t.details.materialThreshold);
+    const h = hourlyMedians(ts, load);
+    this.byHour = new Map(h.hours.map((hour, i) => [hour, h.values[i]!] as const));
+    let best = 0;
+    let low = 0;
+    for (let i = 1; i < h.values.length; i++) {
+      if (h.values[i]! > h.values[best]!) best = i;
+      if (h.values[i]! < h.values[low]!) low = i;
+    }
+    // the first tick of the peak hour
+    this.peak = h.values.length > 0 ? { tsSeconds: firstAtOrAfter(ts, h.hours[best]! * HOUR_SECONDS), value: h.values[best]! } : null;
+    let atTrough: FirstDayLoad['atTrough'] = null;
+    if (withTrough && h.values.length > 0) {
+      // the ticks up to the end of the lowest hour (the first such hour on a tie)
+      const end = lowerIndex(ts, (h.hours[low]! + 1) * HOUR_SECONDS);
+      if (end >= MIN_POINTS && end < ts.length && ts[end - 1]! - lifetimeStartTs >= TROUGH_MIN_SECONDS) {
+        atTrough = { untilTs: ts[end]!, load: new FirstDayLoad(ts.subarray(0, end), load.subarray(0, end), lifetimeStartTs, minAbsRise, false) };
+      }
+    }
+    this.atTrough = atTrough;
+  }
+
+  /** Where the trough rule cuts: a series is judged again on its points before this time. Null when it does not apply. */
+  get troughUntilTs(): number | null {
+    return this.atTrough?.untilTs ?? null;
+  }
+
+  /**
+   * Held back now: `j` says leaking by its floor alone (not a known leaker, not the daily-cycle tests), its rise
+   * began with the process, and the load is rising, or has peaked and the series stopped there (peakHeld).
+   */
+  heldNow(j: GrowthJudgement, series: Points, minAbsRise: number): boolean {
+    return (
+      j.status === 'leaking' &&
+      j.evidence === 'floor-rises' &&
+      series.ts[j.startIndex]! - this.lifetimeStartTs <= WARM_UP_START_SECONDS &&
+      (this.rising || this.peakHeld(series, j.startIndex, minAbsRise))
+    );
+  }
+
+  /**
+   * Held back: heldNow, unless it leaked already before the load began to rise: `before(untilTs)` judges the series
+   * on its points before the end of the load's lowest hour, under the same rules, and when that says leaking and
+   * the hold as of then does not take it back, the rise is no morning's. A pool or a session stack rises with load
+   * and stands still or falls while load falls to its trough; a leak rises at night too. Without this a leak found
+   * in the night was taken back as "stable" for the whole morning ramp (the eval's unique-label leak: an alarm at
+   * 70 min, then exit 0 from 5 h to 16 h).
+   */
+  held(j: GrowthJudgement, series: Points, minAbsRise: number, before: (untilTs: number) => { j: GrowthJudgement; series: Points } | null): boolean {
+    if (!this.heldNow(j, series, minAbsRise)) return false;
+    if (this.atTrough === null) return true;
+    const pre = before(this.atTrough.untilTs);
+    return !(pre !== null && pre.j.status === 'leaking' && !this.atTrough.load.heldNow(pre.j, pre.series, minAbsRise));
+  }
+
+  /**
+   * Held as a warm-up after the load's peak: the load peaked after the series began, at least MATERIAL_REL_RISE above
+   * where it stood then, at least LOAD_PEAK_SETTLE_SECONDS ago, and the series has not gone on rising since (the trend
+   * test on its points from the peak). A DB pool that grew to the day's highest load and a stack of sessions held for
+   * hours stop there; a leak does not care about load and goes on (the eval's first days: a pool and a session stack
+   * were "leaks" at 18:00 and 21:00). With the peak less than that ago, the part after it is too short to tell and
+   * only the rising-load rule holds a series (on a first day the lifetime's load trend is still rising then).
+   */
+  private peakHeld(series: Points, startIndex: number, minAbsRise: number): boolean {
+    if (this.peak === null) return false;
+    const ts = series.ts;
+    const at = lowerIndex(ts, this.peak.tsSeconds);
+    if (at <= startIndex || at >= ts.length) return false;
+    if (ts[ts.length - 1]! - ts[at]! < LOAD_PEAK_SETTLE_SECONDS) return false;
+    const atStart = this.byHour.get(Math.floor(ts[startIndex]! / HOUR_SECONDS)) ?? NaN;
+    if (!(this.peak.value >= (1 + MATERIAL_REL_RISE) * atStart)) return false;
+    const since = classifyTrend(tail(ts, at), tail(series.vs, at), { minAbsRise });
+    return since.shape !== 'rising';
+  }
+}
+
+/** The first index of sorted `ts` whose time is >= t (ts.length when none). */
+function lowerIndex(ts: ArrayLike<number>, t: number): number {
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The first time of sorted `ts` at or after t (t itself when none). */
+function firstAtOrAfter(ts: ArrayLike<number>, t: number): number {
+  const i = lowerIndex(ts, t);
+  return i < ts.length ? ts[i]! : t;
+}
+
+/**
+ * The first n points of an array: a view of a typed array (one per array and n, so every stack judged on a prefix
+ * shares one array of times, which seasonal.ts hourRuns keeps its runs of hours by), a copy of anything else.
+ */
+const heads = new WeakMap<object, Map<number, ArrayLike<number>>>();
+function head(a: ArrayLike<number>, n: number): ArrayLike<number> {
+  if (!(a instanceof Float64Array || a instanceof Float32Array)) return Array.prototype.slice.call(a, 0, n) as number[];
+  let byN = heads.get(a);
+  if (!byN) heads.set(a, (byN = new Map()));
+  let h = byN.get(n);
+  if (!h) byN.set(n, (h = a.subarray(0, n)));
+  return h;
+}
+
+/** The points of a series (sorted by time) before `untilTs`. */
+export function pointsBefore(p: Points, untilTs: number): Points {
+  const n = lowerIndex(p.ts, untilTs);
+  return { ts: head(p.ts, n), vs: head(p.vs, n) };
+}
