@@ -126,6 +126,23 @@ interface Detection {
   scannedHours: number;
   /** Non-zero exits before it that were wrong: another exit code, or a leak blamed on benign stacks only. */
   wrongAlarms: number;
+  /**
+   * After the first right alarm, hourly checks to the end of its process lifetime (the leak goes on until then): how
+   * many alarmed again, rightly, and the hours after onset of the first few that did not. Null without an alarm.
+   */
+  held: { checks: number; right: number; misses: number[] } | null;
+}
+
+/** The last tick time of the process lifetime that holds `until` (the lifetime of the last tick at or before it). */
+function lifetimeEndAt(rec: TargetRecording, until: number): number {
+  let life: string | null = null;
+  for (const t of rec.ticks) {
+    if (t.tsSeconds > until) break;
+    life = t.lifetime;
+  }
+  let end = until;
+  for (const t of rec.ticks) if (t.lifetime === life && t.tsSeconds > end) end = t.tsSeconds;
+  return end;
 }
 
 /**
@@ -140,17 +157,29 @@ function detectionTimes(rec: TargetRecording, truth: GeneratedScenario): Detecti
   const offsets: number[] = [];
   for (let o = 600; onset + o <= end; o += o < 12 * HOUR ? 600 : o < 48 * HOUR ? 1800 : HOUR) offsets.push(o);
   const want = EXPECTED_EXIT[truth.expected];
+  const rightAt = (until: number, w: (typeof WINDOWS)[number]) => {
+    const j = judge(rec, until, w.seconds === null ? undefined : until - w.seconds);
+    return { j, right: j.exit === want && (truth.expected !== 'leak' || j.suspects.some((s) => leakOf(s, truth) !== null)) };
+  };
   return WINDOWS.map((w) => {
     let wrongAlarms = 0;
     for (const o of offsets) {
       const until = onset + o;
-      const j = judge(rec, until, w.seconds === null ? undefined : until - w.seconds);
+      const { j, right } = rightAt(until, w);
       if (j.exit === 0) continue;
-      const right = j.exit === want && (truth.expected !== 'leak' || j.suspects.some((s) => leakOf(s, truth) !== null));
-      if (right) return { window: w.label, afterSeconds: o, exit: j.exit, verdict: j.verdict, scannedHours: (end - onset) / HOUR, wrongAlarms };
+      if (right) {
+        const held = { checks: 0, right: 0, misses: [] as number[] };
+        const lifeEnd = lifetimeEndAt(rec, until);
+        for (let t = until + HOUR; t <= lifeEnd; t += HOUR) {
+          held.checks++;
+          if (rightAt(t, w).right) held.right++;
+          else if (held.misses.length < 6) held.misses.push((t - onset) / HOUR);
+        }
+        return { window: w.label, afterSeconds: o, exit: j.exit, verdict: j.verdict, scannedHours: (end - onset) / HOUR, wrongAlarms, held };
+      }
       wrongAlarms++;
     }
-    return { window: w.label, afterSeconds: null, exit: null, verdict: null, scannedHours: (end - onset) / HOUR, wrongAlarms };
+    return { window: w.label, afterSeconds: null, exit: null, verdict: null, scannedHours: (end - onset) / HOUR, wrongAlarms, held: null };
   });
 }
 
@@ -228,6 +257,8 @@ async function liveSection(): Promise<{ markdown: string; ran: boolean }> {
 // ---------- the page ----------
 
 const fmtAfter = (s: number | null, scanned: number) => (s === null ? `not within ${scanned.toFixed(0)} h` : s < 7200 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`);
+const heldText = (h: Detection['held']) =>
+  h === null ? '–' : h.checks === 0 ? 'no later check in its lifetime' : `${h.right} of ${h.checks}${h.misses.length ? `; not at ${h.misses.map((x) => `${x.toFixed(0)} h`).join(', ')}${h.checks - h.right > h.misses.length ? ', …' : ''}` : ''}`;
 const mark = (ok: boolean | null) => (ok === null ? 'not measured' : ok ? '**met**' : '**missed**');
 
 interface ScenarioOutcome {
@@ -417,6 +448,17 @@ function render(outcomes: ScenarioOutcome[], comparisons: CliComparison[], wande
         o.truth.name,
         ...o.detection!.map((d) => `${d.afterSeconds === null ? fmtAfter(null, d.scannedHours) : `${fmtAfter(d.afterSeconds, d.scannedHours)} (exit ${d.exit})`}${d.wrongAlarms ? `; ${d.wrongAlarms} wrong alarm(s) before` : ''}`),
       ]),
+    ),
+  );
+  md.push('');
+  md.push('### Does the alarm hold?');
+  md.push('');
+  md.push('After the first right alarm, `check` again every hour (same window) to the end of that process lifetime: an alert rule that pages on exit 1 or 3 resolves at the first check that says 0 while the leak goes on. Misses are given in hours after onset.');
+  md.push('');
+  md.push(
+    table(
+      ['scenario', ...WINDOWS.map((w) => w.label)],
+      det.map((o) => [o.truth.name, ...o.detection!.map((d) => heldText(d.held))]),
     ),
   );
   md.push('');
