@@ -218,6 +218,52 @@ function slidingFalseAlarms(rec: TargetRecording, truth: GeneratedScenario): Sli
   });
 }
 
+/** Hours of the day (UTC) the first-day recordings start at; the evaluation's weeks start at 00:00. */
+const FIRST_DAY_STARTS = [0, 3, 6, 9, 12, 15, 18, 21];
+/** How long each first-day recording is: the first day, and the first half of the second. */
+const FIRST_DAY_HOURS = 36;
+
+interface FirstDayRun {
+  scenario: string;
+  startHour: number;
+  checks: number;
+  alarms: number;
+  /** The first few alarms: hours after the first sample, window, verdict. */
+  first: string[];
+}
+
+/**
+ * A benign service recorded from a given hour of the day: a user installs leakwatch whenever they do, and the first
+ * day ever recorded has no same hours of an earlier day to compare with (src/analysis/firstDay.ts). Each benign
+ * scenario is generated for FIRST_DAY_HOURS from each of FIRST_DAY_STARTS (its deploys within that span kept), and
+ * checked every hour from the first, with the default window, --since 2h and --since 24h.
+ */
+function firstDayFalseAlarms(spec: ReturnType<typeof evalScenarios>[number], dataDir: string): FirstDayRun[] {
+  const windows = WINDOWS.filter((w) => w.seconds !== 6 * HOUR);
+  return FIRST_DAY_STARTS.map((startHour) => {
+    const dir = join(dataDir, `first-day-${startHour}`);
+    const end = FIRST_DAY_BASE_TS + (startHour + FIRST_DAY_HOURS) * HOUR;
+    const truth = generateScenario({ ...spec, days: FIRST_DAY_HOURS / 24, restartHours: spec.restartHours.filter((h) => h < FIRST_DAY_HOURS) }, dir, end);
+    const rec = readRecording(dir, truth.name);
+    const res: FirstDayRun = { scenario: spec.name, startHour, checks: 0, alarms: 0, first: [] };
+    for (let h = 1; h <= FIRST_DAY_HOURS; h++) {
+      const until = truth.firstTsSeconds + h * HOUR;
+      for (const w of windows) {
+        const j = judge(rec, until, w.seconds === null ? undefined : until - w.seconds);
+        res.checks++;
+        if (j.exit !== 1 && j.exit !== 3) continue;
+        res.alarms++;
+        if (res.first.length < 3) res.first.push(`${h} h ${w.seconds === null ? 'default' : w.label.replace('--since ', '')}: ${j.verdict}${j.suspects.length ? ` (${j.suspects.length} suspect${j.suspects.length > 1 ? 's' : ''})` : ''}`);
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+    return res;
+  });
+}
+
+/** A midnight UTC well before the evaluation's weeks end (their data folders are apart anyway). */
+const FIRST_DAY_BASE_TS = Date.UTC(2026, 9, 1) / 1000;
+
 interface CliComparison {
   scenario: string;
   args: string;
@@ -303,11 +349,16 @@ async function main(argv: string[]): Promise<number> {
       console.error(`eval: ${truth.name}: ${end.verdict} (exit ${end.exit}), ${seconds.toFixed(1)} s`);
     }
     if (values.keep) writeFileSync(join(dataDir, 'ground-truth.json'), JSON.stringify(outcomes.map((o) => o.truth), null, 2) + '\n');
+    const tf = performance.now();
+    const firstDays = evalScenarios()
+      .filter((spec) => spec.expected === 'stable' && spec.slidingWindows && (!only || only.has(spec.name)))
+      .flatMap((spec) => firstDayFalseAlarms(spec, dataDir));
+    console.error(`eval: first days from ${FIRST_DAY_STARTS.length} hours of the day, ${((performance.now() - tf) / 1000).toFixed(1)} s`);
     const tw = performance.now();
     const wander = wanderSimulation(WANDER_SEEDS);
     console.error(`eval: the daily-floor test on simulated stacks, ${((performance.now() - tw) / 1000).toFixed(1)} s`);
     const live = values['no-live'] ? { markdown: '## Live Go programs\n\nlive programs: not run (--no-live).\n', ran: false } : await liveSection();
-    writeFileSync(resolve(values.out), render(outcomes, comparisons, wanderMarkdown(wander), live.markdown, machine, (performance.now() - t0) / 1000));
+    writeFileSync(resolve(values.out), render(outcomes, comparisons, firstDays, wanderMarkdown(wander), live.markdown, machine, (performance.now() - t0) / 1000));
     console.error(`eval: wrote ${resolve(values.out)} in ${((performance.now() - t0) / 60000).toFixed(1)} min`);
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -336,7 +387,7 @@ function wanderMarkdown(w: ReturnType<typeof wanderSimulation>): string {
   ].join('\n');
 }
 
-function render(outcomes: ScenarioOutcome[], comparisons: CliComparison[], wander: string, live: string, machine: Awaited<ReturnType<typeof describeMachine>>, seconds: number): string {
+function render(outcomes: ScenarioOutcome[], comparisons: CliComparison[], firstDays: FirstDayRun[], wander: string, live: string, machine: Awaited<ReturnType<typeof describeMachine>>, seconds: number): string {
   const benign = outcomes.filter((o) => o.truth.expected === 'stable');
   const leaks = outcomes.filter((o) => o.truth.expected === 'leak');
   const byName = (n: string) => outcomes.find((o) => o.truth.name === n);
@@ -349,6 +400,13 @@ function render(outcomes: ScenarioOutcome[], comparisons: CliComparison[], wande
     (benign.map((o) => `${o.truth.name}: ${(o.sliding ?? []).map((s) => `${s.alarms}/${s.windows}`).join(', ')}`).join('; ') || 'no benign scenario run') +
       ` (windows that could not be judged, exit 4, apart: ${benign.flatMap((o) => (o.sliding ?? []).map((s) => s.cannotJudge)).reduce((a, b) => a + b, 0)})`,
     benign.length ? falseAlarms === 0 : null,
+  ]);
+  const fdAlarms = firstDays.reduce((a, r) => a + r.alarms, 0);
+  const fdChecks = firstDays.reduce((a, r) => a + r.checks, 0);
+  goals.push([
+    `0 false alarms on a benign service's first ${FIRST_DAY_HOURS} h, recorded from any hour of the day (${FIRST_DAY_STARTS.length} starts, checked hourly)`,
+    firstDays.length ? `${fdAlarms} alarms in ${fdChecks} checks; ${firstDays.filter((r) => r.alarms > 0).length} of ${firstDays.length} recordings with any (see "First days")` : 'not run',
+    firstDays.length ? fdAlarms === 0 : null,
   ]);
   goals.push(['benign stacks never suspects', `${benignSuspects} suspect mentions in benign scenarios (end verdicts and alarms)`, benign.length ? benignSuspects === 0 : null]);
   for (const o of leaks) {
@@ -480,6 +538,23 @@ function render(outcomes: ScenarioOutcome[], comparisons: CliComparison[], wande
     }
   }
   md.push(table(['scenario', 'window', 'alarms', 'exit codes (code: windows)', 'stacks blamed', 'first alarms (until)'], rows));
+  md.push('');
+  md.push('### First days, recorded from other hours of the day');
+  md.push('');
+  md.push(`The weeks above start at 00:00 UTC. A user installs leakwatch at any hour, and the first day ever recorded has no same hours of an earlier day to compare with (src/analysis/firstDay.ts). Each benign scenario generated for ${FIRST_DAY_HOURS} h from each hour below (its deploys in that span kept), checked every hour with the default window, --since 2h and --since 24h; an alarm is exit 1 or 3.`);
+  md.push('');
+  md.push(
+    table(
+      ['scenario', ...FIRST_DAY_STARTS.map((h) => `from ${String(h).padStart(2, '0')}:00`)],
+      [...new Set(firstDays.map((r) => r.scenario))].map((name) => [
+        name,
+        ...FIRST_DAY_STARTS.map((h) => {
+          const r = firstDays.find((x) => x.scenario === name && x.startHour === h);
+          return r ? `${r.alarms} of ${r.checks}${r.first.length ? `: ${r.first.join('; ')}${r.alarms > r.first.length ? '; …' : ''}` : ''}` : '–';
+        }),
+      ]),
+    ),
+  );
   md.push('');
   md.push(wander);
   md.push('## Library path vs the real `check` CLI');
