@@ -9,6 +9,7 @@
 import type { GrowthJudgement, Points } from './growth.js';
 import { tail } from './growth.js';
 import { hourlyMedians, HOUR_SECONDS } from './seasonal.js';
+import { lowerBound } from '../core/tickSeries.js';
 import { classifyTrend, MATERIAL_REL_RISE, MIN_POINTS, RECENT_FRACTION, Z_RECENT } from './trend.js';
 
 /** Less history than this (since the first tick ever recorded) is "the first day": no daily cycle seen yet. */
@@ -68,7 +69,7 @@ export class FirstDayLoad {
     let atTrough: FirstDayLoad['atTrough'] = null;
     if (withTrough && h.values.length > 0) {
       // the ticks up to the end of the lowest hour (the first such hour on a tie)
-      const end = lowerIndex(ts, (h.hours[low]! + 1) * HOUR_SECONDS);
+      const end = lowerBound(ts, (h.hours[low]! + 1) * HOUR_SECONDS);
       if (end >= MIN_POINTS && end < ts.length && ts[end - 1]! - lifetimeStartTs >= TROUGH_MIN_SECONDS) {
         atTrough = { untilTs: ts[end]!, load: new FirstDayLoad(ts.subarray(0, end), load.subarray(0, end), lifetimeStartTs, minAbsRise, false) };
       }
@@ -120,7 +121,7 @@ export class FirstDayLoad {
   private peakHeld(series: Points, startIndex: number, minAbsRise: number): boolean {
     if (this.peak === null) return false;
     const ts = series.ts;
-    const at = lowerIndex(ts, this.peak.tsSeconds);
+    const at = lowerBound(ts, this.peak.tsSeconds);
     if (at <= startIndex || at >= ts.length) return false;
     if (ts[ts.length - 1]! - ts[at]! < LOAD_PEAK_SETTLE_SECONDS) return false;
     const atStart = this.byHour.get(Math.floor(ts[startIndex]! / HOUR_SECONDS)) ?? NaN;
@@ -130,21 +131,9 @@ export class FirstDayLoad {
   }
 }
 
-/** The first index of sorted `ts` whose time is >= t (ts.length when none). */
-function lowerIndex(ts: ArrayLike<number>, t: number): number {
-  let lo = 0;
-  let hi = ts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** The first time of sorted `ts` at or after t (t itself when none). */
 function firstAtOrAfter(ts: ArrayLike<number>, t: number): number {
-  const i = lowerIndex(ts, t);
+  const i = lowerBound(ts, t);
   return i < ts.length ? ts[i]! : t;
 }
 
@@ -164,6 +153,6 @@ function head(a: ArrayLike<number>, n: number): ArrayLike<number> {
 
 /** The points of a series (sorted by time) before `untilTs`. */
 export function pointsBefore(p: Points, untilTs: number): Points {
-  const n = lowerIndex(p.ts, untilTs);
+  const n = lowerBound(p.ts, untilTs);
   return { ts: head(p.ts, n), vs: head(p.vs, n) };
 }

@@ -208,8 +208,8 @@ export function forEachCountBetween(counts: ReadonlyMap<number, number>, minId: 
   }
 }
 
-/** The first index of ascending `a` whose value is >= x (a.length when none). */
-function lowerBound(a: ArrayLike<number>, x: number): number {
+/** The first index of ascending `a` whose value is >= x (a.length when none): ids in a tick, times in a series. */
+export function lowerBound(a: ArrayLike<number>, x: number): number {
   let lo = 0;
   let hi = a.length;
   while (lo < hi) {
