@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Frame, HistoryTick, TargetRecording } from '../src/core/model.js';
 import { findSuspects as findSuspectFindings, suspectScore, ticksOfLifetime, type SuspectOptions } from '../src/analysis/suspects.js';
+import { FirstDayLoad } from '../src/analysis/firstDay.js';
 
 /** The suspects of one lifetime of a recording (the findings' other tallies are tested in analysisGrowth.test.ts). */
 const findSuspects = (rec: TargetRecording, lifetime: string, opts: SuspectOptions = {}) =>
@@ -214,4 +215,42 @@ test('findSuspects, first day: after the load\'s peak a leak that goes on rising
   // (firstDay.ts, the trough rule): it stays a suspect, as it was at 04:00 (no alarm taken back for the morning)
   assert.deepEqual(names(720), ['main.leakUnbufferedSend']);
   assert.deepEqual(names(240), ['main.leakUnbufferedSend']);
+});
+
+test('findSuspects, first day: a night whose hours are all equally low still keeps a leak found in it through the morning ramp', () => {
+  // The trough rule (firstDay.ts) cuts at the end of the load's lowest hour. Hourly medians of a quiet night are
+  // often equal; the first of them lay within TROUGH_MIN_SECONDS of the start, the rule never applied, and the leak
+  // found at night was taken back ("unsure") once the ramp began. The cut is now the end of that run of hours.
+  // Minute 0-59: evening load 60; 60-479: night at 1 reader; 480-719: the morning ramp to 200. A leak adds 3/hour.
+  const load = (i: number) => (i < 60 ? 60 : i < 480 ? 1 : 1 + Math.round(((i - 480) * 199) / 240));
+  const stacks: StackSpec[] = [
+    { id: 1, frames: [...RECV, user('main.readLoop', 20, '/src/demo/conn.go')], count: load },
+    { id: 3, frames: [...SEND, user('main.leakUnbufferedSend', 42)], count: (i) => 2 + Math.floor(i / 20) },
+  ];
+  const rec = buildRecording('flatnight', [{ pid: 300, startTs: T0, minutes: 720 }], stacks);
+  for (const minutes of [300, 470, 540, 600, 720]) {
+    const f = findSuspectFindings(rec.stacks, rec.ticks.slice(0, minutes), `300@${T0}`);
+    assert.deepEqual(f.suspects.map((s) => s.leafFunction), ['main.leakUnbufferedSend'], `at minute ${minutes}`);
+  }
+  // the cut: the end of the last of the night's equal hours (before the ramp at minute 480), on an hour boundary
+  const trough = findSuspectFindings(rec.stacks, rec.ticks.slice(0, 600), `300@${T0}`).firstDay!.troughUntilTs!;
+  assert.equal(trough % 3600, 0);
+  assert.ok(trough > T0 + 420 * 60 && trough <= T0 + 480 * 60, `trough cut at minute ${(trough - T0) / 60}`);
+});
+
+test('FirstDayLoad: the trough cut is the end of the lowest hour even when the next tick comes hours later', () => {
+  // The totals, heap and RSS come from samples.csv, which has rows while the stack history has a gap (the profile
+  // fetch failing): cut at the next history tick, they took in the gap's morning ramp.
+  const H = 3600;
+  const start = 100 * 24 * H + 20 * H; // 20:00
+  const ts: number[] = [];
+  const load: number[] = [];
+  for (let t = start; t < start + 16 * H; t += 60) {
+    const h = (t - start) / H;
+    if (h >= 8 && h < 13) continue; // no history 04:00-09:00
+    ts.push(t);
+    load.push(h < 7 ? 100 - 12 * h : h < 8 ? 10 : 200);
+  }
+  const f = new FirstDayLoad(Float64Array.from(ts), Float64Array.from(load), start, 5);
+  assert.equal(f.troughUntilTs, start + 8 * H); // 04:00, the end of the lowest hour (03:00-04:00)
 });

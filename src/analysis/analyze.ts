@@ -190,10 +190,11 @@ export function analyzeTarget(recording: TargetRecording, opts: AnalyzeOptions =
       const pj = judge(pre, earlier, minAbsRise, how);
       return pj ? { j: pj, series: pre } : null;
     });
+  // held only where it could have alarmed (decideVerdict below): the headline names what was held back, nothing else
   const held = {
-    goroutines: heldWithLoad(gJ, goroutines, earlierMem.map((m) => m.goroutines), GOROUTINES_MIN_RISE, { fallsOfFloor: true, beyondWander: true }),
+    goroutines: hasStackHistory && heldWithLoad(gJ, goroutines, earlierMem.map((m) => m.goroutines), GOROUTINES_MIN_RISE, { fallsOfFloor: true, beyondWander: true }),
     heap: heldWithLoad(heapJ, mem.heap, earlierMem.map((m) => m.heap), HEAP_MIN_RISE_BYTES),
-    rss: heldWithLoad(rssJ, mem.rss, earlierMem.map((m) => m.rss), RSS_MIN_RISE_BYTES),
+    rss: otherGrowth !== null && otherGrowth >= RSS_MIN_RISE_BYTES && heldWithLoad(rssJ, mem.rss, earlierMem.map((m) => m.rss), RSS_MIN_RISE_BYTES),
   };
 
   const decision = decideVerdict({

@@ -64,14 +64,20 @@ export class FirstDayLoad {
       if (h.values[i]! > h.values[best]!) best = i;
       if (h.values[i]! < h.values[low]!) low = i;
     }
+    // A night's hourly medians are often equal (a handful of goroutines hour after hour): the trough is the end of
+    // the first run of lowest hours, not its first hour, which can lie within TROUGH_MIN_SECONDS of the start and
+    // leave the rule off all day (a leak found at night then taken back on the morning ramp).
+    while (low + 1 < h.values.length && h.hours[low + 1] === h.hours[low]! + 1 && h.values[low + 1] === h.values[low]) low++;
     // the first tick of the peak hour
     this.peak = h.values.length > 0 ? { tsSeconds: firstAtOrAfter(ts, h.hours[best]! * HOUR_SECONDS), value: h.values[best]! } : null;
     let atTrough: FirstDayLoad['atTrough'] = null;
     if (withTrough && h.values.length > 0) {
-      // the ticks up to the end of the lowest hour (the first such hour on a tie)
-      const end = lowerBound(ts, (h.hours[low]! + 1) * HOUR_SECONDS);
+      // the ticks up to the end of the lowest hour; the cut is that hour's end, not the next tick: the totals, heap
+      // and RSS (samples.csv) are cut at the same time, and have rows where the stack history has a gap
+      const untilTs = (h.hours[low]! + 1) * HOUR_SECONDS;
+      const end = lowerBound(ts, untilTs);
       if (end >= MIN_POINTS && end < ts.length && ts[end - 1]! - lifetimeStartTs >= TROUGH_MIN_SECONDS) {
-        atTrough = { untilTs: ts[end]!, load: new FirstDayLoad(ts.subarray(0, end), load.subarray(0, end), lifetimeStartTs, minAbsRise, false) };
+        atTrough = { untilTs, load: new FirstDayLoad(ts.subarray(0, end), load.subarray(0, end), lifetimeStartTs, minAbsRise, false) };
       }
     }
     this.atTrough = atTrough;
