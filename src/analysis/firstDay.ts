@@ -10,7 +10,7 @@ import type { GrowthJudgement, Points } from './growth.js';
 import { tail } from './growth.js';
 import { hourlyMedians, HOUR_SECONDS } from './seasonal.js';
 import { lowerBound } from '../core/tickSeries.js';
-import { classifyTrend, MATERIAL_REL_RISE, MIN_POINTS, RECENT_FRACTION, Z_RECENT } from './trend.js';
+import { classifyTrend, MATERIAL_REL_RISE, MIN_POINTS, RECENT_FRACTION, Z_RECENT, Z_SIGNIFICANT } from './trend.js';
 
 /** Less history than this (since the first tick ever recorded) is "the first day": no daily cycle seen yet. */
 export const FIRST_DAY_SECONDS = 86400;
@@ -55,7 +55,6 @@ export class FirstDayLoad {
     // rising over the lifetime, or rising now: a deploy at night sees load fall to the trough, then the morning ramp
     const recent = t.details.recent;
     const recentRise = recent && recent.slopePerSecond !== null ? recent.slopePerSecond * RECENT_FRACTION * t.details.spanSeconds : 0;
-    this.rising = t.shape === 'rising' || (recent !== null && recent.mkZ >= Z_RECENT && recentRise >= t.details.materialThreshold);
     const h = hourlyMedians(ts, load);
     this.byHour = new Map(h.hours.map((hour, i) => [hour, h.values[i]!] as const));
     let best = 0;
@@ -70,6 +69,18 @@ export class FirstDayLoad {
     while (low + 1 < h.values.length && h.hours[low + 1] === h.hours[low]! + 1 && h.values[low + 1] === h.values[low]) low++;
     // the first tick of the peak hour
     this.peak = h.values.length > 0 ? { tsSeconds: firstAtOrAfter(ts, h.hours[best]! * HOUR_SECONDS), value: h.values[best]! } : null;
+    // or up significantly, by less than a tenth (MATERIAL_REL_RISE) yet by minAbsRise, with its highest hour within
+    // the last LOAD_PEAK_SETTLE_SECONDS: still climbing, or at its top. The first hours of a morning ramp (+7 % an
+    // hour) read so, while a session stack rising with it by +16 % is already a "leak" by its own floor (the eval's
+    // long-sessions service recorded from 09:00 said "leak" at 1 h). A peak longer ago is peakHeld's to judge: a leak
+    // that began with the ramp goes on past it and is no longer held.
+    const lastTs = ts.length > 0 ? ts[ts.length - 1]! : 0;
+    const overall = t.perHour !== null ? (t.perHour * t.details.spanSeconds) / 3600 : 0;
+    const atTop = this.peak !== null && lastTs - this.peak.tsSeconds < LOAD_PEAK_SETTLE_SECONDS;
+    this.rising =
+      t.shape === 'rising' ||
+      (recent !== null && recent.mkZ >= Z_RECENT && recentRise >= t.details.materialThreshold) ||
+      (atTop && t.details.mkZ >= Z_SIGNIFICANT && overall >= minAbsRise);
     let atTrough: FirstDayLoad['atTrough'] = null;
     if (withTrough && h.values.length > 0) {
       // the ticks up to the end of the lowest hour; the cut is that hour's end, not the next tick: the totals, heap
