@@ -18,6 +18,7 @@ import { parseConfigText } from '../core/config.js';
 import { DEFAULT_CONFIG } from './record.js';
 import { createProgress, type Progress } from './progress.js';
 import { displaySafeLine } from '../core/terminalText.js';
+import { collectGarbage } from '../io/collectGarbage.js';
 
 export const CHECK_OPTIONS = { ...READING_OPTIONS, ...valueOptions('config'), ...repeatedOptions('ignore', 'source-root') } as const;
 
@@ -122,6 +123,9 @@ function load(v: Record<string, unknown>, progress: Progress): Loaded | { error:
   // then one target's context, not every target's: at 5,000 stacks a week of context is ~100 MB of counts.
   const shown: TargetRecording[] = [];
   const targets = chosen.map((n, i) => {
+    // what the target before kept is its summary and window; the rest of its read is garbage, collected before this
+    // target's peak is stacked on it (collectGarbage.ts)
+    if (i > 0) collectGarbage();
     progress.update({ phase: 'reading', target: n, index: i, total: chosen.length });
     const rec = readRecording(dataDir, n, readWindow(sinceSeconds, untilSeconds, now));
     const evidence = { [n]: readEvidence(dataDir, rec) };
@@ -130,6 +134,7 @@ function load(v: Record<string, unknown>, progress: Progress): Loaded | { error:
     shown.push(recordingWithin(rec, sinceSeconds, untilSeconds));
     return summary;
   });
+  if (chosen.length > 1) collectGarbage();
   const summary = summaryOf(targets, now);
   for (const t of summary.targets) {
     for (const s of t.suspects) {
