@@ -5,13 +5,12 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { validateConfig } from '../src/core/config.js';
 import { parseGoroutineProfile } from '../src/core/goroutineProfile.js';
 import { readRecording } from '../src/io/readRecording.js';
 import { parseSegmentFileName } from '../src/core/segments.js';
 import { recordTick } from '../src/io/recordTick.js';
+import { collectGarbage } from '../src/io/collectGarbage.js';
 import { bytes, hang, onGoroutine, startBadServer, type Behavior } from './helpers/badServer.js';
 import { cli } from './helpers/cli.js';
 import { fixture } from './helpers/fixtures.js';
@@ -76,9 +75,7 @@ test(`long run: ${LONG_TICKS} ticks in-process, heap flat, every row and history
   server.set('svc', onGoroutine(alternate));
   const config = validateConfig({ targets: [{ name: 'svc', pprof: server.pprofUrl('svc'), vars: false, debug2: false, heap: false }], timeoutSeconds: 5 });
 
-  // A real gc() for steady heap readings (node --test passes no --expose-gc to the test process).
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
+  // A real collection for steady heap readings (node --test passes no --expose-gc to the test process).
   const start = Math.floor(Date.now() / 1000) - LONG_TICKS * 60;
   let clock = start;
   const heap: number[] = [];
@@ -93,7 +90,7 @@ test(`long run: ${LONG_TICKS} ticks in-process, heap flat, every row and history
     if (res.row?.status !== 'ok') assert.fail(`tick ${i}: ${res.row?.status} ${res.row?.message} ${res.problems.join('; ')}`);
     if ((i + 1) % SAMPLE_EVERY === 0) {
       server.requests.length = 0; // the fake endpoint's own request log is not the recorder's memory
-      gc();
+      collectGarbage();
       heap.push(process.memoryUsage().heapUsed);
     }
     if (i === 999) fdsEarly = readdirSync('/proc/self/fd').length;
