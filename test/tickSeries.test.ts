@@ -38,7 +38,8 @@ test(`sumSeries over typed-array ticks (${layout}) and over Map ticks equals a n
   const compact = maps.map((t) => ({ ...t, counts: CompactCounts.from(t.counts) }));
   assert.equal(CompactCounts.rawOf(compact[0]!.counts)?.ids === null, layout === 'dense', 'the layout meant is the one exercised');
   // the edges of the id range read: one stack, the first and last id a tick holds, a group around a gap
-  const fixed = [[[5]], [[150], [42]], [[1]], [[300]], [[300, 1]], [[299, 300], [300]], [[301]], []];
+  // and stacks of their own few beside the range they span (a suspect-search block over a thinned read)
+  const fixed = [[[5]], [[150], [42]], [[1]], [[300]], [[300, 1]], [[299, 300], [300]], [[301]], [], [[2], [150], [330]], [[300], [1]], [[310], [320]]];
   for (const series of fixed) {
     const want = naive(maps, series);
     for (const ticks of [compact, maps]) assert.deepEqual(sumSeries(ticks, series).map((a) => (a ? Array.from(a) : undefined)), want, JSON.stringify(series));
@@ -138,6 +139,9 @@ test('ticks replayed from deltas are read at their changes only, with the same s
   const asArrays = (xs: (Float32Array | undefined)[]) => xs.map((a) => (a ? Array.from(a) : undefined));
   assert.deepEqual(asArrays(sumSeries(ticks, series)), asArrays(sumSeries(maps, series)));
   assert.deepEqual(asArrays(sumSeries(ticks, series)), naive(maps, series));
+  // stacks of their own few beside their range (a suspect-search block): keyframes read whole, deltas after
+  const singles = [[3], [40], [97], [125]];
+  assert.deepEqual(asArrays(sumSeries(ticks, singles)), naive(maps, singles));
   assert.deepEqual(Array.from(maxCountById(ticks).subarray(0, 131)), Array.from(maxCountById(maps).subarray(0, 131)));
   // a window's ticks: the first one kept is read whole
   const some = ticks.filter((_, i) => i % 3 !== 1);

@@ -30,8 +30,11 @@ stacks, ~4 ns a character; its numbers are no longer copied out of the parser, a
 straight from them), while of the samples only the rows kept are decoded (the other 59 of each hour are judged from
 their bytes: src/io/readRecording.ts RowKeyBytes). The last-day report judges each stack on its whole current
 process lifetime, which here is 6.4 days (9,208 ticks at full resolution) plus 14 hours of the lifetime before: 6.4
-times the ticks a one-day recording judges. Done for this: stacks are judged 512 ids at a time, so their series exist
-only per block (JUDGE_BLOCK, src/analysis/suspects.ts); a tick made from the one before by a delta is read only at the
+times the ticks a one-day recording judges. Done for this: stacks are judged 256 ids at a time, so their series exist
+only per block, summed into one pool reused block after block (JUDGE_BLOCK, src/analysis/suspects.ts); targets are
+read and judged one at a time, with a full collection between them (src/io/collectGarbage.ts: 184-204 MB -> 171-178
+MB for the last day); a history tick made by a delta is kept as that delta over the tick before, a copy of its own
+every 16 (src/core/stackHistory.ts CHAIN_MAX: the last day 343 -> 252 MB); a tick made from the one before by a delta is read only at the
 stacks it changed (CompactCounts.changedIds, src/core/tickSeries.ts walkTicks); ticks whose stacks are mostly present
 are stored one count per id, in 8 bits when they fit (CompactCounts' dense layout); and "can this series be rising?"
 is answered without the Theil–Sen slopes for most series (src/analysis/trend.ts couldRise); a delta's dense copy
@@ -39,7 +42,12 @@ keeps its range when a stack at an end leaves or a new one comes; an hour of a s
 What is left is the per-stack judgement on 9,208 points and the delta lines' parse: each per-stack speed-up also
 speeds the one-day recording, so the ratio stays near 2×. Since the wander test (src/analysis/seasonal.ts walkZ), the
 churning target's walks are no longer suspects by their daily floors: its last day had 211 suspects, 208 of them
-walks, and now has its 3 real leaks (the page and the suspects' evidence were much of that report's time).`;
+walks, and now has its 3 real leaks (the page and the suspects' evidence were much of that report's time). Absolute
+times follow this machine's speed, which changed up to 2x between hours on 2026-12-07 (\`node -e 0\`: 67 ms in one
+full run, 110 ms in another; the whole year 6.5-6.9 s at 12:30, 11.5-12.7 s at 13:20 for this main and the one
+before it alike, interleaved); the ratio to the one-day recording, run interleaved, does not. The <= 1 s goal for the
+last day is out of reach by tuning: the one-day recording alone takes 2.5-3.5 s. It needs the per-stack judgement
+made incremental (hourly summaries of each stack kept from one report to the next), not faster.`;
 
 /** 2026-11-15T00:00:00Z: mid-month, so the live files hold two weeks and the month before stays at full resolution. */
 const YEAR_END_TS = Date.UTC(2026, 10, 15) / 1000;
