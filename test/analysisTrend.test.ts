@@ -255,3 +255,23 @@ test('property: for 20 seeds, noisy steady growth is always rising and flat nois
     assert.equal(flat.shape, 'flat', `seed ${seed}: ${flat.details.reason}`);
   }
 });
+
+test('a slow leak of whole goroutines is a staircase: rising, though ties make its recent Theil–Sen slope 0', () => {
+  // One goroutine at a time, 8 steps in 4.5 h, the last third's steps near its ends: most pairs of points there lie
+  // on one step, so the median pairwise slope is 0 while Mann–Kendall finds the third rising (z 8). Read as
+  // "plateau", the eval's 3/hour leak beside idle goroutines flapped between leak and stable hour by hour; the
+  // recent slope is then taken from the means of the third's two halves (trend.ts recentSlope).
+  const steps = [20, 50, 95, 130, 165, 185, 200, 265];
+  const ts: number[] = [];
+  const vs: number[] = [];
+  for (let m = 0; m < 270; m++) {
+    ts.push(m * 60);
+    vs.push(1 + steps.filter((s) => s <= m).length);
+  }
+  const r = classifyTrend(ts, vs, { minAbsRise: 5 });
+  assert.equal(r.shape, 'rising', r.details.reason);
+  assert.ok(r.details.recent!.slopePerSecond! > 0);
+  // a staircase that stopped (its last third one level) is still a plateau
+  const stopped = vs.map((v, i) => (i >= 180 ? 6 : v));
+  assert.equal(classifyTrend(ts, stopped, { minAbsRise: 5 }).shape, 'plateau');
+});

@@ -9,7 +9,8 @@
 //     is material and at least STEP_MIN_JUMP_NOISE times the sides' noise, and each side holds at least
 //     STEP_MIN_SIDE_FRACTION of the points.
 //  3. rising: Mann–Kendall z >= Z_SIGNIFICANT over the whole window, AND the most recent third has its
-//     own positive slope with z >= Z_RECENT, AND either
+//     own positive slope with z >= Z_RECENT (Theil–Sen; when ties make that 0, the rise between the means of
+//     the third's halves: recentSlope), AND either
 //       (a) sustained: the overall Theil–Sen slope is positive, its rise over the window (slope x span)
 //           is material, the recent slope is >= RECENT_SLOPE_FRACTION of the overall slope (growth
 //           continues), and the floor rose with it, third by third: the FLOOR_QUANTILE of each third
@@ -316,6 +317,24 @@ export function couldRiseFrame(f: FrameOrTooShort): boolean {
 }
 
 /**
+ * The recent third's slope: Theil–Sen, unless ties make it 0 while Mann–Kendall finds the third rising. A slow leak
+ * of whole goroutines is a staircase: with its few steps near the ends of the third, most pairs of points lie on one
+ * step and the median pairwise slope is 0 although every step goes up (the eval's 3/hour leak beside idle
+ * goroutines read "plateau: recent z=8.0, slope 0/h" at 4.5 h, after an alarm at 4 h, and flapped). Then the rise
+ * between the means of the third's two halves over the time between their mean times: Mann–Kendall (z >= Z_RECENT)
+ * has already said the third rises, and this only says by how much.
+ */
+function recentSlope(rt: Float64Array, rv: Float64Array, rmkZ: number): number {
+  const sen = theilSenExact(rt, rv) ?? 0;
+  if (sen !== 0 || !(rmkZ >= Z_RECENT) || rv.length < 2 * MIN_RECENT_POINTS) return sen;
+  const half = rv.length >> 1;
+  const mean = (a: Float64Array) => a.reduce((x, y) => x + y, 0) / a.length;
+  const dv = mean(rv.subarray(half)) - mean(rv.subarray(0, half));
+  const dt = mean(rt.subarray(half)) - mean(rt.subarray(0, half));
+  return dv > 0 && dt > 0 ? dv / dt : sen;
+}
+
+/**
  * Classify a time series. `ts` in seconds (any order, unevenly spaced allowed), `vs` the values; pairs
  * with a non-finite time or value are skipped. perHour is the Theil–Sen slope per hour (for a late-onset
  * rise: the recent third's slope), null only for insufficient data.
@@ -336,7 +355,7 @@ export function classifyFrame(f: FrameOrTooShort): TrendResult {
   const rt = t.subarray(rStart);
   const rv = v.subarray(rStart);
   const rmk = mannKendall(rv);
-  const rSlope = theilSenExact(rt, rv) ?? 0;
+  const rSlope = recentSlope(rt, rv, rmk.z);
   const rRise = rSlope * (rt[rt.length - 1]! - rt[0]!);
   const floorRise = recentFloor - firstFloor;
 
