@@ -190,11 +190,13 @@ export function analyzeTarget(recording: TargetRecording, opts: AnalyzeOptions =
       const pj = judge(pre, earlier, minAbsRise, how);
       return pj ? { j: pj, series: pre } : null;
     });
+  // RSS alarms only on growth the heap and the goroutine stacks do not explain
+  const rssGrowthUnexplained = otherGrowth !== null && otherGrowth >= RSS_MIN_RISE_BYTES;
   // held only where it could have alarmed (decideVerdict below): the headline names what was held back, nothing else
   const held = {
     goroutines: hasStackHistory && heldWithLoad(gJ, goroutines, earlierMem.map((m) => m.goroutines), GOROUTINES_MIN_RISE, { fallsOfFloor: true, beyondWander: true }),
     heap: heldWithLoad(heapJ, mem.heap, earlierMem.map((m) => m.heap), HEAP_MIN_RISE_BYTES),
-    rss: otherGrowth !== null && otherGrowth >= RSS_MIN_RISE_BYTES && heldWithLoad(rssJ, mem.rss, earlierMem.map((m) => m.rss), RSS_MIN_RISE_BYTES),
+    rss: rssGrowthUnexplained && heldWithLoad(rssJ, mem.rss, earlierMem.map((m) => m.rss), RSS_MIN_RISE_BYTES),
   };
 
   const decision = decideVerdict({
@@ -212,7 +214,7 @@ export function analyzeTarget(recording: TargetRecording, opts: AnalyzeOptions =
       gJ?.status !== 'within-daily-range' && gJ?.status !== 'bounded-before',
     totalLeaksUnexplained: hasStackHistory && gJ?.status === 'leaking' && !held.goroutines,
     heapLeaks: heapJ?.status === 'leaking' && !held.heap,
-    rssLeaksUnexplained: rssJ?.status === 'leaking' && !held.rss && otherGrowth !== null && otherGrowth >= RSS_MIN_RISE_BYTES,
+    rssLeaksUnexplained: rssJ?.status === 'leaking' && !held.rss && rssGrowthUnexplained,
   });
   const verdict = decision.verdict;
   const lifetimeSeconds = current ? current.endTs - current.startTs : 0;

@@ -52,9 +52,6 @@ export class FirstDayLoad {
     withTrough = true,
   ) {
     const t = classifyTrend(ts, load, { minAbsRise });
-    // rising over the lifetime, or rising now: a deploy at night sees load fall to the trough, then the morning ramp
-    const recent = t.details.recent;
-    const recentRise = recent && recent.slopePerSecond !== null ? recent.slopePerSecond * RECENT_FRACTION * t.details.spanSeconds : 0;
     const h = hourlyMedians(ts, load);
     this.byHour = new Map(h.hours.map((hour, i) => [hour, h.values[i]!] as const));
     let best = 0;
@@ -69,11 +66,14 @@ export class FirstDayLoad {
     while (low + 1 < h.values.length && h.hours[low + 1] === h.hours[low]! + 1 && h.values[low + 1] === h.values[low]) low++;
     // the first tick of the peak hour
     this.peak = h.values.length > 0 ? { tsSeconds: firstAtOrAfter(ts, h.hours[best]! * HOUR_SECONDS), value: h.values[best]! } : null;
-    // or up significantly, by less than a tenth (MATERIAL_REL_RISE) yet by minAbsRise, with its highest hour within
-    // the last LOAD_PEAK_SETTLE_SECONDS: still climbing, or at its top. The first hours of a morning ramp (+7 % an
-    // hour) read so, while a session stack rising with it by +16 % is already a "leak" by its own floor (the eval's
-    // long-sessions service recorded from 09:00 said "leak" at 1 h). A peak longer ago is peakHeld's to judge: a leak
-    // that began with the ramp goes on past it and is no longer held.
+    // Rising: over the lifetime, or rising now (a deploy at night sees load fall to the trough, then the morning
+    // ramp), or up significantly, by less than a tenth (MATERIAL_REL_RISE) yet by minAbsRise, with its highest hour
+    // within the last LOAD_PEAK_SETTLE_SECONDS: still climbing, or at its top. The first hours of a morning ramp
+    // (+7 % an hour) read so, while a session stack rising with it by +16 % is already a "leak" by its own floor (the
+    // eval's long-sessions service recorded from 09:00 said "leak" at 1 h). A peak longer ago is peakHeld's to judge:
+    // a leak that began with the ramp goes on past it and is no longer held.
+    const recent = t.details.recent;
+    const recentRise = recent && recent.slopePerSecond !== null ? recent.slopePerSecond * RECENT_FRACTION * t.details.spanSeconds : 0;
     const lastTs = ts.length > 0 ? ts[ts.length - 1]! : 0;
     const overall = t.perHour !== null ? (t.perHour * t.details.spanSeconds) / 3600 : 0;
     const atTop = this.peak !== null && lastTs - this.peak.tsSeconds < LOAD_PEAK_SETTLE_SECONDS;
