@@ -12,10 +12,11 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import Handlebars from 'handlebars';
+import type Handlebars from 'handlebars';
 import type { Summary, TargetRecording } from '../core/model.js';
 import { formatTime } from '../core/format.js';
 import { buildReportData, type ReportData, type ReportDataOptions } from './reportData.js';
+import { pageTemplate } from './reportTemplate.js';
 import { CLIENT_MODULES, joinClientModules } from './clientScript.js';
 import { targetView } from './sections/target.js';
 import { verdictsView } from './sections/verdicts.js';
@@ -140,26 +141,13 @@ function isoTime(s: string | undefined): { text: string; iso: string } {
   return { text: formatTime(ms / 1000), iso: new Date(ms).toISOString() };
 }
 
-/** Adds <wbr> after / and . in already-escaped text (entities contain neither, so none is split). */
-function breakable(escaped: string): string {
-  return escaped.replace(/([/.])(?=[^/.])/g, '$1<wbr>');
-}
-
 const compiled = new WeakMap<ReportAssets, Handlebars.TemplateDelegate>();
 
+/** The page's template for these assets, made once (src/render/reportTemplate.ts: the build's precompiled copy when current). */
 function compile(assets: ReportAssets): Handlebars.TemplateDelegate {
   let t = compiled.get(assets);
   if (!t) {
-    const hb = Handlebars.create();
-    hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-    // Escaped text with line-break opportunities after / and . (Go import paths, file paths).
-    hb.registerHelper('brk', (v: unknown) => new hb.SafeString(breakable(hb.escapeExpression(String(v ?? '')))));
-    // {{> name}} alone at the start of a line stands for the partial's lines: Handlebars drops the tag's line
-    // ending and, with preventIndent, inserts the file as written, so a partial file holds its lines with their
-    // indentation and final newline (the page's HTML stays as it was before the split). frames.hbs is one line,
-    // also used inside a line.
-    for (const [name, text] of Object.entries(assets.partials)) hb.registerPartial(name, text);
-    t = hb.compile(assets.template, { strict: false, noEscape: false, preventIndent: true });
+    t = pageTemplate(assets).render;
     compiled.set(assets, t);
   }
   return t;
