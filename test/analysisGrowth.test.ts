@@ -3,7 +3,7 @@
 // take, warm-ups after deploys, gaps. Each case states what a Go engineer looking at the chart would conclude.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { judgeGrowth, largestMaterialFall, type Points } from '../src/analysis/growth.js';
+import { excessFading, judgeGrowth, largestMaterialFall, type Points } from '../src/analysis/growth.js';
 import { dailyFloorRises, excessOverDailyRange, hourlyMedians, seasonalKendall } from '../src/analysis/seasonal.js';
 import { decideVerdict, exitCodeForVerdicts, type VerdictFacts } from '../src/analysis/verdict.js';
 import { findSuspects } from '../src/analysis/suspects.js';
@@ -80,6 +80,39 @@ test('excess over the daily range: unknown without an earlier day; a leak on top
   const leaking = minutes(MIDNIGHT + DAY, 14 * 60, (ts, i) => r(ts) + i / 6); // +10/hour since midnight
   const above = excessOverDailyRange(hourlyMedians(leaking.ts, leaking.vs), hourlyMedians(yesterday.ts, yesterday.vs));
   assert.ok(above.excess.every((e) => e > 60), `excess ${above.excess}`);
+});
+
+test('excess over the daily range: a steady excess with its noise is not fading; a surge that passes is; a walk turning back is', () => {
+  // the eval's heap leak on its second day, in MiB: 4-5 times the material amount, a few MiB of noise
+  assert.equal(excessFading([73.7, 73.4, 65.4], 15), false);
+  assert.equal(excessFading([76.3, 75.1, 69.6], 15), false);
+  // a surge losing its margin hour by hour
+  assert.equal(excessFading([40, 25, 12], 8), true);
+  // an excess that grows, or just holds its margin over the material amount
+  assert.equal(excessFading([10, 12, 15], 8), false);
+  assert.equal(excessFading([10, 9.5, 9], 8), false);
+  assert.equal(excessFading([10, 9.5, 8.9], 8), true);
+  // a series that wanders (stacks, the total): any fall is a drift turning back
+  assert.equal(excessFading([73.7, 73.4, 65.4], 15, true), true);
+  assert.equal(excessFading([10, 12, 15], 8, true), false);
+});
+
+test('judgeGrowth on a second day: a heap leak standing far above its range is leaking at every hourly check', () => {
+  // A Go heap following the daily curve with a GC sawtooth (each minute up to a quarter above the live heap), and a
+  // cache that is never evicted, +3 MiB/hour. On day 2 it stands ~72 MiB above day 1's range; the hourly medians of
+  // the sawtooth move by a few MiB from hour to hour, which must not turn the verdict on and off.
+  const MiB = 1 << 20;
+  const rnd = seededRandom(808);
+  const heap = minutes(MIDNIGHT, 48 * 60, (ts) => (40 + 60 * load(ts)) * MiB * (1 + 0.25 * rnd()) + ((ts - MIDNIGHT) / HOUR) * 3 * MiB);
+  const statuses: string[] = [];
+  for (let h = 27; h <= 47; h++) {
+    const n = h * 60;
+    const j = judgeGrowth({ current: { ts: Array.from(heap.ts).slice(0, n), vs: Array.from(heap.vs).slice(0, n) }, earlier: [], minAbsRise: 4 * MiB });
+    statuses.push(`${h} h: ${j.status} ${j.evidence ?? ''}`);
+  }
+  // above its range until two whole days are recorded (from 46 h: its daily floors rise)
+  assert.deepEqual(statuses.filter((x) => !/: leaking (above-daily-range|daily-floor-rises)$/.test(x)), [], statuses.join('; '));
+  assert.ok(statuses.filter((x) => x.endsWith('above-daily-range')).length >= 18, statuses.join('; '));
 });
 
 test('elastic or not: a leak dips by the few in flight; traffic falls by more than a tenth within hours', () => {

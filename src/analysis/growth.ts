@@ -24,8 +24,8 @@
 //       within-daily-range;
 //     - else, when the same hours of earlier days are known: leaking when each of the last ABOVE_RANGE_HOURS hours
 //       stands a material amount above the highest that hour of the day ever was (for a stack: more than
-//       Z_SIGNIFICANT times its wander in a day, seasonal.ts hourlyStepVariance), and the excess is not shrinking;
-//       else within-daily-range;
+//       Z_SIGNIFICANT times its wander in a day, seasonal.ts hourlyStepVariance), and the excess is not fading
+//       (excessFading: for memory, not by more than noise); else within-daily-range;
 //     - else, if classifyTrend says 'rising', unsure: less than a day of history cannot tell a morning from a leak
 //       (the headline says so); else not-rising.
 // Where only "is it rising?" matters, trend.ts couldRise answers no first without the slopes for most series; the
@@ -219,6 +219,23 @@ export function dailyMaterial(hours: HourlyMedians, minAbsRise: number): number 
   return Math.max(minAbsRise, MATERIAL_REL_RISE * Math.abs(median(Array.from(hours.values))));
 }
 
+/**
+ * Whether the excess of the last hours over their usual range (oldest first) is fading. For a series that wanders
+ * (`walks`: goroutine stacks and their total, GrowthInput.beyondWander) any fall counts, the last below the first: a
+ * stack of long-lived sessions drifts above yesterday and back, and a drift turning back is no leak (with a margin
+ * here, the eval's benign week of session stacks raised 2 alarms in every window). For memory, whose hourly medians
+ * are a GC sawtooth around the live heap (noise, not a walk), only a fall of more than half of what the first
+ * excess stood above `material`: a surge that passes loses its margin hour by hour, while a leak keeps the excess it
+ * built up, give or take its noise. With "any fall" for memory too, the eval's heap leak of 3 MiB/hour, standing
+ * 72 MiB above its range (4-5 times the material amount), read leaking or not from hour to hour on its second day as
+ * the sawtooth's medians went up or down by a few MiB (33 of 45 hourly checks).
+ */
+export function excessFading(excess: readonly number[], material: number, walks = false): boolean {
+  const first = excess[0]!;
+  const last = excess[excess.length - 1]!;
+  return walks ? last < first : last < first - Math.max(0, first - material) / 2;
+}
+
 /** Judge one series; see the header for the rules. */
 export function judgeGrowth(input: GrowthInput): GrowthJudgement {
   const { current, earlier, minAbsRise } = input;
@@ -317,7 +334,7 @@ export function judgeGrowth(input: GrowthInput): GrowthJudgement {
     dayWander = Math.sqrt(24 * (Number.isFinite(fromDays) ? fromDays : hourlyStepVariance([curHours, ...earlierHours])));
   }
   const rangeMaterial = Math.max(minAbsRise, MATERIAL_REL_RISE * Math.abs(range.referenceLevel), Number.isFinite(dayWander) ? Z_SIGNIFICANT * dayWander : 0);
-  const above = range.excess.every((e) => e >= rangeMaterial) && range.excess[range.excess.length - 1]! >= range.excess[0]!;
+  const above = range.excess.every((e) => e >= rangeMaterial) && !excessFading(range.excess, rangeMaterial, wander);
   return above
     ? judged({ ...elastic, status: 'leaking', evidence: 'above-daily-range', reason: `last hours stand ${range.excess.map((e) => Math.round(e)).join(', ')} above their usual range` })
     : judged({ ...elastic, status: rising() ? 'within-daily-range' : 'not-rising', reason: `gave back ${largestFall} before; within the usual range of these hours (excess ${range.excess.map((e) => Math.round(e)).join(', ')})` });
