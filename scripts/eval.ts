@@ -261,6 +261,48 @@ function firstDayFalseAlarms(spec: ReturnType<typeof evalScenarios>[number], dat
   });
 }
 
+interface FirstDayDetection {
+  scenario: string;
+  startHour: number;
+  /** Hours after the first sample of the first hourly check with the expected alarm, or null. */
+  firstAlarmHour: number | null;
+  /** Hourly checks after that one, and how many of them alarmed too. */
+  later: number;
+  held: number;
+}
+
+/**
+ * The other side of firstDayFalseAlarms: a leak that begins with the process, recorded from a given hour of the
+ * day. Each leak scenario of one lifetime whose leak starts at its first sample is generated for FIRST_DAY_HOURS
+ * from each of FIRST_DAY_STARTS and checked every hour with the default window: the first hour with the expected
+ * exit (1 for a leak, 3 for growing memory), and whether the checks after it say so too. The first-day hold
+ * (src/analysis/firstDay.ts) trades these hours against the false alarms above.
+ */
+function firstDayDetection(spec: ReturnType<typeof evalScenarios>[number], dataDir: string): FirstDayDetection[] {
+  const want = spec.expected === 'growing' ? 3 : 1;
+  return FIRST_DAY_STARTS.map((startHour) => {
+    const dir = join(dataDir, `first-day-leak-${startHour}`);
+    const end = FIRST_DAY_BASE_TS + (startHour + FIRST_DAY_HOURS) * HOUR;
+    const truth = generateScenario({ ...spec, days: FIRST_DAY_HOURS / 24, restartHours: [] }, dir, end);
+    const rec = readRecording(dir, truth.name);
+    const res: FirstDayDetection = { scenario: spec.name, startHour, firstAlarmHour: null, later: 0, held: 0 };
+    for (let h = 1; h <= FIRST_DAY_HOURS; h++) {
+      const alarm = judge(rec, truth.firstTsSeconds + h * HOUR).exit === want;
+      if (res.firstAlarmHour === null) {
+        if (alarm) res.firstAlarmHour = h;
+        continue;
+      }
+      res.later++;
+      if (alarm) res.held++;
+    }
+    rmSync(dir, { recursive: true, force: true });
+    return res;
+  });
+}
+
+/** The leak scenarios firstDayDetection runs: one lifetime, the leak from the first sample. */
+const FIRST_DAY_LEAKS = ['slow-leak-idle-ballast', 'unique-label-leak', 'heap-and-goroutine-leak', 'heap-only-leak'];
+
 /** A midnight UTC well before the evaluation's weeks end (their data folders are apart anyway). */
 const FIRST_DAY_BASE_TS = Date.UTC(2026, 9, 1) / 1000;
 
@@ -353,12 +395,15 @@ async function main(argv: string[]): Promise<number> {
     const firstDays = evalScenarios()
       .filter((spec) => spec.expected === 'stable' && spec.slidingWindows && (!only || only.has(spec.name)))
       .flatMap((spec) => firstDayFalseAlarms(spec, dataDir));
+    const firstDayLeaks = evalScenarios()
+      .filter((spec) => FIRST_DAY_LEAKS.includes(spec.name) && (!only || only.has(spec.name)))
+      .flatMap((spec) => firstDayDetection(spec, dataDir));
     console.error(`eval: first days from ${FIRST_DAY_STARTS.length} hours of the day, ${((performance.now() - tf) / 1000).toFixed(1)} s`);
     const tw = performance.now();
     const wander = wanderSimulation(WANDER_SEEDS);
     console.error(`eval: the daily-floor test on simulated stacks, ${((performance.now() - tw) / 1000).toFixed(1)} s`);
     const live = values['no-live'] ? { markdown: '## Live Go programs\n\nlive programs: not run (--no-live).\n', ran: false } : await liveSection();
-    writeFileSync(resolve(values.out), render(outcomes, comparisons, firstDays, wanderMarkdown(wander), live.markdown, machine, (performance.now() - t0) / 1000));
+    writeFileSync(resolve(values.out), render(outcomes, comparisons, firstDays, firstDayLeaks, wanderMarkdown(wander), live.markdown, machine, (performance.now() - t0) / 1000));
     console.error(`eval: wrote ${resolve(values.out)} in ${((performance.now() - t0) / 60000).toFixed(1)} min`);
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -387,7 +432,7 @@ function wanderMarkdown(w: ReturnType<typeof wanderSimulation>): string {
   ].join('\n');
 }
 
-function render(outcomes: ScenarioOutcome[], comparisons: CliComparison[], firstDays: FirstDayRun[], wander: string, live: string, machine: Awaited<ReturnType<typeof describeMachine>>, seconds: number): string {
+function render(outcomes: ScenarioOutcome[], comparisons: CliComparison[], firstDays: FirstDayRun[], firstDayLeaks: FirstDayDetection[], wander: string, live: string, machine: Awaited<ReturnType<typeof describeMachine>>, seconds: number): string {
   const benign = outcomes.filter((o) => o.truth.expected === 'stable');
   const leaks = outcomes.filter((o) => o.truth.expected === 'leak');
   const byName = (n: string) => outcomes.find((o) => o.truth.name === n);
@@ -556,6 +601,24 @@ function render(outcomes: ScenarioOutcome[], comparisons: CliComparison[], first
     ),
   );
   md.push('');
+  if (firstDayLeaks.length > 0) {
+    md.push(`Leaks that begin with the process, recorded the same way (one lifetime, ${FIRST_DAY_HOURS} h from each hour below), checked every hour with the default window: the first check with the expected exit (1 for a leak, 3 for growing memory), and how many of the hourly checks after it say so too. The hold above trades these hours against its false alarms.`);
+    md.push('');
+    md.push(
+      table(
+        ['scenario', ...FIRST_DAY_STARTS.map((h) => `from ${String(h).padStart(2, '0')}:00`)],
+        [...new Set(firstDayLeaks.map((r) => r.scenario))].map((name) => [
+          name,
+          ...FIRST_DAY_STARTS.map((h) => {
+            const r = firstDayLeaks.find((x) => x.scenario === name && x.startHour === h);
+            if (!r) return '–';
+            return r.firstAlarmHour === null ? `**none in ${FIRST_DAY_HOURS} h**` : `${r.firstAlarmHour} h (then ${r.held} of ${r.later})`;
+          }),
+        ]),
+      ),
+    );
+    md.push('');
+  }
   md.push(wander);
   md.push('## Library path vs the real `check` CLI');
   md.push('');
