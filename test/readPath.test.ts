@@ -2,7 +2,7 @@
 // call stack or a V8 string holds, damage confined to the line it is on, unreadable files named, and --since
 // reading only the part of a year it needs.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
 import type { SampleRow } from '../src/core/model.js';
@@ -142,6 +142,50 @@ test('check says which data file it could not read and how to fix it', async (t)
   const r = await cli(['check', '--data', dir]);
   const line = `leakwatch: t/stack-history.log: could not be read (a directory, not a file); nothing in it is used, so this target cannot be judged. Fix: make ${historyPath} a readable regular file again, or move it aside (the recorder then starts a new one)`;
   assert.ok(r.stderr.split('\n').includes(line), r.stderr);
+});
+
+test('a stacks.jsonl that lost its tail: the leak on a lost stack is still found, named by its id, and stderr says so', async (t) => {
+  const dir = tempDir(t);
+  const { stacksPath } = writeRecording(dir, 180);
+  // the dictionary keeps stack 1 (flat) and lost stack 2 (the leak), as a file cut short leaves it
+  writeFileSync(stacksPath, readFileSync(stacksPath, 'utf8').split('\n')[0] + '\n');
+  const r = await cli(['check', '--data', dir]);
+  assert.equal(r.code, 1, `the leak is still a leak: ${r.stdout}${r.stderr}`);
+  assert.match(r.stdout, /^t: leak: top suspect \(stack #2: its frames are missing from stacks\.jsonl\)/);
+  assert.match(r.stderr, /^leakwatch: t\/stacks\.jsonl: 1 stack\(s\) of the history that changed by 5 goroutines or more have no line in it .*go tool pprof -traces/m);
+  // an intact dictionary says nothing of the kind
+  writeRecording(dir, 180);
+  const ok = await cli(['check', '--data', dir]);
+  assert.match(ok.stdout, /^t: leak: top suspect main\.leak /);
+  assert.doesNotMatch(ok.stderr, /stacks\.jsonl/);
+});
+
+test('a stacks.jsonl line whose frame is not {function, file, line} is skipped with a warning, never an internal error', async (t) => {
+  const dir = tempDir(t);
+  const { stacksPath } = writeRecording(dir, 180);
+  const good = readFileSync(stacksPath, 'utf8').split('\n');
+  for (const frame of ['{"function":123,"file":"/a.go","line":1}', '{}', '{"function":"f","file":"/a.go","line":"7"}', 'null']) {
+    writeFileSync(stacksPath, `${good[0]}\n{"id":3,"frames":[${frame}],"labels":{}}\n${good[1]}\n`);
+    const json = join(dir, 'summary.json');
+    const r = await cli(['report', '--data', dir, '--out', join(dir, 'page.html'), '--json', json]);
+    assert.equal(r.code, 0, `${frame}: ${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /is not a function|Cannot read properties/);
+    const target = (JSON.parse(readFileSync(json, 'utf8')) as { targets: { verdict: string; warnings: string[] }[] }).targets[0]!;
+    assert.equal(target.verdict, 'leak', frame);
+    assert.ok(target.warnings.includes('t/stacks.jsonl: skipped 1 damaged line(s)'), `${frame}: ${target.warnings.join(' | ')}`);
+  }
+});
+
+test('a target folder named with control characters is printed display-safe', async (t) => {
+  const dir = tempDir(t);
+  writeRecording(dir, 60);
+  const odd = 'a\x1b]0;T\x07\x1b[31mb';
+  renameSync(join(dir, 't'), join(dir, odd));
+  for (const cmd of ['check', 'report']) {
+    const r = await cli([cmd, '--data', dir, ...(cmd === 'report' ? ['--out', join(dir, 'page.html')] : [])]);
+    assert.match(r.stdout, /^a\\u001b\]0;T\\u0007\\u001b\[31mb: /m, cmd);
+    assert.doesNotMatch(r.stdout + r.stderr, /[\x00-\x08\x0b-\x1f\x7f]/, `${cmd}: no control character reaches the terminal`);
+  }
 });
 
 /** The slow way, to compare the binary search with: the first keyed line at or after target, else the end. */

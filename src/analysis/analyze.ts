@@ -67,6 +67,23 @@ function publicTrend(t: TrendResult, judged?: GrowthJudgement | null): SeriesTre
 
 const nonEmpty = (s: Series) => s.vs.length > 0;
 
+/**
+ * The warning for stacks the history counts and stacks.jsonl lacks (suspects.ts unknownStack): check and report also
+ * say it on stderr (isLostStacksWarning), since a verdict on them names no function.
+ */
+export function lostStacksWarning(target: string, n: number, minIncrease: number): string {
+  return (
+    `${target}/stacks.jsonl: ${n} stack(s) of the history that changed by ${minIncrease} goroutines or more have no line in it (the file ` +
+    `was cut short, or a line damaged), so they are judged and shown as "stack #<id>" without frames; their frames are in the ` +
+    `goroutine snapshots taken since (go tool pprof -traces <snapshot>)`
+  );
+}
+
+/** Whether a summary warning is lostStacksWarning's. */
+export function isLostStacksWarning(target: string, w: string): boolean {
+  return w.startsWith(`${target}/stacks.jsonl: `) && w.includes('have no line in it');
+}
+
 /** Analyse one target; the verdict is about its current (last) process lifetime up to the window's end. */
 export function analyzeTarget(recording: TargetRecording, opts: AnalyzeOptions = {}): TargetSummary {
   const sinceSeconds = opts.window?.sinceSeconds ?? null;
@@ -126,6 +143,7 @@ export function analyzeTarget(recording: TargetRecording, opts: AnalyzeOptions =
       ? findSuspects(rec.stacks, ticks, tickKey, { ignore: opts.ignore, minIncrease: opts.minIncrease ?? SUSPECT_MIN_INCREASE, leakProfiles })
       : { suspects: [], unsure: 0, withinDailyRange: 0, boundedBefore: 0 };
   const suspects = findings.suspects;
+  if (findings.unknownStacks) warnings.push(lostStacksWarning(rec.name, findings.unknownStacks, opts.minIncrease ?? SUSPECT_MIN_INCREASE));
 
   // the runtime's own evidence (goroutineleak: confirmed; debug=2: creator, wait reason, minutes blocked)
   let runtimeLeaks: RuntimeLeaks | null = null;

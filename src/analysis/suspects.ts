@@ -70,6 +70,20 @@ export interface SuspectFindings {
   boundedBefore: number;
   /** On the first day ever recorded, the load and the hold it puts on series that rose with it (firstDay.ts). */
   firstDay?: FirstDayLoad | null;
+  /** Stacks the history counts and the dictionary (stacks.jsonl) lacks, judged as unknownStack (rising ones only). */
+  unknownStacks?: number;
+}
+
+/** How far past the dictionary's highest id an id of the history is taken for a stack whose line was lost. */
+export const UNKNOWN_ID_REACH = 100_000;
+
+/**
+ * A stack the history counts but stacks.jsonl does not hold (see findSuspects): named by its id, no frames known.
+ * Its frames are in the goroutine snapshots taken while it had goroutines (`go tool pprof -traces`).
+ */
+export function unknownStack(id: number): StackRecord {
+  const frames = [{ function: `(stack #${id}: its frames are missing from stacks.jsonl)`, file: '', line: 0 }];
+  return { id, key: `unknown-stack:${id}`, frames, labels: {}, firstSeenTsSeconds: 0 };
 }
 
 /** One series to judge: a stack, or a label group (the sum of its member stacks). */
@@ -174,14 +188,26 @@ export function findSuspects(
   // from 1; an id the dictionary does not know is passed over below anyway), in the order ids first appear
   let maxStackId = 0;
   for (const rec of stacks) if (rec.id > maxStackId) maxStackId = rec.id;
+  // Ids the history counts but the dictionary lacks (stacks.jsonl lost lines: cut short, or a line damaged): when its
+  // tail was lost they lie past its highest id, and a leak's goroutines are all there at the last tick. They are
+  // judged like any stack and named by id (unknownStack); passed over, a leak on them read "growing" with no word of
+  // the damage. The typed arrays below are sized by id: a damaged id far past any real one is not followed.
+  const lastCounts = cur[cur.length - 1]!.counts;
+  const idLimit = Math.max(2 * maxStackId, maxStackId + UNKNOWN_ID_REACH);
+  for (const id of lastCounts.keys()) if (id > maxStackId && id <= idLimit) maxStackId = id;
   const { order, min: spanMin, max: spanMax } = lifetimeSpans(cur, maxStackId);
   const eligible = (rec: StackRecord) => !isBenignRuntime(rec.frames) && !matchesIgnore(rec.frames, ignore);
 
   const candidates: Candidate[] = [];
   const groups = new Map<string, StackRecord[]>();
   for (const id of order) {
-    const rec = stacksById.get(id);
-    if (!rec || !eligible(rec)) continue; // unknown id: the dictionary lost it (torn line): nothing to show
+    let rec = stacksById.get(id);
+    if (!rec && spanMax[id]! - spanMin[id]! >= minIncrease) {
+      rec = unknownStack(id);
+      stacksById.set(id, rec);
+      findings.unknownStacks = (findings.unknownStacks ?? 0) + 1;
+    }
+    if (!rec || !eligible(rec)) continue;
     const min = spanMin[id]!;
     if (spanMax[id]! - min >= minIncrease) candidates.push({ ids: [id], rep: rec, group: null });
     if (Object.keys(rec.labels).length > 0) {

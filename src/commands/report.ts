@@ -1,7 +1,7 @@
 // `leakwatch report` and `leakwatch check`: read the data folder, analyse, then write a page and/or print verdicts.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { analyzeTarget, currentLifetimeWindow, summaryOf } from '../analysis/analyze.js';
+import { analyzeTarget, currentLifetimeWindow, isLostStacksWarning, summaryOf } from '../analysis/analyze.js';
 import { recordingWithin } from '../analysis/lifetimes.js';
 import { exitCodeForVerdicts } from '../analysis/verdict.js';
 import { pickEvidenceSnapshots, type TargetEvidence } from '../analysis/evidence.js';
@@ -183,10 +183,24 @@ export async function runReport(args: string[]): Promise<number> {
     console.error(`leakwatch: ${displaySafeLine(loaded.error)}`);
     return 2;
   }
-  for (const t of loaded.summary.targets) console.log(`${t.name}: ${t.verdict}: ${displaySafeLine(t.headline)}`);
+  printVerdicts(loaded);
   if (loaded.summary.targets.length === 0) console.log(`no recordings in ${loaded.dataDir} yet: run "leakwatch record" first`);
   console.log(`report: ${out}`);
   return 0;
+}
+
+/**
+ * One line per target on stdout, `<target>: <verdict>: <headline>` (a target is named after its folder, which may hold
+ * any byte: shown display-safe like the headline); then, on stderr with their fix whatever the verdict, the data
+ * files that could not be read at all and the stacks the dictionary lost.
+ */
+function printVerdicts(loaded: Loaded): void {
+  for (const t of loaded.summary.targets) console.log(`${displaySafeLine(t.name)}: ${t.verdict}: ${displaySafeLine(t.headline)}`);
+  const damage = [
+    ...loaded.recordings.flatMap(unreadableWarnings),
+    ...loaded.summary.targets.flatMap((t) => t.warnings.filter((w) => isLostStacksWarning(t.name, w))),
+  ];
+  for (const w of damage) console.error(`leakwatch: ${displaySafeLine(w)}`);
 }
 
 export async function runCheck(args: string[]): Promise<number> {
@@ -206,8 +220,6 @@ export async function runCheck(args: string[]): Promise<number> {
     console.error(`leakwatch: no recordings in ${loaded.dataDir}: run "leakwatch record" first`);
     return 2;
   }
-  for (const t of loaded.summary.targets) console.log(`${t.name}: ${t.verdict}: ${displaySafeLine(t.headline)}`);
-  // A data file that could not be read at all is said on stderr, with its fix, whatever the verdict.
-  for (const w of loaded.recordings.flatMap(unreadableWarnings)) console.error(`leakwatch: ${displaySafeLine(w)}`);
+  printVerdicts(loaded);
   return exitCodeForVerdicts(loaded.summary.targets.map((t) => t.verdict));
 }

@@ -7,7 +7,7 @@
 //   <data>/<target>/snapshots/*.pb.gz   raw goroutine profiles for go tool pprof
 import { closeSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StackRecord } from '../core/model.js';
+import type { Frame, StackRecord } from '../core/model.js';
 import { SAMPLES_HEADER } from '../core/samplesCsv.js';
 import { parseSegmentFileName, type Segment } from '../core/segments.js';
 import { snapshotFileName, snapshotsToDelete, type SnapshotKind } from '../core/snapshots.js';
@@ -119,16 +119,47 @@ function stackLine(s: StackRecord): string {
   return JSON.stringify(o) + '\n';
 }
 
-/** One stacks.jsonl line to a record, or null when it is damaged. */
+/** A frame as stacks.jsonl stores it: strings and a whole line number (what every reader of frames assumes). */
+function isFrame(f: unknown): f is Frame {
+  if (!f || typeof f !== 'object') return false;
+  const o = f as Record<string, unknown>;
+  return typeof o.function === 'string' && typeof o.file === 'string' && Number.isSafeInteger(o.line);
+}
+
+/** A record of string values (labels), or null. */
+function stringRecord(v: unknown): Record<string, string> | null {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return null;
+  for (const x of Object.values(v)) if (typeof x !== 'string') return null;
+  return v as Record<string, string>;
+}
+
+/**
+ * One stacks.jsonl line to a record, or null when it is damaged: not JSON, an id that is not a positive whole
+ * number, a frame that is not {function, file, line} of strings and a whole number, a label value that is not a
+ * string (a hand-edited or corrupted line; the analysis and the page read these fields as such, and one bad frame
+ * was an internal error for check and report).
+ */
 export function parseStackLine(line: string): StackRecord | null {
+  let o: Record<string, unknown>;
   try {
-    const o = JSON.parse(line) as Omit<StackRecord, 'key'>;
-    if (!o || !Number.isInteger(o.id) || !Array.isArray(o.frames)) return null;
-    const labels = o.labels && typeof o.labels === 'object' ? o.labels : {};
-    return { id: o.id, key: stackKey(o.frames, labels), frames: o.frames, labels, firstSeenTsSeconds: o.firstSeenTsSeconds };
+    o = JSON.parse(line) as Record<string, unknown>;
   } catch {
     return null;
   }
+  if (!o || typeof o !== 'object' || !Number.isSafeInteger(o.id) || (o.id as number) < 1 || !Array.isArray(o.frames) || !o.frames.every(isFrame)) return null;
+  const labels = o.labels === undefined ? {} : stringRecord(o.labels);
+  if (labels === null) return null;
+  const frames = o.frames as Frame[];
+  const rec: StackRecord = { id: o.id as number, key: stackKey(frames, labels), frames, labels, firstSeenTsSeconds: o.firstSeenTsSeconds as number };
+  // (a line without firstSeenTsSeconds, or with another type, leaves it undefined as before: readers fall back)
+  if (typeof o.firstSeenTsSeconds !== 'number') delete (rec as Partial<StackRecord>).firstSeenTsSeconds;
+  // label keys the recorder collapsed, with the distinct values it counted (suspects.ts shows them as a group)
+  const c = o.collapsedLabels;
+  if (c && typeof c === 'object' && !Array.isArray(c)) {
+    const collapsed = Object.entries(c as Record<string, unknown>).filter(([, n]) => Number.isSafeInteger(n) && (n as number) > 0);
+    if (collapsed.length > 0) rec.collapsedLabels = Object.fromEntries(collapsed) as Record<string, number>;
+  }
+  return rec;
 }
 
 /** Parses stacks.jsonl, skipping damaged lines (a torn tail after a crash). */
