@@ -11,6 +11,7 @@ import { samplesLineTsSeconds } from '../src/core/samplesCsvRead.js';
 import { formatHistoryLine, KEYFRAME_EVERY, replayHistory } from '../src/core/stackHistory.js';
 import { closeDataFile, forEachLine, forEachLineBackward, openDataFile, seekByKey, type DataFile } from '../src/io/lineReader.js';
 import { readRecording } from '../src/io/readRecording.js';
+import { prepareSamplesFile } from '../src/io/dataStore.js';
 import { seededRandom } from '../scripts/lib/seededRandom.js';
 import { cli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
@@ -186,6 +187,37 @@ test('a target folder named with control characters is printed display-safe', as
     assert.match(r.stdout, /^a\\u001b\]0;T\\u0007\\u001b\[31mb: /m, cmd);
     assert.doesNotMatch(r.stdout + r.stderr, /[\x00-\x08\x0b-\x1f\x7f]/, `${cmd}: no control character reaches the terminal`);
   }
+});
+
+test('a samples.csv that lost its header line is read by this version\'s columns, before and after the recorder moves it aside', async (t) => {
+  const dir = tempDir(t);
+  const { samplesPath } = writeRecording(dir, 180);
+  const lines = readFileSync(samplesPath, 'utf8').split('\n');
+  writeFileSync(samplesPath, lines.slice(1).join('\n')); // `tail -n +2`, a bad copy
+  const rec = readRecording(dir, 't');
+  assert.equal(rec.samples.length, 180, 'every row, the first one too');
+  assert.equal(rec.unreadableFiles, undefined);
+  assert.ok(rec.warnings.includes("t/samples.csv: has no header line (its first line is a row); read with this version's columns"), rec.warnings.join(' | '));
+  const r = await cli(['check', '--data', dir]);
+  assert.equal(r.code, 1, `${r.stdout}${r.stderr}`);
+  const exported = await cli(['export', '--target', 't', '--data', dir]);
+  assert.equal(exported.code, 0, exported.stderr);
+  assert.equal(exported.stdout.trimEnd().split('\n').length, 1 + 180);
+
+  // The recorder's next tick moves it aside (the new file starts with its header) and says why; both are read.
+  const moved = prepareSamplesFile(join(dir, 't'), T0 + 181 * 60);
+  assert.equal(moved.why, 'no header line');
+  assert.ok(moved.movedAside?.endsWith('.old.csv'));
+  writeFileSync(samplesPath, SAMPLES_HEADER + formatSampleRow(row(T0 + 181 * 60 + 0.25, 1000, T0 - 5, 192)));
+  const after = readRecording(dir, 't');
+  assert.equal(after.samples.length, 181);
+  assert.equal(after.unreadableFiles, undefined);
+  const since = await cli(['check', '--data', dir, '--since', String(T0 + 120 * 60)]);
+  assert.equal(since.code, 1, `${since.stdout}${since.stderr}`);
+
+  // Another layout is still told apart: a header of other columns is moved aside as such.
+  writeFileSync(samplesPath, 'time,ts_seconds,status\n');
+  assert.equal(prepareSamplesFile(join(dir, 't'), T0 + 182 * 60).why, 'another layout');
 });
 
 /** The slow way, to compare the binary search with: the first keyed line at or after target, else the end. */

@@ -23,6 +23,29 @@ export function samplesLineTsSeconds(line: string): number | null {
   return s !== '' && Number.isFinite(v) ? v : null;
 }
 
+/** Cells of a CSV line: commas outside quotes, plus one (a quote inside a quoted cell is written twice). */
+function csvCellCount(line: string): number {
+  let cells = 1;
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 0x22) quoted = !quoted; // "" inside a quoted cell toggles twice
+    else if (c === 0x2c && !quoted) cells++;
+  }
+  return cells;
+}
+
+/**
+ * Whether a samples file's first line is a row of this version's layout rather than a header: the header was lost (a
+ * hand edit, a bad copy, `tail -n +2`). Readers then read the file by this version's header (io/readRecording.ts),
+ * and the recorder moves it aside like an older layout (io/dataStore.ts prepareSamplesFile), saying which it was.
+ * Here, not in samplesCsvRead.ts, for the recorder (that module loads csv-parse).
+ */
+export function isHeaderlessRow(firstLine: string): boolean {
+  const line = firstLine.endsWith('\r') ? firstLine.slice(0, -1) : firstLine;
+  return !line.startsWith(`${SAMPLES_COLUMNS[0]},`) && samplesLineTsSeconds(line) !== null && csvCellCount(line) === SAMPLES_COLUMNS.length;
+}
+
 /** Decimals of `ts_seconds` a row may have for samplesRowWholeSeconds (the recorder writes 3). */
 const WHOLE_SECONDS_MAX_DECIMALS = 6;
 /**

@@ -8,7 +8,7 @@
 import { closeSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, StackRecord } from '../core/model.js';
-import { SAMPLES_HEADER } from '../core/samplesCsv.js';
+import { isHeaderlessRow, SAMPLES_HEADER } from '../core/samplesCsv.js';
 import { parseSegmentFileName, type Segment } from '../core/segments.js';
 import { snapshotFileName, snapshotsToDelete, type SnapshotKind } from '../core/snapshots.js';
 import { emptyState, LABEL_PLACEHOLDER, labelGroupId, stackHash, validateState, type TargetState } from '../core/tickPlan.js';
@@ -331,18 +331,19 @@ export function saveState(dir: string, state: TargetState): void {
 }
 
 /**
- * Opens samples.csv for appending. A file from an older layout (another header) is moved aside to
- * samples.<unix seconds>.old.csv so the new rows never mix with old columns.
+ * Opens samples.csv for appending. A file from an older layout (another header), or one whose header was lost (its
+ * first line a row: `why` says which), is moved aside to samples.<unix seconds>.old.csv so the new rows never mix
+ * with old columns and the new file starts with its header; readers read both (io/readRecording.ts).
  */
-export function prepareSamplesFile(dir: string, nowSeconds: number): { path: string; movedAside: string | null } {
+export function prepareSamplesFile(dir: string, nowSeconds: number): { path: string; movedAside: string | null; why: 'another layout' | 'no header line' | null } {
   const path = join(dir, FILES.samples);
   const first = readFirstLine(path);
   if (first !== null && first !== '' && first !== SAMPLES_HEADER) {
     const aside = join(dir, `samples.${Math.floor(nowSeconds)}.old.csv`);
     renameSync(path, aside);
-    return { path, movedAside: aside };
+    return { path, movedAside: aside, why: isHeaderlessRow(first.replace(/\n$/, '')) ? 'no header line' : 'another layout' };
   }
-  return { path, movedAside: null };
+  return { path, movedAside: null, why: null };
 }
 
 /**

@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SampleRow, SnapshotFile, StackRecord, TargetRecording } from '../core/model.js';
 import { SamplesCsvReader, samplesLineTsSeconds, splitCsvLine } from '../core/samplesCsvRead.js';
-import { samplesRowWholeSeconds } from '../core/samplesCsv.js';
+import { isHeaderlessRow, SAMPLES_HEADER, samplesRowWholeSeconds } from '../core/samplesCsv.js';
 import { parseSnapshotFileName } from '../core/snapshots.js';
 import { HistoryReplay, historyLineLifetime, historyLineTsSeconds, isKeyframeLine, KEYFRAME_EVERY } from '../core/stackHistory.js';
 import { processStartOf } from '../core/tickPlan.js';
@@ -145,6 +145,18 @@ function headerOf(f: DataFile): { line: string | null; endByte: number } {
     return false;
   });
   return { line, endByte };
+}
+
+/**
+ * The header a samples file is read by, and where its rows start: its first line; or, when that line is a row of this
+ * version's layout (the header was lost, core/samplesCsv.ts isHeaderlessRow), this version's header and every
+ * line from the first, with a warning. Without this one lost line cost the whole file: "cannot judge" for good, once
+ * the recorder had moved it aside.
+ */
+function samplesHeaderOf(f: DataFile, source: string): { line: string | null; endByte: number; warning: string | null } {
+  const h = headerOf(f);
+  if (h.line === null || !isHeaderlessRow(h.line)) return { ...h, warning: null };
+  return { line: SAMPLES_HEADER.trimEnd(), endByte: 0, warning: `${source}: has no header line (its first line is a row); read with this version's columns` };
 }
 
 /**
@@ -356,8 +368,9 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
     const source = `${name}/${file}`;
     const path = join(dir, file);
     streamFile(path, source, out, (f) => {
-      const h = headerOf(f);
+      const h = samplesHeaderOf(f, source);
       if (h.line === null) return;
+      if (h.warning) warnings.push(h.warning);
       const reader = new SamplesCsvReader(source, inRange);
       reader.header(h.line);
       let scan = { tornTail: false, tooLong: 0 };
@@ -552,7 +565,7 @@ export function readSamplesCells(
   if ('missing' in o) return { header: [...fallbackHeader], rows: [], warnings: [] };
   if ('error' in o) throw new Error(`could not be read (${o.error}); make it a readable regular file again`);
   try {
-    const h = headerOf(o.file);
+    const h = samplesHeaderOf(o.file, source);
     if (h.line === null) return { header: [...fallbackHeader], rows: [], warnings: [] };
     const rows: string[][] = [];
     const reader = new SamplesCsvReader(source, (ts) => ts >= since && ts <= until, (cells) => rows.push(reader.headerNames.map((_, i) => cells[i] ?? '')));
@@ -562,7 +575,7 @@ export function readSamplesCells(
     const scan = forEachLine(o.file, (line) => reader.line(line), start, end);
     reader.finish();
     const torn = scan.tornTail && end === o.file.sizeBytes ? [tornRowWarning(source)] : [];
-    return { header: reader.headerNames, rows, warnings: [...torn, ...reader.warnings()] };
+    return { header: reader.headerNames, rows, warnings: [...(h.warning ? [h.warning] : []), ...torn, ...reader.warnings()] };
   } finally {
     closeDataFile(o.file);
   }

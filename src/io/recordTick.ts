@@ -235,7 +235,7 @@ export async function recordTarget(t: TargetConfig, opts: TickOptions): Promise<
     }
     writing = 'the samples.csv row';
     const samples = prepareSamplesFile(dir, ts);
-    if (samples.movedAside) say(`samples.csv had another layout; moved it to ${samples.movedAside}`);
+    if (samples.movedAside) say(`samples.csv had ${samples.why ?? 'another layout'}; moved it to ${samples.movedAside} (its rows are still read)`);
     appendLines(samples.path, formatSampleRow(plan.row), SAMPLES_HEADER);
     written.push(writing);
     writing = 'state.json';
