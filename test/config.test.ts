@@ -52,4 +52,8 @@ test('durations and times', () => {
   assert.equal(parseTimeSeconds('1795747611', 0), 1795747611);
   assert.equal(parseTimeSeconds('2026-11-27T00:00:00Z', 0), Date.UTC(2026, 10, 27) / 1000);
   assert.throws(() => parseTimeSeconds('yesterday', 0), /not a time/);
+  // impossible days and hours are refused, not rolled over into the next month or day
+  for (const bad of ['2026-02-30', '2026-02-29', '2026-04-31 10:00', '2026-11-27T24:00Z', '2026-11-27T25:00']) assert.throws(() => parseTimeSeconds(bad, 0), /not a time/, bad);
+  assert.equal(parseTimeSeconds('2028-02-29', 0), Date.UTC(2028, 1, 29) / 1000);
+  assert.equal(parseTimeSeconds('2026-11-27 23:59+05:00', 0), Date.UTC(2026, 10, 27, 18, 59) / 1000);
 });

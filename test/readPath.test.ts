@@ -220,6 +220,20 @@ test('a samples.csv that lost its header line is read by this version\'s columns
   assert.equal(prepareSamplesFile(join(dir, 't'), T0 + 182 * 60).why, 'another layout');
 });
 
+test('a recording whose files got CRLF line endings (a Windows editor, a CRLF copy) reads as it did', async (t) => {
+  const dir = tempDir(t);
+  const paths = writeRecording(dir, 180);
+  const before = readRecording(dir, 't');
+  for (const p of [paths.samplesPath, paths.historyPath, paths.stacksPath]) writeFileSync(p, readFileSync(p, 'utf8').replace(/\n/g, '\r\n'));
+  const after = readRecording(dir, 't');
+  assert.deepEqual(after.warnings, before.warnings);
+  assert.equal(after.unreadableFiles, undefined);
+  assert.equal(after.samples.length, 180);
+  assert.deepEqual(after.ticks.map((x) => [x.tsSeconds, x.total, x.counts.get(2)]), before.ticks.map((x) => [x.tsSeconds, x.total, x.counts.get(2)]));
+  const r = await cli(['check', '--data', dir]);
+  assert.equal(r.code, 1, `${r.stdout}${r.stderr}`);
+});
+
 /** The slow way, to compare the binary search with: the first keyed line at or after target, else the end. */
 function linearSeek(lines: string[], target: number): number {
   let offset = 0;

@@ -32,7 +32,10 @@ export function parseTimeSeconds(text: string, nowSeconds: number, what = 'time'
   // Date.parse wants "+HH:MM"; "-0500" and "+02" are normalised first.
   const zone = m?.[3] ? (/^z$/i.test(m[3]) ? 'Z' : m[3].replace(/^([+-]\d{2}):?(\d{2})?$/, (_, h, mm) => `${h}:${mm ?? '00'}`)) : 'Z';
   const ms = m ? Date.parse(`${m[1]}T${m[2] ?? '00:00'}${zone}`) : NaN;
-  if (Number.isNaN(ms)) {
+  // Date.parse rolls an impossible day over ("2026-02-30" is 2 March): the date as typed must be the date read.
+  const asTyped = m ? Date.parse(`${m[1]}T${m[2] ?? '00:00'}Z`) : NaN;
+  const rolledOver = !Number.isNaN(asTyped) && new Date(asTyped).toISOString().slice(0, 10) !== m![1];
+  if (Number.isNaN(ms) || rolledOver) {
     throw new Error(
       `${what}: "${text}" is not a time; use 2026-11-27T08:00Z (a time without a zone is UTC), a unix timestamp, or "2h ago"`,
     );

@@ -793,6 +793,8 @@ export class HistoryCounts {
 
   /** Applies one line (without its newline); returns it parsed when it is a tick, null when skipped. */
   apply(text: string): HistoryLine | null {
+    // a file that passed through a Windows editor or a CRLF copy: the line ending is not part of the line
+    if (text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1);
     if (text === '' || text.startsWith('#')) return null;
     this.lines++;
     if (this.keyframe?.view) this.keyframe = { entries: this.keyframe.entries.slice(), width: this.keyframe.width, view: false };
