@@ -11,6 +11,7 @@ import { samplesLineTsSeconds } from '../src/core/samplesCsvRead.js';
 import { formatHistoryLine, KEYFRAME_EVERY, replayHistory } from '../src/core/stackHistory.js';
 import { closeDataFile, forEachLine, forEachLineBackward, openDataFile, seekByKey, type DataFile } from '../src/io/lineReader.js';
 import { readRecording } from '../src/io/readRecording.js';
+import { READ_POINTS_BUDGET } from '../src/core/readResolution.js';
 import { prepareSamplesFile } from '../src/io/dataStore.js';
 import { seededRandom } from '../scripts/lib/seededRandom.js';
 import { cli } from './helpers/cli.js';
@@ -232,6 +233,29 @@ test('a recording whose files got CRLF line endings (a Windows editor, a CRLF co
   assert.deepEqual(after.ticks.map((x) => [x.tsSeconds, x.total, x.counts.get(2)]), before.ticks.map((x) => [x.tsSeconds, x.total, x.counts.get(2)]));
   const r = await cli(['check', '--data', dir]);
   assert.equal(r.code, 1, `${r.stdout}${r.stderr}`);
+});
+
+test('a window with a gap of days is read thinned only when its rows are more than the budget, not its span', (t) => {
+  const dir = tempDir(t);
+  const { samplesPath, historyPath } = writeRecording(dir, 2 * 1440);
+  // the recorder was down for 11 days, then recorded one more day of the same process
+  const samples: string[] = [];
+  const history: string[] = [];
+  for (let i = 0; i < 1440; i++) {
+    const ts = T0 + 13 * 86400 + i * 60 + 0.25;
+    const leaked = 2 * 1440 + i + 1;
+    samples.push(formatSampleRow(row(ts, 1000, T0 - 5, 10 + leaked)));
+    history.push(formatHistoryLine('K', ts, `1000@${T0 - 5}`, 10 + leaked, [[1, 10], [2, leaked]]));
+  }
+  writeFileSync(samplesPath, readFileSync(samplesPath, 'utf8') + samples.join(''));
+  writeFileSync(historyPath, readFileSync(historyPath, 'utf8') + history.join(''));
+  // 14 days of span at one a minute would be 20,160 points; 4,320 rows are there
+  const rec = readRecording(dir, 't', { maxPoints: READ_POINTS_BUDGET });
+  assert.equal(rec.samples.length, 3 * 1440);
+  assert.equal(rec.ticks.length, 3 * 1440);
+  assert.ok(!rec.warnings.some((w) => w.includes('was read at one point per')), rec.warnings.join(' | '));
+  // more rows than the budget are still read thinned
+  assert.ok(readRecording(dir, 't', { maxPoints: 2000 }).samples.length < 3 * 1440);
 });
 
 /** The slow way, to compare the binary search with: the first keyed line at or after target, else the end. */

@@ -293,7 +293,7 @@ function cellEnd(line: string, n: number): number {
  * last ten steps): from samples.csv and its segments, else from the stack history. Null when nothing is there. A
  * few short reads at each end, never the files in between.
  */
-function recordedExtent(dir: string, from: number, until: number): { firstTs: number; lastTs: number; intervalSeconds: number } | null {
+function recordedExtent(dir: string, from: number, until: number): { firstTs: number; lastTs: number; intervalSeconds: number; rows: number | null } | null {
   const quiet = { warnings: [], unreadable: [] };
   for (const family of ['samples', 'history'] as const) {
     const keyOf = family === 'samples' ? samplesLineTsSeconds : historyLineTsSeconds;
@@ -313,6 +313,7 @@ function recordedExtent(dir: string, from: number, until: number): { firstTs: nu
       });
     }
     const recent: number[] = [];
+    let recentBytes = 0;
     for (const file of [...files].reverse()) {
       if (recent.length > 0) break;
       streamFile(join(dir, file), '', quiet, (f) => {
@@ -321,6 +322,7 @@ function recordedExtent(dir: string, from: number, until: number): { firstTs: nu
           if (ts === null || ts > until) return true;
           if (ts < from) return false;
           recent.push(ts);
+          recentBytes += Buffer.byteLength(line) + 1;
           return recent.length < 11;
         }, windowBytes(f, keyOf, until, until).end);
       });
@@ -328,7 +330,21 @@ function recordedExtent(dir: string, from: number, until: number): { firstTs: nu
     if (firstTs === null || recent.length === 0) continue;
     const steps = recent.slice(1).map((ts, i) => recent[i]! - ts).filter((d) => d > 0).sort((a, b) => a - b);
     const intervalSeconds = steps.length ? steps[Math.floor(steps.length / 2)]! : 60;
-    return { firstTs, lastTs: recent[0]!, intervalSeconds };
+    // Rows in the window, estimated from its bytes and the size of the last rows (samples rows are all about one
+    // size; history lines are not, a keyframe is a delta many times over): a gap of days in the window holds no rows,
+    // and a window sized by its span alone was read thinned for points it does not have.
+    let rows: number | null = null;
+    if (family === 'samples') {
+      let bytes = 0;
+      for (const file of files) {
+        streamFile(join(dir, file), '', quiet, (f) => {
+          const w = windowBytes(f, keyOf, from, until, headerOf(f).endByte);
+          bytes += Math.max(0, w.end - w.start);
+        });
+      }
+      rows = Math.ceil(bytes / (recentBytes / recent.length));
+    }
+    return { firstTs, lastTs: recent[0]!, intervalSeconds, rows };
   }
   return null;
 }
@@ -355,7 +371,9 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
   if (opts.maxPoints !== undefined) {
     const extent = recordedExtent(dir, from, until);
     if (extent) {
-      stepSeconds = thinningStepSeconds(extent.lastTs - extent.firstTs, extent.intervalSeconds, opts.maxPoints);
+      // the time the rows cover: the span, or less when the window has gaps (rows x spacing)
+      const covered = Math.min(extent.lastTs - extent.firstTs, extent.rows !== null ? extent.rows * extent.intervalSeconds : Infinity);
+      stepSeconds = thinningStepSeconds(covered, extent.intervalSeconds, opts.maxPoints);
       intervalSeconds = extent.intervalSeconds;
     }
   }
