@@ -2,7 +2,7 @@
 // Prometheus' own `promtool check metrics` where it is installed (Debian's `prometheus` package ships it).
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import test from 'node:test';
@@ -140,4 +140,33 @@ test('writePromTextfile: atomic rename, mode 0644 even under umask 077, no *.pro
     process.umask(old);
   }
   assert.throws(() => writePromTextfile(join(dir, 'missing', 'folder'), 'x'), /ENOENT/);
+});
+
+test('writePromTextfile never writes through a link planted at its temp name, nor removes it', (t) => {
+  // The textfile folder is often writable by node_exporter's user while leakwatch runs as root: a link planted
+  // where the temp file will be must not make root write (and chmod 0644) another file.
+  const dir = tempDir(t);
+  const victim = join(dir, 'victim');
+  writeFileSync(victim, 'precious\n', { mode: 0o600 });
+  const prom = join(dir, 'prom');
+  mkdirSync(prom);
+  // the old, predictable name
+  symlinkSync(victim, join(prom, `.${PROM_TEXTFILE_NAME}.tmp-${process.pid}`));
+  writePromTextfile(prom, formatPromTextfile(targets()));
+  assert.equal(readFileSync(victim, 'utf8'), 'precious\n');
+  assert.equal(statSync(victim).mode & 0o777, 0o600);
+  assert.equal(lstatSync(join(prom, PROM_TEXTFILE_NAME)).isFile(), true);
+  // a name guessed right (the random part fixed here): the write fails, the link and the victim stay as they were
+  const random = Math.random;
+  Math.random = () => 0.5;
+  try {
+    const guessed = join(prom, `.${PROM_TEXTFILE_NAME}.tmp-${process.pid}-80000000`);
+    symlinkSync(victim, guessed);
+    assert.throws(() => writePromTextfile(prom, 'x 1\n'), /EEXIST|symbolic link/);
+    assert.equal(lstatSync(guessed).isSymbolicLink(), true);
+    assert.equal(readFileSync(victim, 'utf8'), 'precious\n');
+    assert.equal(statSync(victim).mode & 0o777, 0o600);
+  } finally {
+    Math.random = random;
+  }
 });

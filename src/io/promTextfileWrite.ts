@@ -7,8 +7,9 @@
 // Mode 0644, unlike the 0600 files under data/: node_exporter normally runs as its own user
 // (`node_exporter` / `prometheus`) and must be able to read the file. It holds only target names and
 // numbers (no stacks, labels or process command lines), which is what the collector publishes anyway.
-import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { CREATE_NEW_FLAGS, openNoFollow } from './safeOpen.js';
 
 export const PROM_TEXTFILE_NAME = 'leakwatch.prom';
 export const PROM_TEXTFILE_MODE = 0o644;
@@ -16,10 +17,15 @@ export const PROM_TEXTFILE_MODE = 0o644;
 /** Writes `text` to `<dir>/leakwatch.prom` atomically with mode 0644; returns the path. */
 export function writePromTextfile(dir: string, text: string): string {
   const path = join(dir, PROM_TEXTFILE_NAME);
-  const tmp = join(dir, `.${PROM_TEXTFILE_NAME}.tmp-${process.pid}`);
+  // A fresh file of our own: a random name, created exclusively and never through a link. The textfile folder is
+  // often writable by node_exporter's user; with a predictable name opened plainly, a link planted there made this
+  // root process write the metrics through it into any file and chmod that file 0644.
+  const tmp = join(dir, `.${PROM_TEXTFILE_NAME}.tmp-${process.pid}-${Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0')}`);
   let fd: number | null = null;
+  let created = false;
   try {
-    fd = openSync(tmp, 'w', PROM_TEXTFILE_MODE);
+    fd = openNoFollow(tmp, CREATE_NEW_FLAGS, PROM_TEXTFILE_MODE);
+    created = true;
     // The umask may have taken bits off at create time; node_exporter needs "others may read".
     fchmodSync(fd, PROM_TEXTFILE_MODE);
     const data = Buffer.from(text, 'utf8');
@@ -32,10 +38,13 @@ export function writePromTextfile(dir: string, text: string): string {
     return path;
   } catch (e) {
     if (fd !== null) closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never created
+    // only what this call created is removed: whatever was found under the name is not ours
+    if (created) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // renamed already, or gone
+      }
     }
     throw e;
   }
