@@ -77,7 +77,7 @@ main(process.argv.slice(2)).then(
   },
   async (e: unknown) => {
     if (e instanceof UsageError) {
-      console.error(`leakwatch: ${e.message}\n\n${await helpFor(process.argv[2])}`);
+      console.error(`leakwatch: ${displaySafeLine(e.message)}\n\n${await helpFor(process.argv[2])}`);
     } else {
       console.error(`leakwatch: ${displaySafeLine(String((e as Error).message ?? e))}`);
       if (process.env.LEAKWATCH_DEBUG) console.error(e);

@@ -85,3 +85,34 @@ test('a stack without frames is named for what it is in the diff table', async (
   assert.match(lines[1]!, /^ *\+7 +0 +7 +\(goroutines not started yet: no frames\)$/);
   assert.equal(NO_FRAMES_NAME, '(goroutines not started yet: no frames)');
 });
+
+test('config files: a folder, a byte order mark, a huge timeout, control characters; cron refuses a config record would', async (t) => {
+  const dir = tempDir(t);
+  const data = join(dir, 'data');
+  mkdirSync(data, { mode: 0o700 });
+  // a folder in the config's place: one line naming it and the fix (it was a bare EISDIR)
+  const folder = join(dir, 'cfgdir');
+  mkdirSync(folder);
+  for (const cmd of [['record'], ['report', '--out', join(dir, 'p.html')], ['cron', 'print']]) {
+    const r = await cli([...cmd, '--config', folder, '--data', data]);
+    assert.equal(r.code, 2, `${cmd[0]}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`^leakwatch: ${folder.replace(/[/.]/g, '\\$&')}: could not be read \\(a folder, not a file\\): pass --config FILE`, 'm'), cmd[0]);
+  }
+  // a UTF-8 byte order mark (some editors write one) is read past
+  const bom = join(dir, 'bom.json');
+  writeFileSync(bom, '\ufeff{"targets":[{"name":"a","pprof":"http://127.0.0.1:9/debug/pprof"}]}');
+  const printed = await cli(['cron', 'print', '--config', bom, '--data', data]);
+  assert.equal(printed.code, 0, printed.stderr);
+  // a config record would refuse is refused by cron print too, not installed to fail every minute
+  const bad = join(dir, 'bad.json');
+  writeFileSync(bad, '{"targets":[{"name":"a","pprof":"http://127.0.0.1:9/debug/pprof","timeoutSeconds":3000000}]}');
+  const cron = await cli(['cron', 'print', '--config', bad, '--data', data]);
+  assert.equal(cron.code, 2);
+  assert.match(cron.stderr, /targets\[0\]\.timeoutSeconds: at most 600 seconds/);
+  // control characters in a config's key or a name never reach the terminal raw (C0, C1 and bidi alike)
+  const hostile = join(dir, 'hostile.json');
+  writeFileSync(hostile, '{"targets":[{"name":"a\\u202e\\u009b2J","pprof":"http://x/debug/pprof"}],"\\u001b]0;PWNED\\u0007":1}');
+  const r = await cli(['record', '--config', hostile, '--data', data]);
+  assert.equal(r.code, 2);
+  assert.doesNotMatch(r.stdout + r.stderr, /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]/, r.stderr);
+});

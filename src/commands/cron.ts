@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { cronLine, installedDataDirs, updateCrontab, type CronLineInput } from '../core/cronLine.js';
 import { SYSTEMD_SERVICE_NAME, SYSTEMD_TIMER_NAME, systemdUnits } from '../core/systemdUnits.js';
 import { flagOptions, parseCommandArgs, UsageError, valueOptions } from './args.js';
-import { DEFAULT_CONFIG } from './record.js';
+import { displaySafeLine } from '../core/terminalText.js';
+import { DEFAULT_CONFIG, readConfigText } from './record.js';
+import { parseConfigText } from '../core/config.js';
 
 function projectDir(): string {
   // dist/src/commands/cron.js -> project root
@@ -29,6 +31,8 @@ function lineInput(v: Record<string, unknown>): CronLineInput {
   if (!existsSync(configPath)) {
     throw new UsageError(`no config at ${configPath}: cron needs a config file naming the targets (see README "Configuration")`);
   }
+  // A config that does not load would fail every minute, seen only in record.log: say it now, as record would.
+  parseConfigText(readConfigText(configPath), configPath);
   return {
     nodePath: process.execPath,
     cliPath: cronCli(root),
@@ -67,7 +71,7 @@ export async function runCron(args: string[]): Promise<number> {
       writeFileSync(join(dir, SYSTEMD_SERVICE_NAME), service, { mode: 0o644 });
       writeFileSync(join(dir, SYSTEMD_TIMER_NAME), timer, { mode: 0o644 });
     } catch (e) {
-      console.error(`leakwatch: cannot write the units to ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): pass --out DIR you can write to`);
+      console.error(`leakwatch: ${displaySafeLine(`cannot write the units to ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): pass --out DIR you can write to`)}`);
       return 2;
     }
     console.log(`wrote ${join(dir, SYSTEMD_SERVICE_NAME)} and ${join(dir, SYSTEMD_TIMER_NAME)}; install them as their comments say`);
@@ -80,7 +84,7 @@ export async function runCron(args: string[]): Promise<number> {
   }
   const list = crontab(['-l']);
   if ('error' in list) {
-    console.error(`leakwatch: ${list.error}`);
+    console.error(`leakwatch: ${displaySafeLine(list.error)}`);
     return 2;
   }
   // "no crontab for USER" is crontab's way of saying the crontab is empty, not an error.
@@ -103,11 +107,11 @@ export async function runCron(args: string[]): Promise<number> {
       console.log('no leakwatch line to remove');
       return 0;
     } else {
-      console.error(`leakwatch: ${installed.length} leakwatch lines are installed (data folders ${installed.join(', ')}): pass --data DIR to say which to remove`);
+      console.error(`leakwatch: ${displaySafeLine(`${installed.length} leakwatch lines are installed (data folders ${installed.join(', ')}): pass --data DIR to say which to remove`)}`);
       return 2;
     }
     if (!installed.includes(dataDir.replace(/[%\n]/g, '_'))) {
-      console.log(`no leakwatch line for ${dataDir} to remove${installed.length ? ` (installed for: ${installed.join(', ')})` : ''}`);
+      console.log(displaySafeLine(`no leakwatch line for ${dataDir} to remove${installed.length ? ` (installed for: ${installed.join(', ')})` : ''}`));
       return 0;
     }
   }
@@ -118,7 +122,7 @@ export async function runCron(args: string[]): Promise<number> {
   }
   const put = next === '' ? crontab(['-r']) : crontab(['-'], next);
   if ('error' in put) {
-    console.error(`leakwatch: ${put.error}`);
+    console.error(`leakwatch: ${displaySafeLine(put.error)}`);
     return 2;
   }
   if (put.status !== 0) {

@@ -33,7 +33,24 @@ export function loadConfig(v: Record<string, unknown>): Config {
       `no config at ${path}: write one (see README "Configuration") or pass --name NAME --process COMM --pprof URL`,
     );
   }
-  return parseConfigText(readFileSync(path, 'utf8'), path);
+  return parseConfigText(readConfigText(path), path);
+}
+
+/**
+ * A config file's text, or a ConfigError naming the file and the fix: a folder or an unreadable file in its place
+ * (it was a bare "EISDIR: illegal operation on a directory"). A UTF-8 byte order mark, which some editors write and
+ * JSON.parse refuses, is dropped.
+ */
+export function readConfigText(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const what = code === 'EISDIR' ? 'a folder, not a file' : (code ?? (e as Error).message);
+    throw new ConfigError(`${path}: could not be read (${what}): pass --config FILE, a JSON file (see README "Configuration")`);
+  }
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /**
@@ -82,13 +99,13 @@ export async function runRecord(args: string[]): Promise<number> {
     config = loadConfig(v);
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    console.error(`leakwatch: ${(e as Error).message}`);
+    console.error(`leakwatch: ${displaySafeLine((e as Error).message)}`);
     return 2;
   }
   const dataDir = resolve(String(v.data ?? 'data'));
   // A file where the folder should be is a usage error, not a failed tick: no tick can ever succeed there.
   if (statSync(dataDir, { throwIfNoEntry: false })?.isDirectory() === false) {
-    console.error(`leakwatch: --data ${dataDir} is a file, not a folder: pass --data DIR (it is created when missing)`);
+    console.error(`leakwatch: ${displaySafeLine(`--data ${dataDir} is a file, not a folder: pass --data DIR (it is created when missing)`)}`);
     return 2;
   }
   const opts = { dataDir, config, env: process.env };
@@ -105,11 +122,11 @@ export async function runRecord(args: string[]): Promise<number> {
       ensureDataDir(dataDir, [LOCK_FILE]);
       lock = tryLock(dataDir);
     } catch (e) {
-      console.error(`${stamp()} leakwatch: ${dataFolderProblem(dataDir, e)}`);
+      console.error(`${stamp()} leakwatch: ${displaySafeLine(dataFolderProblem(dataDir, e))}`);
       return 1;
     }
     if (!lock.ok) {
-      console.error(`${stamp()} leakwatch: ${lock.message}`);
+      console.error(`${stamp()} leakwatch: ${displaySafeLine(lock.message)}`);
       return 1;
     }
     try {
@@ -141,7 +158,7 @@ export async function runRecord(args: string[]): Promise<number> {
       lock = await lockWithin(dataDir, Math.min(everySeconds * 500, 5000));
     } catch (e) {
       // The folder may come back (a remount, space freed): keep the loop going, say so each tick.
-      console.error(`${stamp()} leakwatch: ${dataFolderProblem(dataDir, e)}`);
+      console.error(`${stamp()} leakwatch: ${displaySafeLine(dataFolderProblem(dataDir, e))}`);
       allOk = false;
       lock = null;
     }
@@ -156,7 +173,7 @@ export async function runRecord(args: string[]): Promise<number> {
         lock.release();
       }
     } else {
-      console.error(`${stamp()} leakwatch: ${lock.message}`);
+      console.error(`${stamp()} leakwatch: ${displaySafeLine(lock.message)}`);
     }
     tick = Math.max(tick + 1, Math.floor((Date.now() - startMs) / (everySeconds * 1000)) + 1);
     const nextMs = startMs + tick * everySeconds * 1000;
@@ -219,7 +236,7 @@ async function writeProm(dir: string, dataDir: string, config: Config, results: 
       const summary = analyzeTarget(rec, { ignore: [...config.ignore, ...(t?.ignore ?? [])], nowSeconds: now });
       suspects = summary.verdict === 'insufficient-data' ? null : summary.suspects.length;
     } catch (e) {
-      console.error(`${stamp()} leakwatch: target ${r.target}: could not analyse for --prom-textfile (${displaySafeLine((e as Error).message)})`);
+      console.error(`${stamp()} leakwatch: target ${displaySafeLine(r.target)}: could not analyse for --prom-textfile (${displaySafeLine((e as Error).message)})`);
     }
     targets.push({ name: r.target, row: r.row, suspects, lastSuccessTsSeconds: r.lastOkTsSeconds });
   }
@@ -228,6 +245,6 @@ async function writeProm(dir: string, dataDir: string, config: Config, results: 
     mkdirSync(dir, { recursive: true });
     writePromTextfile(dir, formatPromTextfile(targets));
   } catch (e) {
-    console.error(`${stamp()} leakwatch: could not write ${dir}/leakwatch.prom (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): check --prom-textfile`);
+    console.error(`${stamp()} leakwatch: ${displaySafeLine(`could not write ${dir}/leakwatch.prom (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): check --prom-textfile`)}`);
   }
 }

@@ -1,5 +1,5 @@
 // `leakwatch report` and `leakwatch check`: read the data folder, analyse, then write a page and/or print verdicts.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { analyzeTarget, currentLifetimeWindow, isLostStacksWarning, summaryOf } from '../analysis/analyze.js';
 import { recordingWithin } from '../analysis/lifetimes.js';
@@ -15,7 +15,7 @@ import { refuseLinksInTarget, targetDir, writeFileAtomic } from '../io/dataStore
 import { readFileNoFollow, UnsafePathError } from '../io/safeOpen.js';
 import { dataFolderToReadProblem, parseCommandArgs, parseWindowArgs, READING_OPTIONS, repeatedOptions, UsageError, valueOptions } from './args.js';
 import { parseConfigText } from '../core/config.js';
-import { DEFAULT_CONFIG } from './record.js';
+import { DEFAULT_CONFIG, readConfigText } from './record.js';
 import { createProgress, type Progress } from './progress.js';
 import { displaySafeLine } from '../core/terminalText.js';
 import { collectGarbage } from '../io/collectGarbage.js';
@@ -110,7 +110,7 @@ function load(v: Record<string, unknown>, progress: Progress): Loaded | { error:
   const configPath = resolve(String(v.config ?? DEFAULT_CONFIG));
   if (existsSync(configPath)) {
     try {
-      const cfg = parseConfigText(readFileSync(configPath, 'utf8'), configPath);
+      const cfg = parseConfigText(readConfigText(configPath), configPath);
       ignore.push(...cfg.ignore, ...cfg.targets.flatMap((t) => t.ignore ?? []));
     } catch (e) {
       if (v.config !== undefined) return { error: (e as Error).message };

@@ -102,6 +102,19 @@ function positiveNumber(v: unknown, path: string, integer = false): number {
   return v;
 }
 
+/**
+ * The longest timeoutSeconds. A tick holds the data folder's lock while it waits for an answer, so a longer wait
+ * skips ten cron minutes and more; and Node's timers overflow past 2^31 - 1 ms (~24.8 days): such a timeout fired at
+ * once, and the row said "raise timeoutSeconds".
+ */
+export const MAX_TIMEOUT_SECONDS = 600;
+
+function timeoutSeconds(v: unknown, path: string): number {
+  const s = positiveNumber(v, path);
+  if (s > MAX_TIMEOUT_SECONDS) fail(path, `at most ${MAX_TIMEOUT_SECONDS} seconds (a tick holds the lock while it waits), got ${JSON.stringify(v)}`);
+  return s;
+}
+
 function stringList(v: unknown, path: string): string[] {
   if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s === '')) {
     fail(path, 'expected a list of function names, e.g. ["main.worker", "github.com/x/y.*"]');
@@ -168,7 +181,7 @@ export function validateTarget(raw: unknown, path: string): TargetConfig {
     }
     t.headers = headers;
   }
-  if (raw.timeoutSeconds !== undefined) t.timeoutSeconds = positiveNumber(raw.timeoutSeconds, `${path}.timeoutSeconds`);
+  if (raw.timeoutSeconds !== undefined) t.timeoutSeconds = timeoutSeconds(raw.timeoutSeconds, `${path}.timeoutSeconds`);
   if (raw.ignore !== undefined) t.ignore = stringList(raw.ignore, `${path}.ignore`);
   if (raw.basicAuth !== undefined) {
     const b = raw.basicAuth;
@@ -228,7 +241,7 @@ export function validateConfig(raw: unknown, source = 'config'): Config {
   return {
     targets,
     retentionDays: raw.retentionDays === undefined ? DEFAULTS.retentionDays : positiveNumber(raw.retentionDays, `${source}: retentionDays`),
-    timeoutSeconds: raw.timeoutSeconds === undefined ? DEFAULTS.timeoutSeconds : positiveNumber(raw.timeoutSeconds, `${source}: timeoutSeconds`),
+    timeoutSeconds: raw.timeoutSeconds === undefined ? DEFAULTS.timeoutSeconds : timeoutSeconds(raw.timeoutSeconds, `${source}: timeoutSeconds`),
     maxProfileBytes: raw.maxProfileBytes === undefined ? DEFAULTS.maxProfileBytes : positiveNumber(raw.maxProfileBytes, `${source}: maxProfileBytes`, true),
     concurrency: raw.concurrency === undefined ? DEFAULTS.concurrency : positiveNumber(raw.concurrency, `${source}: concurrency`, true),
     ignore: raw.ignore === undefined ? [] : stringList(raw.ignore, `${source}: ignore`),
