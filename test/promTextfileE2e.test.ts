@@ -8,6 +8,8 @@ import test from 'node:test';
 import { promisify } from 'node:util';
 import { readRecording } from '../src/io/readRecording.js';
 import { serviceForTest } from './helpers/demoRun.js';
+import { cli as cliRun, closedPort } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
 
 const run = promisify(execFile);
 interface Family { name: string; type: string; metrics: Array<{ value: string; labels?: Record<string, string> }> }
@@ -34,4 +36,27 @@ test('record --prom-textfile writes the latest figures and a suspects count that
   assert.equal(Math.round(value('leakwatch_last_success_timestamp_seconds')), Math.round(last.tsSeconds));
   // Over 70 s the five leak kinds grow steadily: the analysis of the recent window finds them.
   assert.ok(value('leakwatch_suspects') >= 4, `suspects ${value('leakwatch_suspects')}`);
+});
+
+test('a textfile folder record creates is readable by node_exporter under umask 077; /proc and /sys are refused at once', { timeout: 60_000 }, async (t) => {
+  const dir = tempDir(t);
+  const data = join(dir, 'data');
+  const prom = join(dir, 'exporter', 'textfile');
+  const old = process.umask(0o077); // what the cron line sets
+  try {
+    // a target that refuses: the tick fails, its row and the textfile are still written
+    const r = await cliRun(['record', '--name', 'a', '--pprof', `http://127.0.0.1:${await closedPort()}/debug/pprof`, '--data', data, '--prom-textfile', prom]);
+    assert.equal(r.code, 1, r.stderr);
+  } finally {
+    process.umask(old);
+  }
+  for (const d of [join(dir, 'exporter'), prom]) assert.equal(statSync(d).mode & 0o777, 0o755, d);
+  assert.equal(statSync(join(prom, 'leakwatch.prom')).mode & 0o777, 0o644);
+  for (const args of [['--data', '/proc/leakwatch-test/data'], ['--data', data, '--prom-textfile', '/sys/leakwatch-test']]) {
+    const started = Date.now();
+    const r = await cliRun(['record', '--name', 'a', '--pprof', 'http://127.0.0.1:9/debug/pprof', ...args], { timeoutMs: 20_000 });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /is under \/(proc|sys), where no file can be written: pass a folder on a disk/);
+    assert.ok(Date.now() - started < 15_000);
+  }
 });

@@ -108,8 +108,16 @@ export async function runRecord(args: string[]): Promise<number> {
     console.error(`leakwatch: ${displaySafeLine(`--data ${dataDir} is a file, not a folder: pass --data DIR (it is created when missing)`)}`);
     return 2;
   }
-  const opts = { dataDir, config, env: process.env };
   const promDir = v['prom-textfile'] === undefined ? null : resolve(String(v['prom-textfile']));
+  // Under /proc and /sys nothing can be created, and Node's recursive mkdir there never returns (it retries ENOENT
+  // forever, at 100% of a core, holding the data folder's lock, so every later tick is skipped).
+  for (const [flag, path] of [['--data', dataDir], ['--prom-textfile', promDir]] as const) {
+    if (path !== null && /^\/(proc|sys)(\/|$)/.test(path)) {
+      console.error(`leakwatch: ${displaySafeLine(`${flag} ${path} is under /${path.split('/')[1]}, where no file can be written: pass a folder on a disk`)}`);
+      return 2;
+    }
+  }
+  const opts = { dataDir, config, env: process.env };
   const afterTick = async (results: TargetResult[]) => {
     if (promDir) await writeProm(promDir, dataDir, config, results);
   };
@@ -241,8 +249,11 @@ async function writeProm(dir: string, dataDir: string, config: Config, results: 
     targets.push({ name: r.target, row: r.row, suspects, lastSuccessTsSeconds: r.lastOkTsSeconds });
   }
   try {
-    const { mkdirSync } = await import('node:fs');
-    mkdirSync(dir, { recursive: true });
+    const { chmodSync, mkdirSync } = await import('node:fs');
+    // Folders made here are 0755 whatever the umask: node_exporter runs as its own user and must reach the 0644 file
+    // (cron's line sets umask 077, which made them 0700 and the metrics silently unreadable).
+    const first = mkdirSync(dir, { recursive: true });
+    if (first !== undefined) for (let d = dir; d.length >= first.length; d = resolve(d, '..')) chmodSync(d, 0o755);
     writePromTextfile(dir, formatPromTextfile(targets));
   } catch (e) {
     console.error(`${stamp()} leakwatch: ${displaySafeLine(`could not write ${dir}/leakwatch.prom (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): check --prom-textfile`)}`);
