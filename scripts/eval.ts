@@ -432,6 +432,20 @@ function wanderMarkdown(w: ReturnType<typeof wanderSimulation>): string {
   ].join('\n');
 }
 
+/** A table of runs by scenario (rows) and start hour (FIRST_DAY_STARTS, columns); "–" where none ran. */
+function byStartHour<R extends { scenario: string; startHour: number }>(runs: R[], cell: (r: R) => string): string {
+  return table(
+    ['scenario', ...FIRST_DAY_STARTS.map((h) => `from ${String(h).padStart(2, '0')}:00`)],
+    [...new Set(runs.map((r) => r.scenario))].map((name) => [
+      name,
+      ...FIRST_DAY_STARTS.map((h) => {
+        const r = runs.find((x) => x.scenario === name && x.startHour === h);
+        return r ? cell(r) : '–';
+      }),
+    ]),
+  );
+}
+
 function render(outcomes: ScenarioOutcome[], comparisons: CliComparison[], firstDays: FirstDayRun[], firstDayLeaks: FirstDayDetection[], wander: string, live: string, machine: Awaited<ReturnType<typeof describeMachine>>, seconds: number): string {
   const benign = outcomes.filter((o) => o.truth.expected === 'stable');
   const leaks = outcomes.filter((o) => o.truth.expected === 'leak');
@@ -588,35 +602,12 @@ function render(outcomes: ScenarioOutcome[], comparisons: CliComparison[], first
   md.push('');
   md.push(`The weeks above start at 00:00 UTC. A user installs leakwatch at any hour, and the first day ever recorded has no same hours of an earlier day to compare with (src/analysis/firstDay.ts). Each benign scenario generated for ${FIRST_DAY_HOURS} h from each hour below (its deploys in that span kept), checked every hour with the default window, --since 2h and --since 24h; an alarm is exit 1 or 3.`);
   md.push('');
-  md.push(
-    table(
-      ['scenario', ...FIRST_DAY_STARTS.map((h) => `from ${String(h).padStart(2, '0')}:00`)],
-      [...new Set(firstDays.map((r) => r.scenario))].map((name) => [
-        name,
-        ...FIRST_DAY_STARTS.map((h) => {
-          const r = firstDays.find((x) => x.scenario === name && x.startHour === h);
-          return r ? `${r.alarms} of ${r.checks}${r.first.length ? `: ${r.first.join('; ')}${r.alarms > r.first.length ? '; …' : ''}` : ''}` : '–';
-        }),
-      ]),
-    ),
-  );
+  md.push(byStartHour(firstDays, (r) => `${r.alarms} of ${r.checks}${r.first.length ? `: ${r.first.join('; ')}${r.alarms > r.first.length ? '; …' : ''}` : ''}`));
   md.push('');
   if (firstDayLeaks.length > 0) {
     md.push(`Leaks that begin with the process, recorded the same way (one lifetime, ${FIRST_DAY_HOURS} h from each hour below), checked every hour with the default window: the first check with the expected exit (1 for a leak, 3 for growing memory), and how many of the hourly checks after it say so too. The hold above trades these hours against its false alarms.`);
     md.push('');
-    md.push(
-      table(
-        ['scenario', ...FIRST_DAY_STARTS.map((h) => `from ${String(h).padStart(2, '0')}:00`)],
-        [...new Set(firstDayLeaks.map((r) => r.scenario))].map((name) => [
-          name,
-          ...FIRST_DAY_STARTS.map((h) => {
-            const r = firstDayLeaks.find((x) => x.scenario === name && x.startHour === h);
-            if (!r) return '–';
-            return r.firstAlarmHour === null ? `**none in ${FIRST_DAY_HOURS} h**` : `${r.firstAlarmHour} h (then ${r.held} of ${r.later})`;
-          }),
-        ]),
-      ),
-    );
+    md.push(byStartHour(firstDayLeaks, (r) => (r.firstAlarmHour === null ? `**none in ${FIRST_DAY_HOURS} h**` : `${r.firstAlarmHour} h (then ${r.held} of ${r.later})`)));
     md.push('');
   }
   md.push(wander);
