@@ -70,7 +70,7 @@ export interface SuspectFindings {
   boundedBefore: number;
   /** On the first day ever recorded, the load and the hold it puts on series that rose with it (firstDay.ts). */
   firstDay?: FirstDayLoad | null;
-  /** Stacks the history counts and the dictionary (stacks.jsonl) lacks, judged as unknownStack (rising ones only). */
+  /** Stacks the history counts and the dictionary (stacks.jsonl) lacks, judged as unknownStack (those that moved by minIncrease). */
   unknownStacks?: number;
 }
 
@@ -185,7 +185,7 @@ export function findSuspects(
 
   const stacksById = new Map<number, StackRecord>(stacks.map((s) => [s.id, s]));
   // per stack: min and max count in this lifetime (absent = 0), in one pass; by id in typed arrays (ids are dense
-  // from 1; an id the dictionary does not know is passed over below anyway), in the order ids first appear
+  // from 1), in the order ids first appear
   let maxStackId = 0;
   for (const rec of stacks) if (rec.id > maxStackId) maxStackId = rec.id;
   // Ids the history counts but the dictionary lacks (stacks.jsonl lost lines: cut short, or a line damaged): when its
