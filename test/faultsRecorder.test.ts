@@ -207,6 +207,23 @@ test('a pid fixed in the config and then reused by another program is recorded a
   assert.equal(rows[1].cpuSecondsTotal, null);
 });
 
+test('a deleted state.json (documented as safe): the next row of the same process is no "start" and has its CPU %', { timeout: 30_000 }, async (t) => {
+  const data = join(tempDir(t), 'data');
+  const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
+  t.after(() => sleeper.kill('SIGKILL'));
+  await sleep(100);
+  const args = ['record', '--name', 'p', '--pid', String(sleeper.pid), '--data', data];
+  assert.equal((await cli(args)).code, 0);
+  rmSync(join(data, 'p', 'state.json'));
+  await sleep(1100); // CPU % needs time between the rows
+  assert.equal((await cli(args)).code, 0);
+  const rows = readRecording(data, 'p').samples;
+  assert.equal(rows.length, 2);
+  assert.equal(rows[0].event, 'start');
+  assert.equal(rows[1].event, '', 'the same process goes on');
+  assert.notEqual(rows[1].cpuPercent, null, 'its CPU % over the time since the last row');
+});
+
 test('report and check on partial data: an empty folder, one row, an older CSV layout', { timeout: 60_000 }, async (t) => {
   const dir = tempDir(t);
   const empty = join(dir, 'empty');

@@ -2,7 +2,7 @@
 // profiles are recorded, and damage to the recorder's own files never makes it reuse an id or stop recording.
 // Real profiles over real HTTP on loopback, real files, the recorder's own tick function.
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
 import { DEFAULTS, type Config, type TargetConfig } from '../src/core/config.js';
@@ -157,6 +157,8 @@ test('a state.json that fails validation is rebuilt with one warning line, and t
     writeFileSync(statePath, text);
     const r = await record(T0 + 60 * (k + 1));
     assert.equal(r.row?.status, 'ok', `${text}: ${r.problems.join('\n')}`);
+    // the same target goes on: no "start" event (faultsRecorder.test.ts: a process's CPU % too)
+    assert.equal(r.row?.event, '', `${text}: the rebuilt state resumes the lifetime of the last row`);
     // An older version is an upgrade (no word); anything else is named once, with the file.
     if (text.includes('"version":2')) assert.deepEqual(r.problems, []);
     else {
@@ -164,6 +166,10 @@ test('a state.json that fails validation is rebuilt with one warning line, and t
       assert.match(r.problems[0], /^target svc: .*state\.json failed validation \(.+\); rebuilt it from the data files/);
     }
   }
+  // deleted (documented as safe): the same
+  rmSync(statePath);
+  const after = await record(T0 + 60 * (cases.length + 1));
+  assert.equal(after.row?.event, '');
   assert.deepEqual(stackLines(data).map((s) => s.id), [1], 'the same stack keeps its id through every rebuild');
   assert.deepEqual(readRecording(data, 'svc').warnings, []);
 });

@@ -23,15 +23,30 @@ export function samplesLineTsSeconds(line: string): number | null {
   return s !== '' && Number.isFinite(v) ? v : null;
 }
 
-/** Cells of a CSV line: commas outside quotes, plus one (a quote inside a quoted cell is written twice). */
-function csvCellCount(line: string): number {
-  let cells = 1;
+/**
+ * The cells of one CSV line as the recorder writes them (RFC 4180 quoting: a quoted cell, `""` for a quote in it),
+ * without csv-parse, which the recorder does not load. For the recorder's own look at a row (isHeaderlessRow, the
+ * state rebuilt from the last row); readers use samplesCsvRead.ts.
+ */
+export function csvCells(line: string): string[] {
+  const cells: string[] = [];
+  let cell = '';
   let quoted = false;
   for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    if (c === 0x22) quoted = !quoted; // "" inside a quoted cell toggles twice
-    else if (c === 0x2c && !quoted) cells++;
+    const c = line[i]!;
+    if (quoted) {
+      if (c !== '"') cell += c;
+      else if (line[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      cells.push(cell);
+      cell = '';
+    } else cell += c;
   }
+  cells.push(cell);
   return cells;
 }
 
@@ -43,7 +58,7 @@ function csvCellCount(line: string): number {
  */
 export function isHeaderlessRow(firstLine: string): boolean {
   const line = firstLine.endsWith('\r') ? firstLine.slice(0, -1) : firstLine;
-  return !line.startsWith(`${SAMPLES_COLUMNS[0]},`) && samplesLineTsSeconds(line) !== null && csvCellCount(line) === SAMPLES_COLUMNS.length;
+  return !line.startsWith(`${SAMPLES_COLUMNS[0]},`) && samplesLineTsSeconds(line) !== null && csvCells(line).length === SAMPLES_COLUMNS.length;
 }
 
 /** Decimals of `ts_seconds` a row may have for samplesRowWholeSeconds (the recorder writes 3). */

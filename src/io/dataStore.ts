@@ -8,12 +8,13 @@
 import { closeSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, StackRecord } from '../core/model.js';
-import { isHeaderlessRow, SAMPLES_HEADER } from '../core/samplesCsv.js';
+import { csvCells, isHeaderlessRow, SAMPLES_COLUMNS, SAMPLES_HEADER } from '../core/samplesCsv.js';
 import { parseSegmentFileName, type Segment } from '../core/segments.js';
 import { snapshotFileName, snapshotsToDelete, type SnapshotKind } from '../core/snapshots.js';
-import { emptyState, LABEL_PLACEHOLDER, labelGroupId, stackHash, validateState, type TargetState } from '../core/tickPlan.js';
+import { emptyState, LABEL_PLACEHOLDER, labelGroupId, lifetimeOf, stackHash, validateState, type TargetState } from '../core/tickPlan.js';
 import { stackKey } from '../core/goroutineProfile.js';
 import { appendLines, FILE_MODE, readFirstLine } from './safeAppend.js';
+import { closeDataFile, forEachLineBackward, openDataFile } from './lineReader.js';
 import { CREATE_NEW_FLAGS, ensureOwnDir, openNoFollow, refuseLink, refuseLinksIn } from './safeOpen.js';
 
 export const FILES = {
@@ -320,8 +321,55 @@ export function loadState(dir: string): LoadedState {
   state.stacksBytes = stacksBytes;
   state.idsBytes = Buffer.byteLength(idx);
   state.historyBytes = -1; // force a keyframe
-  if (!valid) state.lastCounts = {};
+  if (!valid) {
+    state.lastCounts = {};
+    resumeFromLastRow(dir, state);
+  }
   return { state, warning };
+}
+
+/** The last non-empty line of a data file, or null. */
+function lastLineOf(path: string): string | null {
+  const o = openDataFile(path);
+  if (!('file' in o)) return null;
+  let last: string | null = null;
+  try {
+    forEachLineBackward(o.file, (line) => {
+      if (line.trim() === '') return true;
+      last = line;
+      return false;
+    });
+  } finally {
+    closeDataFile(o.file);
+  }
+  return last;
+}
+
+/**
+ * What a rebuilt state takes from samples.csv's last row, when it is a row of this layout: the process lifetime it
+ * belongs to (the key is exact: the start time is whole seconds, procSampler.ts), its time and CPU seconds (the next
+ * row's cpu_percent), and its time as the last success when it was ok. A row without a pid is a pprof-only target's
+ * ("url"). Without it a deleted state.json (documented as safe) made the next row of the same process an
+ * `event=start` with no cpu_percent, and the textfile's success stamp vanished until the next ok tick.
+ */
+function resumeFromLastRow(dir: string, state: TargetState): void {
+  const row = lastLineOf(join(dir, FILES.samples));
+  const cells = row === null ? [] : csvCells(row);
+  if (cells.length !== SAMPLES_COLUMNS.length || cells[0] === SAMPLES_COLUMNS[0]) return;
+  const cell = (name: (typeof SAMPLES_COLUMNS)[number]) => cells[SAMPLES_COLUMNS.indexOf(name)]!;
+  const num = (name: (typeof SAMPLES_COLUMNS)[number]) => (cell(name) === '' || !Number.isFinite(Number(cell(name))) ? null : Number(cell(name)));
+  const ts = num('ts_seconds');
+  if (ts === null) return;
+  const pid = num('pid');
+  if (pid !== null && Number.isSafeInteger(pid) && pid > 0) {
+    const start = num('process_start_ts_seconds');
+    state.lifetime = lifetimeOf(pid, start);
+    state.pid = pid;
+    state.processStartTsSeconds = start;
+    state.lastTsSeconds = ts;
+    state.lastCpuSecondsTotal = num('cpu_seconds_total');
+  } else if (cell('pid') === '') state.lifetime = 'url';
+  if (cell('status') === 'ok') state.lastOkTsSeconds = ts;
 }
 
 /** state.json without the stack ids (they live in stack-ids.idx): small, whatever the dictionary's size. */
