@@ -1,7 +1,7 @@
 // record --prom-textfile against the real Go service: the file node_exporter reads parses and agrees with the CSV.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import test from 'node:test';
@@ -10,6 +10,7 @@ import { readRecording } from '../src/io/readRecording.js';
 import { serviceForTest } from './helpers/demoRun.js';
 import { cli as cliRun, closedPort } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
+import { encodeGoroutineProfile, requestFrames, serveProfile } from './helpers/goroutineProfiles.js';
 
 const run = promisify(execFile);
 interface Family { name: string; type: string; metrics: Array<{ value: string; labels?: Record<string, string> }> }
@@ -51,6 +52,16 @@ test('a textfile folder record creates is readable by node_exporter under umask 
     process.umask(old);
   }
   for (const d of [join(dir, 'exporter'), prom]) assert.equal(statSync(d).mode & 0o777, 0o755, d);
+  // a textfile that cannot be written: the exit says so (it was 0), the message names the fix, the row is recorded
+  const aFile = join(dir, 'not-a-folder');
+  writeFileSync(aFile, '');
+  const srv = await serveProfile(() => encodeGoroutineProfile([{ frames: requestFrames('a'), count: 2 }]));
+  t.after(() => srv.close());
+  const good = await cliRun(['record', '--name', 'b', '--pprof', srv.pprof, '--data', data, '--prom-textfile', prom]);
+  assert.equal(good.code, 0, good.stderr);
+  const failed = await cliRun(['record', '--name', 'b', '--pprof', srv.pprof, '--data', data, '--prom-textfile', aFile]);
+  assert.equal(failed.code, 1, 'the tick itself was ok: the exit is the textfile\'s');
+  assert.match(failed.stderr, /could not write .*leakwatch\.prom \((EEXIST|ENOTDIR)\): --prom-textfile must be a folder .*; the tick's rows were recorded/);
   assert.equal(statSync(join(prom, 'leakwatch.prom')).mode & 0o777, 0o644);
   for (const args of [['--data', '/proc/leakwatch-test/data'], ['--data', data, '--prom-textfile', '/sys/leakwatch-test']]) {
     const started = Date.now();

@@ -118,9 +118,8 @@ export async function runRecord(args: string[]): Promise<number> {
     }
   }
   const opts = { dataDir, config, env: process.env };
-  const afterTick = async (results: TargetResult[]) => {
-    if (promDir) await writeProm(promDir, dataDir, config, results);
-  };
+  // true when there is no textfile to write, or it was written (a failure is said on stderr and makes the exit 1)
+  const afterTick = async (results: TargetResult[]): Promise<boolean> => (promDir ? writeProm(promDir, dataDir, config, results) : true);
 
   if (everySeconds === null) {
     // One tick (cron). An overlapping run is skipped, not queued: the next minute comes soon enough.
@@ -139,8 +138,8 @@ export async function runRecord(args: string[]): Promise<number> {
     }
     try {
       const results = await recordTick({ ...opts, oneShot: true });
-      await afterTick(results);
-      return report(results, false) ? 0 : 1;
+      const promOk = await afterTick(results);
+      return report(results, false) && promOk ? 0 : 1;
     } finally {
       lock.release();
     }
@@ -175,8 +174,8 @@ export async function runRecord(args: string[]): Promise<number> {
     } else if (lock.ok) {
       try {
         const results = await recordTick(opts);
-        await afterTick(results);
-        allOk = report(results, verbose) && allOk;
+        const promOk = await afterTick(results);
+        allOk = report(results, verbose) && promOk && allOk;
       } finally {
         lock.release();
       }
@@ -226,7 +225,7 @@ async function sleepUnless(ms: number, stop: () => boolean): Promise<void> {
 const PROM_WINDOW_SECONDS = 2 * 3600;
 
 /** --prom-textfile: the latest figures per target, written atomically for node_exporter. */
-async function writeProm(dir: string, dataDir: string, config: Config, results: TargetResult[]): Promise<void> {
+async function writeProm(dir: string, dataDir: string, config: Config, results: TargetResult[]): Promise<boolean> {
   const [{ formatPromTextfile }, { writePromTextfile }, { readRecordingTail }, { analyzeTarget }] = await Promise.all([
     import('../core/promTextfile.js'),
     import('../io/promTextfileWrite.js'),
@@ -255,7 +254,11 @@ async function writeProm(dir: string, dataDir: string, config: Config, results: 
     const first = mkdirSync(dir, { recursive: true });
     if (first !== undefined) for (let d = dir; d.length >= first.length; d = resolve(d, '..')) chmodSync(d, 0o755);
     writePromTextfile(dir, formatPromTextfile(targets));
+    return true;
   } catch (e) {
-    console.error(`${stamp()} leakwatch: ${displaySafeLine(`could not write ${dir}/leakwatch.prom (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): check --prom-textfile`)}`);
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    const fix = code === 'EEXIST' || code === 'ENOTDIR' ? `--prom-textfile must be a folder (${dir} is a file)` : code === 'EISDIR' ? `${dir}/leakwatch.prom is a folder: move it away` : 'check --prom-textfile';
+    console.error(`${stamp()} leakwatch: ${displaySafeLine(`could not write ${dir}/leakwatch.prom (${code}): ${fix}; the tick's rows were recorded`)}`);
+    return false;
   }
 }
