@@ -185,13 +185,19 @@ test('DST changes nothing: time_utc is UTC whatever the local zone', { timeout: 
   assert.ok(ts[1] - ts[0] > 55 && ts[1] - ts[0] < 65, 'one minute apart, not an hour');
 });
 
-test('a pid fixed in the config and then reused by another program is recorded as pid-reused, never as its numbers', { timeout: 30_000 }, async (t) => {
+/** A `sleep` process recorded once as target "p" by its pid: the data folder, the process, the record command. */
+async function recordedSleeper(t: { after(fn: () => unknown): void }) {
   const data = join(tempDir(t), 'data');
   const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
   t.after(() => sleeper.kill('SIGKILL'));
   await sleep(100);
   const args = ['record', '--name', 'p', '--pid', String(sleeper.pid), '--data', data];
   assert.equal((await cli(args)).code, 0);
+  return { data, sleeper, args };
+}
+
+test('a pid fixed in the config and then reused by another program is recorded as pid-reused, never as its numbers', { timeout: 30_000 }, async (t) => {
+  const { data, sleeper, args } = await recordedSleeper(t);
   // The kernel cannot be made to hand the same pid to a new program on demand; what the recorder sees after a
   // reuse is the same pid with a different start time, so that is what we give it.
   const statePath = join(data, 'p', 'state.json');
@@ -208,12 +214,7 @@ test('a pid fixed in the config and then reused by another program is recorded a
 });
 
 test('a deleted state.json (documented as safe): the next row of the same process is no "start" and has its CPU %', { timeout: 30_000 }, async (t) => {
-  const data = join(tempDir(t), 'data');
-  const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
-  t.after(() => sleeper.kill('SIGKILL'));
-  await sleep(100);
-  const args = ['record', '--name', 'p', '--pid', String(sleeper.pid), '--data', data];
-  assert.equal((await cli(args)).code, 0);
+  const { data, args } = await recordedSleeper(t);
   rmSync(join(data, 'p', 'state.json'));
   await sleep(1100); // CPU % needs time between the rows
   assert.equal((await cli(args)).code, 0);
