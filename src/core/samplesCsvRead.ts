@@ -136,7 +136,6 @@ export class SamplesCsvReader {
 // from here loaded csv-parse (11 files) on every cron tick.
 export { samplesLineTsSeconds } from './samplesCsv.js';
 
-
 /**
  * How to read each field from a row of this file: its cell index (-1: the column is not in this file's header, an
  * older layout) and its type. Built once per file from the field table (core/sampleFields.ts), not looked up per

@@ -298,18 +298,24 @@ function recordedExtent(dir: string, from: number, until: number): { firstTs: nu
   for (const family of ['samples', 'history'] as const) {
     const keyOf = family === 'samples' ? samplesLineTsSeconds : historyLineTsSeconds;
     const files = familyFiles(dir, family, from, until);
+    // The window's first time, and its bytes: samples rows are all about one size (history lines are not, a keyframe
+    // is a delta many times over), so with the size of the last rows below they tell how many rows the window holds:
+    // a gap of days holds none, and a window sized by its span alone was read thinned for points it does not have.
     let firstTs: number | null = null;
+    let windowByteCount = 0;
     for (const file of files) {
-      if (firstTs !== null) break;
+      if (firstTs !== null && family !== 'samples') break;
       streamFile(join(dir, file), '', quiet, (f) => {
         const bodyStart = family === 'samples' ? headerOf(f).endByte : 0;
-        const { start } = windowBytes(f, keyOf, from, until, bodyStart);
+        const w = windowBytes(f, keyOf, from, until, bodyStart);
+        windowByteCount += Math.max(0, w.end - w.start);
+        if (firstTs !== null) return;
         forEachLine(f, (line) => {
           const ts = keyOf(line);
           if (ts === null || ts < from) return true;
           if (ts <= until) firstTs = ts;
           return false;
-        }, start);
+        }, w.start);
       });
     }
     const recent: number[] = [];
@@ -330,20 +336,7 @@ function recordedExtent(dir: string, from: number, until: number): { firstTs: nu
     if (firstTs === null || recent.length === 0) continue;
     const steps = recent.slice(1).map((ts, i) => recent[i]! - ts).filter((d) => d > 0).sort((a, b) => a - b);
     const intervalSeconds = steps.length ? steps[Math.floor(steps.length / 2)]! : 60;
-    // Rows in the window, estimated from its bytes and the size of the last rows (samples rows are all about one
-    // size; history lines are not, a keyframe is a delta many times over): a gap of days in the window holds no rows,
-    // and a window sized by its span alone was read thinned for points it does not have.
-    let rows: number | null = null;
-    if (family === 'samples') {
-      let bytes = 0;
-      for (const file of files) {
-        streamFile(join(dir, file), '', quiet, (f) => {
-          const w = windowBytes(f, keyOf, from, until, headerOf(f).endByte);
-          bytes += Math.max(0, w.end - w.start);
-        });
-      }
-      rows = Math.ceil(bytes / (recentBytes / recent.length));
-    }
+    const rows = family === 'samples' ? Math.ceil(windowByteCount / (recentBytes / recent.length)) : null;
     return { firstTs, lastTs: recent[0]!, intervalSeconds, rows };
   }
   return null;
