@@ -160,7 +160,7 @@ test('writePromTextfile never writes through a link planted at its temp name, no
   const random = Math.random;
   Math.random = () => 0.5;
   try {
-    const guessed = join(prom, `.${PROM_TEXTFILE_NAME}.tmp-${process.pid}-80000000`);
+    const guessed = join(prom, `${PROM_TEXTFILE_NAME}.tmp-${process.pid}-80000000`);
     symlinkSync(victim, guessed);
     assert.throws(() => writePromTextfile(prom, 'x 1\n'), /EEXIST|symbolic link/);
     assert.equal(lstatSync(guessed).isSymbolicLink(), true);

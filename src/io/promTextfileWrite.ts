@@ -9,6 +9,7 @@
 // numbers (no stacks, labels or process command lines), which is what the collector publishes anyway.
 import { closeSync, fchmodSync, fsyncSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempPathFor } from './dataStore.js';
 import { CREATE_NEW_FLAGS, openNoFollow } from './safeOpen.js';
 
 export const PROM_TEXTFILE_NAME = 'leakwatch.prom';
@@ -17,10 +18,10 @@ export const PROM_TEXTFILE_MODE = 0o644;
 /** Writes `text` to `<dir>/leakwatch.prom` atomically with mode 0644; returns the path. */
 export function writePromTextfile(dir: string, text: string): string {
   const path = join(dir, PROM_TEXTFILE_NAME);
-  // A fresh file of our own: a random name, created exclusively and never through a link. The textfile folder is
-  // often writable by node_exporter's user; with a predictable name opened plainly, a link planted there made this
-  // root process write the metrics through it into any file and chmod that file 0644.
-  const tmp = join(dir, `.${PROM_TEXTFILE_NAME}.tmp-${process.pid}-${Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0')}`);
+  // A fresh file of our own: the data folder's random temp name (not ending in .prom), created exclusively and never
+  // through a link. The textfile folder is often writable by node_exporter's user; with a predictable name opened
+  // plainly, a link planted there made this root process write the metrics through it into any file and chmod it 0644.
+  const tmp = tempPathFor(path);
   let fd: number | null = null;
   let created = false;
   try {
