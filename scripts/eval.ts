@@ -238,13 +238,24 @@ interface FirstDayRun {
  * scenario is generated for FIRST_DAY_HOURS from each of FIRST_DAY_STARTS (its deploys within that span kept), and
  * checked every hour from the first, with the default window, --since 2h and --since 24h.
  */
+/**
+ * `spec` generated for FIRST_DAY_HOURS from `startHour` (its deploys within that span kept), read, handed to `use`,
+ * then deleted.
+ */
+function fromStartHour<R>(spec: ReturnType<typeof evalScenarios>[number], dataDir: string, startHour: number, use: (truth: GeneratedScenario, rec: TargetRecording) => R): R {
+  const dir = join(dataDir, `first-day-${spec.name}-${startHour}`);
+  const end = FIRST_DAY_BASE_TS + (startHour + FIRST_DAY_HOURS) * HOUR;
+  const truth = generateScenario({ ...spec, days: FIRST_DAY_HOURS / 24, restartHours: spec.restartHours.filter((h) => h < FIRST_DAY_HOURS) }, dir, end);
+  try {
+    return use(truth, readRecording(dir, truth.name));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function firstDayFalseAlarms(spec: ReturnType<typeof evalScenarios>[number], dataDir: string): FirstDayRun[] {
   const windows = WINDOWS.filter((w) => w.seconds !== 6 * HOUR);
-  return FIRST_DAY_STARTS.map((startHour) => {
-    const dir = join(dataDir, `first-day-${startHour}`);
-    const end = FIRST_DAY_BASE_TS + (startHour + FIRST_DAY_HOURS) * HOUR;
-    const truth = generateScenario({ ...spec, days: FIRST_DAY_HOURS / 24, restartHours: spec.restartHours.filter((h) => h < FIRST_DAY_HOURS) }, dir, end);
-    const rec = readRecording(dir, truth.name);
+  return FIRST_DAY_STARTS.map((startHour) => fromStartHour(spec, dataDir, startHour, (truth, rec) => {
     const res: FirstDayRun = { scenario: spec.name, startHour, checks: 0, alarms: 0, first: [] };
     for (let h = 1; h <= FIRST_DAY_HOURS; h++) {
       const until = truth.firstTsSeconds + h * HOUR;
@@ -256,9 +267,8 @@ function firstDayFalseAlarms(spec: ReturnType<typeof evalScenarios>[number], dat
         if (res.first.length < 3) res.first.push(`${h} h ${w.seconds === null ? 'default' : w.label.replace('--since ', '')}: ${j.verdict}${j.suspects.length ? ` (${j.suspects.length} suspect${j.suspects.length > 1 ? 's' : ''})` : ''}`);
       }
     }
-    rmSync(dir, { recursive: true, force: true });
     return res;
-  });
+  }));
 }
 
 interface FirstDayDetection {
@@ -280,11 +290,7 @@ interface FirstDayDetection {
  */
 function firstDayDetection(spec: ReturnType<typeof evalScenarios>[number], dataDir: string): FirstDayDetection[] {
   const want = spec.expected === 'growing' ? 3 : 1;
-  return FIRST_DAY_STARTS.map((startHour) => {
-    const dir = join(dataDir, `first-day-leak-${startHour}`);
-    const end = FIRST_DAY_BASE_TS + (startHour + FIRST_DAY_HOURS) * HOUR;
-    const truth = generateScenario({ ...spec, days: FIRST_DAY_HOURS / 24, restartHours: [] }, dir, end);
-    const rec = readRecording(dir, truth.name);
+  return FIRST_DAY_STARTS.map((startHour) => fromStartHour(spec, dataDir, startHour, (truth, rec) => {
     const res: FirstDayDetection = { scenario: spec.name, startHour, firstAlarmHour: null, later: 0, held: 0 };
     for (let h = 1; h <= FIRST_DAY_HOURS; h++) {
       const alarm = judge(rec, truth.firstTsSeconds + h * HOUR).exit === want;
@@ -295,9 +301,8 @@ function firstDayDetection(spec: ReturnType<typeof evalScenarios>[number], dataD
       res.later++;
       if (alarm) res.held++;
     }
-    rmSync(dir, { recursive: true, force: true });
     return res;
-  });
+  }));
 }
 
 /** The leak scenarios firstDayDetection runs: one lifetime, the leak from the first sample. */
