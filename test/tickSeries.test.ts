@@ -38,8 +38,9 @@ test(`sumSeries over typed-array ticks (${layout}) and over Map ticks equals a n
   const compact = maps.map((t) => ({ ...t, counts: CompactCounts.from(t.counts) }));
   assert.equal(CompactCounts.rawOf(compact[0]!.counts)?.ids === null, layout === 'dense', 'the layout meant is the one exercised');
   // the edges of the id range read: one stack, the first and last id a tick holds, a group around a gap
-  // and stacks of their own few beside the range they span (a suspect-search block over a thinned read)
-  const fixed = [[[5]], [[150], [42]], [[1]], [[300]], [[300, 1]], [[299, 300], [300]], [[301]], [], [[2], [150], [330]], [[300], [1]], [[310], [320]]];
+  // and stacks of their own few beside the range they span (a suspect-search block over a thinned read); a few ids far
+  // apart, some in two series, are looked up one by one in a dense tick (SPARSE_IDS_SHARE)
+  const fixed = [[[5]], [[150], [42]], [[1]], [[300]], [[300, 1]], [[299, 300], [300]], [[301]], [], [[2], [150], [330]], [[300], [1]], [[310], [320]], [[1, 300], [300], [150]]];
   for (const series of fixed) {
     const want = naive(maps, series);
     for (const ticks of [compact, maps]) assert.deepEqual(sumSeries(ticks, series).map((a) => (a ? Array.from(a) : undefined)), want, JSON.stringify(series));
