@@ -328,6 +328,21 @@ test('lines are read whole across buffer boundaries, forwards and backwards, and
     }
     assert.deepEqual(kept, want);
     assert.equal(starts.length, lines.length);
+    // the bytes of a line skip saw stay as they were until beforeMove is called: a reader may hold on to them
+    // (HeldBytes in a thinned read) and copy them only then
+    let held: { b: Uint8Array; s: number; e: number; text: string } | null = null;
+    let moves = 0;
+    const check = () => held && assert.equal(Buffer.from(held.b.subarray(held.s, held.e)).toString(), held.text, 'held bytes unchanged');
+    forEachLine(o.file, () => undefined, 0, o.file.sizeBytes, (b, s, e, lineAt) => {
+      check();
+      held = { b, s, e, text: lines[starts.indexOf(lineAt)]! };
+      return true;
+    }, () => {
+      check();
+      held = null;
+      moves++;
+    });
+    assert.ok(moves >= 3, `${moves} moves`);
   } finally {
     closeDataFile(o.file);
   }

@@ -180,7 +180,8 @@ test('samplesRowWholeSeconds reads the whole seconds of plain rows from their by
 
 test('a thinned read keeps the same rows whether they are judged from their bytes or their text', (t) => {
   const data = tempDir(t);
-  const spec = evalScenarios().find((s) => s.name === 'benign-week-deploys')!;
+  // 20 days (~3.5 MB): rows held across the reader's 1 MiB buffers, which are reused (HeldBytes.pin)
+  const spec = { ...evalScenarios().find((s) => s.name === 'benign-week-deploys')!, days: 20 };
   const truth = generateScenario(spec, data);
   // Rows the bytes leave to the text: a time with 8 decimals, a time in another form, a quoted pid (read by the
   // reader, but a quote before the lifetime cells: it passes by the thinner), a row with too few cells.
@@ -201,11 +202,13 @@ test('a thinned read keeps the same rows whether they are judged from their byte
   const full = readRecording(data, spec.name);
   // windows that start and end inside a second, so rows at the edges are decided from their text
   const mid = (truth.firstTsSeconds + truth.lastTsSeconds) / 2;
-  for (const [since, until] of [[-Infinity, Infinity], [truth.firstTsSeconds + 86_400.5, mid + 0.25], [mid - 0.5, truth.lastTsSeconds - 3600.1]] as const) {
-    const thin = readRecording(data, spec.name, { maxPoints: 1500, sinceSeconds: since, untilSeconds: until });
+  // the whole at two minutes too: every other row is held across a buffer's end, and half of those are kept
+  const windows = [[-Infinity, Infinity, 1500], [-Infinity, Infinity, 15_000], [truth.firstTsSeconds + 86_400.5, mid + 0.25, 1500], [mid - 0.5, truth.lastTsSeconds - 3600.1, 1500]] as const;
+  for (const [since, until, maxPoints] of windows) {
+    const thin = readRecording(data, spec.name, { maxPoints, sinceSeconds: since, untilSeconds: until });
     const inWindow = full.samples.filter((r) => r.tsSeconds >= since && r.tsSeconds <= until);
-    const step = thinningStepSeconds(inWindow.at(-1)!.tsSeconds - inWindow[0]!.tsSeconds, 60, 1500);
-    assert.ok(step >= 300, `step ${step}`);
+    const step = thinningStepSeconds(inWindow.at(-1)!.tsSeconds - inWindow[0]!.tsSeconds, 60, maxPoints);
+    assert.ok(step >= (maxPoints === 1500 ? 300 : 120), `step ${step}`);
     // the rule, on the rows a full read gives: each lifetime run's first row and each bucket's last; the quoted row
     // passes by
     const expected: number[] = [];
@@ -218,6 +221,9 @@ test('a thinned read keeps the same rows whether they are judged from their byte
     }
     rule.flush();
     assert.deepEqual(thin.samples.map((r) => r.tsSeconds), expected, `window ${since}..${until}`);
+    // and each row kept is the row a full read has at its time, every cell
+    const fullAt = new Map(inWindow.map((r) => [r.tsSeconds, r]));
+    for (const r of thin.samples) assert.deepEqual(r, fullAt.get(r.tsSeconds), `the row at ${r.tsSeconds}`);
     assert.ok(thin.samples.some((r) => r.tsSeconds === quotedTs) === (quotedTs >= since && quotedTs <= until));
   }
 });
