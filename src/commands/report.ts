@@ -71,15 +71,25 @@ export function readEvidence(dataDir: string, rec: TargetRecording): TargetEvide
 export const CONTEXT_SECONDS = 7 * 86400;
 
 /**
- * What to read for a window: everything up to --until without --since; else the window, the week before it and the
- * current lifetime; either at most READ_POINTS_BUDGET points at full resolution.
+ * Without --until, what is read ends this long after now: rows dated later were written while the clock was set
+ * ahead (a wrong RTC at boot, a bad NTP server), and are left out with a warning (ReadOptions.untilIsNow). One such row
+ * in a one-day recording made the headline say "for 199.0 days". An hour leaves room for a data folder copied from a
+ * server whose clock runs a little ahead of the machine reading it: skew that small misleads no verdict.
+ */
+export const CLOCK_AHEAD_SECONDS = 3600;
+
+/**
+ * What to read for a window: everything up to --until (else up to now, see CLOCK_AHEAD_SECONDS) without --since; else
+ * the window, the week before it and the current lifetime; either at most READ_POINTS_BUDGET points at full
+ * resolution.
  */
 export function readWindow(sinceSeconds: number | undefined, untilSeconds: number | undefined, nowSeconds: number): ReadOptions {
   // Memory and time follow the points read: a longer window is read thinned (core/readResolution.ts).
   const maxPoints = READ_POINTS_BUDGET;
-  if (sinceSeconds === undefined) return { untilSeconds, maxPoints };
+  const end = untilSeconds === undefined ? { untilSeconds: nowSeconds + CLOCK_AHEAD_SECONDS, untilIsNow: true } : { untilSeconds };
+  if (sinceSeconds === undefined) return { ...end, maxPoints };
   const context = (untilSeconds ?? nowSeconds) - CONTEXT_SECONDS;
-  return { sinceSeconds: Math.min(sinceSeconds, context), untilSeconds, wholeLifetime: true, maxPoints };
+  return { sinceSeconds: Math.min(sinceSeconds, context), ...end, wholeLifetime: true, maxPoints };
 }
 
 function load(v: Record<string, unknown>, progress: Progress): Loaded | { error: string } {

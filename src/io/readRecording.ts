@@ -10,7 +10,7 @@ import { processStartOf } from '../core/tickPlan.js';
 import { maxCountById } from '../core/tickSeries.js';
 import { segmentsForWindow } from '../core/segments.js';
 import { BucketThinner, thinningStepSeconds } from '../core/readResolution.js';
-import { formatCount, formatSpan } from '../core/format.js';
+import { formatCount, formatIsoSeconds, formatSpan } from '../core/format.js';
 import { FILES, fileSize, listSegments, parseStackLine, targetDir } from './dataStore.js';
 import { closeDataFile, type DataFile, forEachLine, forEachLineBackward, MAX_LINE_BYTES, openDataFile, seekByKey } from './lineReader.js';
 
@@ -31,6 +31,11 @@ export interface ReadOptions {
   /** The window's start: nothing older is returned (but see `wholeLifetime`). */
   sinceSeconds?: number;
   untilSeconds?: number;
+  /**
+   * `untilSeconds` is the reader's clock (no --until was given): sample rows dated after it were written while the
+   * clock was set ahead; they are counted in a warning (clockAheadWarning) rather than passed over in silence.
+   */
+  untilIsNow?: boolean;
   /**
    * Also return the current process lifetime (the one recorded last at or before `untilSeconds`) from its
    * start, when it began before `sinceSeconds`: verdicts are judged on the whole lifetime. Still nothing older
@@ -79,6 +84,14 @@ export function thinnedReadWarning(name: string, stepSeconds: number, maxPoints:
     `${name}: this window holds more than ${formatCount(maxPoints)} points, so it was read at one point per ` +
     `${formatSpan(stepSeconds)} (the last of each, and each process lifetime's first) to bound memory, so sample counts here are of the ` +
     `points read; every row: leakwatch export`
+  );
+}
+
+/** Rows dated after the reader's clock (ReadOptions.untilIsNow), left out of the verdict and the page. */
+export function clockAheadWarning(name: string, rows: number, latestTs: number): string {
+  return (
+    `${name}: left out ${formatCount(rows)} sample row(s) dated after now (the latest ${formatIsoSeconds(latestTs)}): the clock was ` +
+    `set ahead when they were written; every row: leakwatch export`
   );
 }
 
@@ -378,6 +391,16 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
   const inRange = (ts: number) => ts >= from && ts <= until;
   const out = { warnings: [] as string[], unreadable: [] as string[] };
   const { warnings } = out;
+  // Sample rows dated after "now" (untilIsNow), left out: how many, and the latest.
+  const ahead = { rows: 0, latestTs: -Infinity };
+  const keepSample = (ts: number) => {
+    if (inRange(ts)) return true;
+    if (opts.untilIsNow && ts > until) {
+      ahead.rows++;
+      if (ts > ahead.latestTs) ahead.latestTs = ts;
+    }
+    return false;
+  };
   let stepSeconds = 0;
   let intervalSeconds = 60;
   if (opts.maxPoints !== undefined) {
@@ -401,7 +424,7 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
       const h = samplesHeaderOf(f, source);
       if (h.line === null) return;
       if (h.warning) warnings.push(h.warning);
-      const reader = new SamplesCsvReader(source, inRange);
+      const reader = new SamplesCsvReader(source, keepSample);
       reader.header(h.line);
       let scan = { tornTail: false, tooLong: 0 };
       let end = f.sizeBytes;
@@ -519,6 +542,7 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
   // Damaged lines in a file that is not wholly unreadable are counted over every history file read.
   if (!historyUnreadable) warnings.push(...replay.warnings());
   if (thinnedRows > 0 || replay.thinnedAway > 0) warnings.push(thinnedReadWarning(name, stepSeconds, opts.maxPoints ?? 0));
+  if (ahead.rows > 0) warnings.push(clockAheadWarning(name, ahead.rows, ahead.latestTs));
 
   // The dictionary holds every stack ever seen; a windowed read keeps only the stacks its ticks count.
   let wanted: { has(id: number): boolean } | null = null;

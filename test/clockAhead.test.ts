@@ -1,0 +1,79 @@
+// A clock set ahead for a while (a wrong RTC at boot, a bad NTP server): the recorder writes a tick dated months
+// ahead, then the clock is put right and rows go on. Such a row once made a one-day leak's headline read "for 199.0
+// days". report and check (no --until) read up to now (CLOCK_AHEAD_SECONDS later): the row is left out with a warning
+// that names the target, how many and the latest, and everything else is judged as if it had never been written.
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Summary } from '../src/core/model.js';
+import { CLOCK_AHEAD_SECONDS, readWindow } from '../src/commands/report.js';
+import { evalScenarios, generateScenario } from '../scripts/eval/scenarios.js';
+import { cli } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
+
+/** 2027-06-01T00:00:00Z: months after anything these recordings hold, and after this test runs (until mid-2027). */
+const AHEAD_TS = 1_811_808_000;
+
+/** Inserts after the line at `fraction` of the file a copy of it dated AHEAD_TS (what `edit` makes of its cells). */
+function insertAhead(path: string, fraction: number, edit: (cells: string[], sep: string) => string): void {
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const i = Math.floor(lines.length * fraction);
+  const sep = lines[i]!.includes(',') ? ',' : ' ';
+  lines.splice(i + 1, 0, edit(lines[i]!.split(sep), sep));
+  writeFileSync(path, lines.join('\n'));
+}
+
+test('a row and a tick dated months ahead are left out with a warning; the verdict is that of the recording without them', async (t) => {
+  assert.ok(AHEAD_TS > Date.now() / 1000 + CLOCK_AHEAD_SECONDS, 'the planted time is still in the future: move AHEAD_TS on');
+  const plain = tempDir(t);
+  const spec = evalScenarios().find((s) => s.name === 'slow-leak-idle-ballast')!;
+  generateScenario(spec, plain);
+  const ahead = tempDir(t);
+  cpSync(plain, ahead, { recursive: true });
+  const dir = join(ahead, spec.name);
+  const header = readFileSync(join(dir, 'samples.csv'), 'utf8').split('\n')[0]!.split(',');
+  const tsAt = header.indexOf('ts_seconds');
+  const timeAt = header.indexOf('time_utc');
+  insertAhead(join(dir, 'samples.csv'), 0.6, (c, sep) => {
+    c[tsAt] = `${AHEAD_TS}.5`;
+    c[timeAt] = '2027-06-01 00:00:00';
+    return c.join(sep);
+  });
+  // the tick written with it: a delta that changes nothing, in the same lifetime (what follows stays exact)
+  insertAhead(join(dir, 'stack-history.log'), 0.6, (c, sep) => ['D', `${AHEAD_TS}.5`, c[2]!, c[3]!].join(sep));
+
+  const summaryOf = async (data: string) => {
+    const json = join(tempDir(t), 'summary.json');
+    const r = await cli(['report', '--data', data, '--out', join(tempDir(t), 'page.html'), '--json', json]);
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(readFileSync(json, 'utf8')) as Summary;
+    // the verdict lines (the last line names the page, a folder of its own per run)
+    return { stdout: r.stdout.split('\n').filter((l) => !l.startsWith('report: ')).join('\n'), target: s.targets[0]! };
+  };
+  const want = await summaryOf(plain);
+  const got = await summaryOf(ahead);
+  const warning = got.target.warnings.find((w) => w.includes('dated after now'));
+  assert.equal(warning, `${spec.name}: left out 1 sample row(s) dated after now (the latest 2027-06-01T00:00:00Z): the clock was set ahead when they were written; every row: leakwatch export`);
+  assert.deepEqual({ ...got.target, warnings: got.target.warnings.filter((w) => w !== warning) }, want.target);
+  assert.equal(got.stdout, want.stdout);
+  assert.match(got.target.headline, /for 3\.0 days/, 'the headline spans the recording, not the months to the planted row');
+
+  // check: the same exit (1: a leak) and lines
+  const checks = await Promise.all([plain, ahead].map((d) => cli(['check', '--data', d])));
+  assert.deepEqual(checks.map((c) => c.code), [1, 1]);
+  assert.equal(checks[1]!.stdout.replaceAll(ahead, ''), checks[0]!.stdout.replaceAll(plain, ''));
+
+  // export keeps every row, the planted one too
+  const rows = async (d: string) => (await cli(['export', '--data', d, '--target', spec.name])).stdout.trim().split('\n').length;
+  assert.equal(await rows(ahead), (await rows(plain)) + 1);
+});
+
+test('--until reads to it, as given; without it, to an hour after now', () => {
+  assert.deepEqual(readWindow(undefined, 5_000, 10_000), { untilSeconds: 5_000, maxPoints: readWindow(undefined, 5_000, 10_000).maxPoints });
+  const open = readWindow(undefined, undefined, 10_000);
+  assert.equal(open.untilSeconds, 10_000 + CLOCK_AHEAD_SECONDS);
+  assert.equal(open.untilIsNow, true);
+  assert.equal(readWindow(9_000, undefined, 10_000).untilIsNow, true);
+  assert.equal(readWindow(9_000, 9_500, 10_000).untilIsNow, undefined);
+});
