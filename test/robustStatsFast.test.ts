@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import {
   bucketMedians,
   medianOfRange,
+  medianOfRangeKept,
   THEIL_SEN_FAST_MIN_POINTS,
   mannKendall,
   mannKendallReference,
@@ -222,6 +223,15 @@ test('medianOfRange counts whole numbers in a narrow range, and takes the same r
     fc.property(fc.array(value, { minLength: 1, maxLength: 200 }), fc.nat(20), (xs, pad) => {
       const a = new Float64Array(pad + xs.length + pad).fill(-1);
       a.set(xs, pad);
+      // medianOfRangeKept: the same, with `a` left as it was, for counts in a Float32Array (sumSeries) too
+      const scratch = new Float64Array(xs.length);
+      for (const typed of [Float64Array.from(a), Float32Array.from(a)]) {
+        const before = typed.slice();
+        // (a tiny negative fraction is -0 in 32 bits: zeros compared as numbers, see `value`)
+        const want = sortedMedian(Array.from(typed.subarray(pad, pad + xs.length))) || 0;
+        assert.equal(medianOfRangeKept(typed, pad, pad + xs.length, scratch) || 0, want, `${xs.length} values kept`);
+        assert.deepEqual(typed, before, 'not reordered');
+      }
       assert.equal(medianOfRange(a, pad, pad + xs.length), sortedMedian(xs), `${xs.length} values`);
     }),
     { numRuns: 2000 },
@@ -230,6 +240,12 @@ test('medianOfRange counts whole numbers in a narrow range, and takes the same r
   const hour = Float64Array.from({ length: 60 }, (_, i) => 100 + (i % 7));
   assert.equal(medianOfRange(hour, 0, 60), sortedMedian([...hour]));
   assert.equal(medianOfRange(Float64Array.from([...Array(30).fill(3), ...Array(30).fill(8)]), 0, 60), 5.5);
+  // the counters start at zero whatever came before: a count given up at a value too far (after 30 counted), one
+  // given up at a fraction, and one done, each followed by others around the same values
+  const scratch = new Float64Array(64);
+  // (a counter left over below the median would move it: the given-up counts lie below the next count's median)
+  const runs = [[...Array(15).fill(5), ...Array(15).fill(8), 1e6], [5, ...Array(30).fill(9)], [...Array(30).fill(6), 0.5], [2, ...Array(30).fill(9)], [...Array(30).fill(4), ...Array(10).fill(9)], [...Array(20).fill(5), ...Array(20).fill(7)]];
+  for (const xs of [...runs, ...runs]) assert.equal(medianOfRangeKept(Float32Array.from(xs), 0, xs.length, scratch), sortedMedian(xs), xs.join(','));
   // a zero slope's sign survives (Object.is through assert/strict): -0 is not counted
   assert.equal(medianOfRange(Float64Array.from([...Array(13).fill(-0), ...Array(12).fill(1)]), 0, 25), -0);
 });

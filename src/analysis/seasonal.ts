@@ -3,7 +3,7 @@
 // earlier days it does not. Pure statistics on (time, value) points; times are unix seconds, days are UTC days.
 
 import { Z_SIGNIFICANT } from './trend.js';
-import { mannKendall, median, medianOfRange } from './robustStats.js';
+import { mannKendall, median, medianOfRange, medianOfRangeKept } from './robustStats.js';
 
 export const HOUR_SECONDS = 3600;
 export const DAY_SECONDS = 86400;
@@ -44,18 +44,22 @@ export function hourRuns(ts: ArrayLike<number>, n: number): { hours: number[]; s
 let scratch = new Float64Array(0);
 
 /**
- * Medians per UTC clock hour, oldest first. Points must be sorted by time. One copy of the values, each hour's run
- * reordered in place for its median (an array per hour was most of judging 5,000 churning stacks). The runs of
- * hours are kept per `ts` array (hourRuns): an array passed here must not change afterwards.
+ * Medians per UTC clock hour, oldest first. Points must be sorted by time. A typed array is medianed hour by hour
+ * where it lies (medianOfRangeKept: counted, or a copy of the hour); anything else is copied once and each hour's run
+ * reordered in place (an array per hour was most of judging 5,000 churning stacks). The runs of hours are kept per
+ * `ts` array (hourRuns): an array passed here must not change afterwards.
  */
 export function hourlyMedians(ts: ArrayLike<number>, vs: ArrayLike<number>): HourlyMedians {
   const n = Math.min(ts.length, vs.length);
   const { hours, starts } = hourRuns(ts, n);
   if (scratch.length < n) scratch = new Float64Array(Math.max(n, 2 * scratch.length));
-  // a typed array's values in one native copy (an element loop was a fifth of this function's time)
-  if (ArrayBuffer.isView(vs) && vs.length === n) scratch.set(vs as unknown as ArrayLike<number>);
-  else for (let i = 0; i < n; i++) scratch[i] = vs[i]!;
   const values = new Array<number>(hours.length);
+  // a series of counts (Float32, from sumSeries) or numbers in a typed array: each hour medianed where it lies
+  if (vs instanceof Float32Array || vs instanceof Float64Array) {
+    for (let r = 0; r < hours.length; r++) values[r] = medianOfRangeKept(vs, starts[r]!, starts[r + 1]!, scratch);
+    return { hours: hours.slice(), values };
+  }
+  for (let i = 0; i < n; i++) scratch[i] = vs[i]!;
   for (let r = 0; r < hours.length; r++) values[r] = medianOfRange(scratch, starts[r]!, starts[r + 1]!);
   return { hours: hours.slice(), values };
 }
