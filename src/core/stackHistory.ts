@@ -49,6 +49,17 @@ export interface RawCounts {
 
 type Vals = Uint8Array | Uint16Array | Int32Array;
 
+/**
+ * Frozen counts that are a copy of their own (not chained), as plain typed arrays: what crosses to another thread
+ * (io/hourlyReadAhead.ts) and back into a CompactCounts there, unchanged.
+ */
+export interface CompactRaw {
+  ids: Int32Array | Uint16Array | null;
+  vals: Vals;
+  base: number;
+  n: number;
+}
+
 /** Bytes a count takes in the narrowest typed array that holds 0..max. */
 function countBytes(max: number): 1 | 2 | 4 {
   return max < 256 ? 1 : max < 65536 ? 2 : 4;
@@ -139,6 +150,16 @@ export class CompactCounts implements ReadonlyMap<number, number> {
     private readonly up: CompactCounts | null = null,
   ) {
     this.depth = up === null ? 0 : up.depth + 1;
+  }
+
+  /** These counts as their arrays (CompactRaw); null for chained counts, which read through the ticks before them. */
+  toRaw(): CompactRaw | null {
+    return this.up === null ? { ids: this.ids, vals: this.vals, base: this.base, n: this.n } : null;
+  }
+
+  /** Counts from toRaw's arrays (made by this class, on this thread or another). */
+  static fromRaw(r: CompactRaw): CompactCounts {
+    return new CompactCounts(r.ids, r.vals, r.base, r.n);
   }
 
   /** The first `n` entries of ascending ids with non-zero counts, in the smaller layout. */
@@ -791,6 +812,19 @@ export class HistoryCounts {
     return c;
   }
 
+  /**
+   * A keyframe line (K or H) parsed and frozen elsewhere, as apply would take its text; `counts` null for a line that
+   * did not parse.
+   */
+  applyParsed(lifetime: string, counts: CompactCounts | null): void {
+    this.lines++;
+    this.map = null;
+    this.keyframe = null;
+    this.compact = counts;
+    if (counts === null) this.bad++;
+    else this.lifetime = lifetime;
+  }
+
   /** Applies one line (without its newline); returns it parsed when it is a tick, null when skipped. */
   apply(text: string): HistoryLine | null {
     // a file that passed through a Windows editor or a CRLF copy: the line ending is not part of the line
@@ -837,6 +871,14 @@ export class HistoryCounts {
     return line;
   }
 }
+
+/**
+ * A keyframe line parsed elsewhere: its tick with its counts frozen, or one that did not parse, with what its text
+ * still gave of its time and lifetime (historyLineTsSeconds, historyLineLifetime: thinning decides by them).
+ */
+export type ParsedKeyframe =
+  | { tsSeconds: number; lifetime: string; total: number; counts: CompactCounts }
+  | { bad: true; tsSeconds: number | null; lifetime: string | null };
 
 /**
  * What every reader of history lines (replay, compaction) shares: one HistoryCounts, so both skip damage alike,
@@ -931,6 +973,31 @@ export class HistoryReplay extends HistoryLineReader {
     // changes some is merged into it (HistoryCounts keepFrozen).
     if (this.keep(line.tsSeconds)) {
       this.ticks.push({ tsSeconds: line.tsSeconds, lifetime: this.own(line.lifetime), total: line.total, counts: this.counts.frozen()! });
+    }
+  }
+
+  /**
+   * A keyframe line parsed and frozen elsewhere (hourly history read on another thread, io/hourlyReadAhead.ts), in
+   * file order, as line() would take its text: the same ticks, thinning and damage counts.
+   */
+  parsedKeyframe(k: ParsedKeyframe): void {
+    const counts = 'bad' in k ? null : k.counts;
+    const thinner = this.thinner;
+    if (thinner) {
+      const { tsSeconds: ts, lifetime } = k;
+      if (ts === null || lifetime === null || !this.keep(ts) || !thinner.replacesHeld(ts, lifetime)) thinner.flush();
+      this.counts.applyParsed(k.lifetime ?? '', counts);
+      if (counts === null) {
+        if (!this.counts.known) thinner.reset(); // damage: what was held is gone with the counts
+        return;
+      }
+      this.dirty = true;
+      if (this.keep(ts!)) thinner.add({ tsSeconds: ts!, lifetime: this.own(lifetime!), total: (k as { total: number }).total }, ts!, lifetime!);
+      return;
+    }
+    this.counts.applyParsed(k.lifetime ?? '', counts);
+    if (counts !== null && this.keep(k.tsSeconds!)) {
+      this.ticks.push({ tsSeconds: k.tsSeconds!, lifetime: this.own(k.lifetime!), total: (k as { total: number }).total, counts: this.counts.frozen()! });
     }
   }
 

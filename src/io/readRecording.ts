@@ -5,7 +5,8 @@ import type { SampleRow, SnapshotFile, StackRecord, TargetRecording } from '../c
 import { SamplesCsvReader, samplesLineTsSeconds, splitCsvLine } from '../core/samplesCsvRead.js';
 import { isHeaderlessRow, SAMPLES_HEADER, samplesRowWholeSeconds } from '../core/samplesCsv.js';
 import { parseSnapshotFileName } from '../core/snapshots.js';
-import { HistoryReplay, historyLineLifetime, historyLineTsSeconds, isKeyframeLine, KEYFRAME_EVERY } from '../core/stackHistory.js';
+import { CompactCounts, ENTRY_WIDTH, HistoryReplay, historyLineLifetime, historyLineTsSeconds, isKeyframeLine, KEYFRAME_EVERY, parseHistoryLine } from '../core/stackHistory.js';
+import { HourlyReadAhead, type HourlyFileRead, type HourlyLine } from './hourlyReadAhead.js';
 import { processStartOf } from '../core/tickPlan.js';
 import { maxCountById } from '../core/tickSeries.js';
 import { segmentsForWindow } from '../core/segments.js';
@@ -52,6 +53,11 @@ export interface ReadOptions {
    * thinned (core/readResolution.ts), and a warning says so. Default: everything (export, the prom-textfile tail).
    */
   maxPoints?: number;
+  /**
+   * A thinned read whose hourly history files hold at least this many bytes parses the newer half of them on a
+   * worker thread (hourlyReadAhead.ts); default READ_AHEAD_MIN_BYTES. The result is the same either way (tested).
+   */
+  readAheadMinBytes?: number;
 }
 
 /**
@@ -95,6 +101,8 @@ export function clockAheadWarning(name: string, rows: number, latestTs: number):
   );
 }
 
+const tornHistoryWarning = (source: string) => `${source}: skipped a torn last line (the recorder was killed mid-write)`;
+const tooLongWarning = (source: string, lines: number) => `${source}: skipped ${lines} line(s) longer than ${MAX_LINE_BYTES} bytes`;
 const tornRowWarning = (source: string) => `${source}: skipped a torn last row (the recorder was killed mid-write)`;
 
 /** The one line that says what is wrong with a data file and what to do. */
@@ -146,6 +154,60 @@ function lastKeyframeBefore(f: DataFile, endByte: number): number {
     return false;
   }, endByte);
   return at;
+}
+
+/**
+ * An hourly history file's lines in [since, until] (with the clock-step margin), each parsed and its counts frozen as
+ * HistoryCounts would (by the entries, or by a Map when a hand edit put ids out of order); null when the file is not
+ * plain hourly history (it cannot be opened, or a line is not an H line): it is then read line by line as any other.
+ * Runs on a worker thread (hourlyHistoryWorker.ts).
+ */
+export function parseHourlyFile(path: string, since: number, until: number): HourlyFileRead | null {
+  const o = openDataFile(path);
+  if (!('file' in o)) return null;
+  try {
+    const f = o.file;
+    const w = windowBytes(f, historyLineTsSeconds, since, until);
+    const start = w.start > 0 ? Math.max(0, lastKeyframeBefore(f, w.start)) : 0;
+    const lines: HourlyLine[] = [];
+    // Each lifetime as a string of its own: a slice of a line keeps the whole line alive (HistoryReplay.own), and the
+    // worker's answer held a month of 5,000-stack lines that way (~250 MB of heap for half a year).
+    const lifetimes = new Map<string, string>();
+    const own = (lifetime: string) => {
+      let s = lifetimes.get(lifetime);
+      if (s === undefined) lifetimes.set(lifetime, (s = JSON.parse(JSON.stringify(lifetime)) as string));
+      return s;
+    };
+    let plain = true;
+    const scan = forEachLine(f, (text) => {
+      const line = text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text; // CRLF, as HistoryCounts.apply
+      if (line === '' || line.startsWith('#')) return;
+      const parsed = parseHistoryLine(line);
+      if (parsed === null) {
+        const ts = historyLineTsSeconds(text);
+        const lifetime = ts === null ? null : historyLineLifetime(text);
+        lines.push({ bad: true, tsSeconds: ts, lifetime: lifetime === null ? null : own(lifetime) });
+        return;
+      }
+      if (parsed.kind !== 'H') {
+        plain = false;
+        return false;
+      }
+      const e = parsed.entries;
+      let counts = CompactCounts.fromEntries(e, ENTRY_WIDTH.H);
+      if (counts === null) {
+        const m = new Map<number, number>();
+        for (let i = 0; i < e.length; i += ENTRY_WIDTH.H) if (e[i + 1]! > 0) m.set(e[i]!, e[i + 1]!);
+        counts = CompactCounts.from(m);
+      }
+      lines.push({ tsSeconds: parsed.tsSeconds, lifetime: own(parsed.lifetime), total: parsed.total, raw: counts.toRaw()! });
+    }, start, w.end);
+    return plain ? { lines, tornTail: scan.tornTail && w.end === f.sizeBytes, tooLong: scan.tooLong } : null;
+  } catch {
+    return null;
+  } finally {
+    closeDataFile(o.file);
+  }
 }
 
 /** Byte offset just past the first line (the CSV header), and that line. */
@@ -498,7 +560,7 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
       }
       if (scan.tornTail && end === f.sizeBytes) warnings.push(tornRowWarning(source));
       warnings.push(...reader.warnings());
-      if (scan.tooLong) warnings.push(`${source}: skipped ${scan.tooLong} line(s) longer than ${MAX_LINE_BYTES} bytes`);
+      if (scan.tooLong) warnings.push(tooLongWarning(source, scan.tooLong));
       // Rows are few per tick and bounded in count only by the window: push one by one, never spread.
       for (const r of reader.rows) samples.push(r);
     });
@@ -514,11 +576,21 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
   const D_BYTE = 0x44; // 'D'
   const SPACE_BYTE = 0x20;
   let historyUnreadable = false;
-  for (const file of familyFiles(dir, 'history', from, until)) {
+  const historyFiles = familyFiles(dir, 'history', from, until);
+  // A long thinned read: the newer half of the hourly segments is parsed on a worker meanwhile (hourlyReadAhead.ts).
+  const hourlyPaths = stepSeconds > 0 ? historyFiles.filter((f) => f.endsWith('.hourly.log')).map((f) => join(dir, f)) : [];
+  const readAhead = HourlyReadAhead.start(hourlyPaths, from, until, opts.readAheadMinBytes);
+  for (const file of historyFiles) {
     const historySource = `${name}/${file}`;
     const historyPath = join(dir, file);
     const before = { lines: replay.lines, bad: replay.bad };
-    const done = streamFile(historyPath, historySource, out, (f) => {
+    const ahead = readAhead?.take(historyPath) ?? null;
+    if (ahead !== null) {
+      for (const l of ahead.lines) replay.parsedKeyframe('raw' in l ? { tsSeconds: l.tsSeconds, lifetime: l.lifetime, total: l.total, counts: CompactCounts.fromRaw(l.raw) } : l);
+      if (ahead.tornTail) warnings.push(tornHistoryWarning(historySource));
+      if (ahead.tooLong) warnings.push(tooLongWarning(historySource, ahead.tooLong));
+    }
+    const done = ahead !== null || streamFile(historyPath, historySource, out, (f) => {
       // Replay must start at a keyframe (K, or an hourly H) at or before the first tick wanted.
       const w = windowBytes(f, historyLineTsSeconds, from, until);
       const end = w.end;
@@ -528,8 +600,8 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
       const exactFrom = keyframesOnly ? Math.max(start, lastKeyframeBefore(f, end)) : start;
       // "D " starts a delta; any other line (a damaged one too) is replayed, so damage is counted as before
       const scan = forEachLine(f, (line) => replay.line(line), start, end, (b, s, e, at) => at < exactFrom && e - s >= 2 && b[s] === D_BYTE && b[s + 1] === SPACE_BYTE);
-      if (scan.tornTail && end === f.sizeBytes) warnings.push(`${historySource}: skipped a torn last line (the recorder was killed mid-write)`);
-      if (scan.tooLong) warnings.push(`${historySource}: skipped ${scan.tooLong} line(s) longer than ${MAX_LINE_BYTES} bytes`);
+      if (scan.tornTail && end === f.sizeBytes) warnings.push(tornHistoryWarning(historySource));
+      if (scan.tooLong) warnings.push(tooLongWarning(historySource, scan.tooLong));
     });
     const lines = replay.lines - before.lines;
     if (done && lines > 0 && replay.bad - before.bad === lines) {
