@@ -25,10 +25,12 @@ compaction" counts the history as if every month had stayed at full resolution. 
 which also reads a week of context and the current process lifetime (src/commands/report.ts readWindow); the
 one-day recording has the same four targets and the same end. A window of more than 15,000 points is read thinned
 (src/core/readResolution.ts): the whole year at one point an hour, its full-resolution months from their keyframes.
-What limits the figures: the whole-year report still parses every byte of the hourly history (~540 MB at 5,000
-stacks, ~4 ns a character; its numbers are no longer copied out of the parser, and a dense hourly line is frozen
-straight from them), while of the samples only the rows kept are decoded (the other 59 of each hour are judged from
-their bytes: src/io/readRecording.ts RowKeyBytes). The last-day report judges each stack on its whole current
+What limits the figures: the whole-year report still parses every byte of the hourly history (~520 MB at 5,000
+stacks, ~4 ns a character on this machine; its numbers are no longer copied out of the parser, and a dense hourly line
+is frozen straight from them); since 2026-12-07 evening the newer half of those files is parsed on a worker thread
+while the main thread replays the older half (src/io/hourlyReadAhead.ts; the machine has 2 cores). Of the samples
+only the rows kept are decoded (the other 59 of each hour are judged from their bytes, src/io/readRecording.ts
+RowKeyBytes, and no longer copied out unless the reader's buffer moves on: HeldBytes). The last-day report judges each stack on its whole current
 process lifetime, which here is 6.4 days (9,208 ticks at full resolution) plus 14 hours of the lifetime before: 6.4
 times the ticks a one-day recording judges. Done for this: stacks are judged 256 ids at a time, so their series exist
 only per block, summed into one pool reused block after block (JUDGE_BLOCK, src/analysis/suspects.ts); targets are
