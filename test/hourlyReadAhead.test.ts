@@ -1,6 +1,7 @@
 // Hourly history parsed on a worker thread (src/io/hourlyReadAhead.ts) while the main thread reads the rest: a read
 // with it gives the same ticks, counts and warnings as one without, on clean files and on damaged ones (a line that
-// does not parse, a torn last line, a line that is not hourly, which sends its file back to the main thread).
+// does not parse, a torn last line, empty and comment lines, a line that is not hourly, which sends its file back to
+// the main thread).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -50,10 +51,12 @@ test('hourly history read with a worker gives what a read without one gives, dam
   };
   compare('clean');
 
-  // September damaged: a line that does not parse (its time still readable), one cut to its time, and a torn tail
+  // September damaged: a line that does not parse (its time still readable), one cut to its time, and a torn tail;
+  // empty and comment lines (a hand edit), which pass on what a thinned read held
   const sepText = readFileSync(paths[2]!, 'utf8').split('\n');
   sepText[100] = sepText[100]!.replace(/ (\d+):(\d+):/, ' $1:x$2:');
   sepText[200] = sepText[200]!.split(' ').slice(0, 2).join(' ');
+  for (let i = sepText.length - 2; i > 0; i -= 7) sepText.splice(i, 0, i % 2 === 0 ? '' : '# a note');
   writeFileSync(paths[2]!, sepText.join('\n') + 'H 17');
   const damaged = parseHourlyFile(paths[2]!, -Infinity, Infinity);
   assert.ok(damaged, 'still plain hourly: read by the worker');
@@ -63,6 +66,8 @@ test('hourly history read with a worker gives what a read without one gives, dam
   const warnings = readRecording(data, name, { maxPoints: 1500, readAheadMinBytes: 0 }).warnings.join('\n');
   assert.match(warnings, /skipped 2 damaged line/);
   assert.match(warnings, /torn last line/);
+  // a file of more lines than a worker takes is read on the main thread
+  assert.equal(parseHourlyFile(paths[2]!, -Infinity, Infinity, 500), null);
 
   // August with a delta line in it (a hand edit): not plain hourly, so read on the main thread, the same way
   const augText = readFileSync(paths[1]!, 'utf8').split('\n');

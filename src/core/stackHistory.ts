@@ -878,7 +878,9 @@ export class HistoryCounts {
  */
 export type ParsedKeyframe =
   | { tsSeconds: number; lifetime: string; total: number; counts: CompactCounts }
-  | { bad: true; tsSeconds: number | null; lifetime: string | null };
+  | { bad: true; tsSeconds: number | null; lifetime: string | null }
+  /** An empty or `#` line: no tick and no damage, but a thinned read passes on what it held (as line() does). */
+  | { blank: true };
 
 /**
  * What every reader of history lines (replay, compaction) shares: one HistoryCounts, so both skip damage alike,
@@ -981,8 +983,14 @@ export class HistoryReplay extends HistoryLineReader {
    * file order, as line() would take its text: the same ticks, thinning and damage counts.
    */
   parsedKeyframe(k: ParsedKeyframe): void {
-    const counts = 'bad' in k ? null : k.counts;
     const thinner = this.thinner;
+    if ('blank' in k) {
+      if (!thinner) return;
+      thinner.flush();
+      if (!this.counts.known) thinner.reset();
+      return;
+    }
+    const counts = 'bad' in k ? null : k.counts;
     if (thinner) {
       const { tsSeconds: ts, lifetime } = k;
       if (ts === null || lifetime === null || !this.keep(ts) || !thinner.replacesHeld(ts, lifetime)) thinner.flush();

@@ -5,7 +5,7 @@
 // half here, then takes the worker's lines in file order (HistoryReplay.parsedKeyframe): the same ticks, thinning
 // and damage counts as reading them here. The worker is used only when the hourly files read hold at least
 // READ_AHEAD_MIN_BYTES (a worker costs a thread and ~50 ms to start), and anything unusual in a file (it cannot be
-// opened, a line that is not H) sends that file back to be read here as before.
+// opened, a line that is not H, more than READ_AHEAD_MAX_LINES lines) sends that file back to be read here as before.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
@@ -18,7 +18,16 @@ export const READ_AHEAD_MIN_BYTES = 64 * 1024 * 1024;
 /** One line of an hourly file as the worker read it: a tick with its counts' arrays, or a line that did not parse. */
 export type HourlyLine =
   | { tsSeconds: number; lifetime: string; total: number; raw: CompactRaw }
-  | { bad: true; tsSeconds: number | null; lifetime: string | null };
+  | { bad: true; tsSeconds: number | null; lifetime: string | null }
+  | { blank: true };
+
+/**
+ * Lines a worker takes of one file at most; a file with more (a target restarting many times an hour: an H line per
+ * lifetime per hour, or a hostile folder) is read on the main thread. A month is 744 lines a lifetime. The answer is
+ * copied, not moved: moving one typed array per line cost time growing with the square of the lines (200,000 lines:
+ * 21 s; 1.5 million: over 10 minutes in Node's message serializer, past any wait).
+ */
+export const READ_AHEAD_MAX_LINES = 20_000;
 
 /** An hourly file's lines in the window, and what the line reader noticed (for the same warnings). */
 export interface HourlyFileRead {
@@ -99,7 +108,9 @@ export class HourlyReadAhead {
   take(path: string): HourlyFileRead | null {
     if (!this.paths.includes(path)) return null;
     if (this.answer === null) this.answer = this.wait();
-    return this.answer.get(path) ?? null;
+    const read = this.answer.get(path) ?? null;
+    this.answer.delete(path); // held by the replay's ticks from now on, not here until the read ends
+    return read;
   }
 
   private wait(): Map<string, HourlyFileRead | null> {

@@ -159,10 +159,11 @@ function lastKeyframeBefore(f: DataFile, endByte: number): number {
 /**
  * An hourly history file's lines in [since, until] (with the clock-step margin), each parsed and its counts frozen as
  * HistoryCounts would (by the entries, or by a Map when a hand edit put ids out of order); null when the file is not
- * plain hourly history (it cannot be opened, or a line is not an H line): it is then read line by line as any other.
+ * plain hourly history (it cannot be opened, a line is not an H line, or it has more than `maxLines` lines): it is then
+ * read line by line as any other.
  * Runs on a worker thread (hourlyHistoryWorker.ts).
  */
-export function parseHourlyFile(path: string, since: number, until: number): HourlyFileRead | null {
+export function parseHourlyFile(path: string, since: number, until: number, maxLines = Infinity): HourlyFileRead | null {
   const o = openDataFile(path);
   if (!('file' in o)) return null;
   try {
@@ -181,7 +182,14 @@ export function parseHourlyFile(path: string, since: number, until: number): Hou
     let plain = true;
     const scan = forEachLine(f, (text) => {
       const line = text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text; // CRLF, as HistoryCounts.apply
-      if (line === '' || line.startsWith('#')) return;
+      if (lines.length >= maxLines) {
+        plain = false;
+        return false;
+      }
+      if (line === '' || line.startsWith('#')) {
+        lines.push({ blank: true });
+        return;
+      }
       const parsed = parseHistoryLine(line);
       if (parsed === null) {
         const ts = historyLineTsSeconds(text);
@@ -239,7 +247,7 @@ function samplesHeaderOf(f: DataFile, source: string): { line: string | null; en
  * in samples.csv and stack-history.log; -Infinity when it has no start (a pprof-only target); null when
  * nothing was recorded.
  */
-function currentLifetimeStart(dir: string, until: number): number | null {
+function currentLifetimeStart(dir: string, until: number, seekUntil = until): number | null {
   let start: number | null = null;
   let got = false;
   const found = (ts: number) => {
@@ -248,14 +256,14 @@ function currentLifetimeStart(dir: string, until: number): number | null {
   };
   const quiet = { warnings: [], unreadable: [] };
   // Newest file first, back until one has a row at or before `until`.
-  for (const file of familyFiles(dir, 'samples', -Infinity, until).reverse()) {
+  for (const file of familyFiles(dir, 'samples', -Infinity, seekUntil).reverse()) {
     if (got) break;
     streamFile(join(dir, file), '', quiet, (f) => {
       const h = headerOf(f);
       const cols = h.line === null ? null : splitCsvLine(h.line);
       const idx = cols ? cols.indexOf('process_start_ts_seconds') : -1;
       if (idx < 0) return;
-      const { end } = windowBytes(f, samplesLineTsSeconds, until, until, h.endByte);
+      const { end } = windowBytes(f, samplesLineTsSeconds, seekUntil, seekUntil, h.endByte);
       forEachLineBackward(f, (line, at) => {
         if (at < h.endByte) return false;
         const ts = samplesLineTsSeconds(line);
@@ -269,10 +277,10 @@ function currentLifetimeStart(dir: string, until: number): number | null {
     });
   }
   got = false;
-  for (const file of familyFiles(dir, 'history', -Infinity, until).reverse()) {
+  for (const file of familyFiles(dir, 'history', -Infinity, seekUntil).reverse()) {
     if (got) break;
     streamFile(join(dir, file), '', quiet, (f) => {
-      const { end } = windowBytes(f, historyLineTsSeconds, until, until);
+      const { end } = windowBytes(f, historyLineTsSeconds, seekUntil, seekUntil);
       forEachLineBackward(f, (line) => {
         const ts = historyLineTsSeconds(line);
         if (ts === null || ts > until) return true;
@@ -387,11 +395,11 @@ function cellEnd(line: string, n: number): number {
  * last ten steps): from samples.csv and its segments, else from the stack history. Null when nothing is there. A
  * few short reads at each end, never the files in between.
  */
-function recordedExtent(dir: string, from: number, until: number): { firstTs: number; lastTs: number; intervalSeconds: number; rows: number | null } | null {
+function recordedExtent(dir: string, from: number, until: number, seekUntil = until): { firstTs: number; lastTs: number; intervalSeconds: number; rows: number | null } | null {
   const quiet = { warnings: [], unreadable: [] };
   for (const family of ['samples', 'history'] as const) {
     const keyOf = family === 'samples' ? samplesLineTsSeconds : historyLineTsSeconds;
-    const files = familyFiles(dir, family, from, until);
+    const files = familyFiles(dir, family, from, seekUntil);
     // The window's first time, and its bytes: samples rows are all about one size (history lines are not, a keyframe
     // is a delta many times over), so with the size of the last rows below they tell how many rows the window holds:
     // a gap of days holds none, and a window sized by its span alone was read thinned for points it does not have.
@@ -401,7 +409,7 @@ function recordedExtent(dir: string, from: number, until: number): { firstTs: nu
       if (firstTs !== null && family !== 'samples') break;
       streamFile(join(dir, file), '', quiet, (f) => {
         const bodyStart = family === 'samples' ? headerOf(f).endByte : 0;
-        const w = windowBytes(f, keyOf, from, until, bodyStart);
+        const w = windowBytes(f, keyOf, from, seekUntil, bodyStart);
         windowByteCount += Math.max(0, w.end - w.start);
         if (firstTs !== null) return;
         forEachLine(f, (line) => {
@@ -424,7 +432,7 @@ function recordedExtent(dir: string, from: number, until: number): { firstTs: nu
           recent.push(ts);
           recentBytes += Buffer.byteLength(line) + 1;
           return recent.length < 11;
-        }, windowBytes(f, keyOf, until, until).end);
+        }, windowBytes(f, keyOf, seekUntil, seekUntil).end);
       });
     }
     if (firstTs === null || recent.length === 0) continue;
@@ -445,9 +453,14 @@ function recordedExtent(dir: string, from: number, until: number): { firstTs: nu
 export function readRecording(dataDir: string, name: string, opts: ReadOptions = {}): TargetRecording {
   const dir = targetDir(dataDir, name);
   const until = opts.untilSeconds ?? Infinity;
+  // Where files are searched to: `until`, unless it is only "now" (untilIsNow). Rows dated ahead are out of order, and
+  // a binary search for the window's end that lands on them ends the window there, dropping every row after them
+  // and them too, with no warning (400 rows dated ahead at 47 % of a 3-day file: "for 34 h"). Read to each file's
+  // end instead, and leave them out by their time (inRange), counted (keepSample).
+  const seekUntil = opts.untilIsNow ? Infinity : until;
   let from = opts.sinceSeconds ?? -Infinity;
   if (opts.wholeLifetime && from > -Infinity) {
-    const lifetimeStart = currentLifetimeStart(dir, until);
+    const lifetimeStart = currentLifetimeStart(dir, until, seekUntil);
     if (lifetimeStart !== null) from = Math.min(from, lifetimeStart);
   }
   const inRange = (ts: number) => ts >= from && ts <= until;
@@ -466,7 +479,7 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
   let stepSeconds = 0;
   let intervalSeconds = 60;
   if (opts.maxPoints !== undefined) {
-    const extent = recordedExtent(dir, from, until);
+    const extent = recordedExtent(dir, from, until, seekUntil);
     if (extent) {
       // the time the rows cover: the span, or less when the window has gaps (rows x spacing)
       const covered = Math.min(extent.lastTs - extent.firstTs, extent.rows !== null ? extent.rows * extent.intervalSeconds : Infinity);
@@ -479,7 +492,7 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
   // first, oldest first; each is read by its own header's column names, so older layouts still chart.
   const samples: SampleRow[] = [];
   let thinnedRows = 0;
-  for (const file of opts.readSamples === false ? [] : familyFiles(dir, 'samples', from, until)) {
+  for (const file of opts.readSamples === false ? [] : familyFiles(dir, 'samples', from, seekUntil)) {
     const source = `${name}/${file}`;
     const path = join(dir, file);
     streamFile(path, source, out, (f) => {
@@ -491,7 +504,7 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
       let scan = { tornTail: false, tooLong: 0 };
       let end = f.sizeBytes;
       if (!reader.noHeader) {
-        const w = windowBytes(f, samplesLineTsSeconds, from, until, h.endByte);
+        const w = windowBytes(f, samplesLineTsSeconds, from, seekUntil, h.endByte);
         end = w.end;
         if (stepSeconds > 0) {
           // Thinned: a line taken over by a later one of its bucket is never split or parsed (most of a year's
@@ -576,10 +589,10 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
   const D_BYTE = 0x44; // 'D'
   const SPACE_BYTE = 0x20;
   let historyUnreadable = false;
-  const historyFiles = familyFiles(dir, 'history', from, until);
+  const historyFiles = familyFiles(dir, 'history', from, seekUntil);
   // A long thinned read: the newer half of the hourly segments is parsed on a worker meanwhile (hourlyReadAhead.ts).
   const hourlyPaths = stepSeconds > 0 ? historyFiles.filter((f) => f.endsWith('.hourly.log')).map((f) => join(dir, f)) : [];
-  const readAhead = HourlyReadAhead.start(hourlyPaths, from, until, opts.readAheadMinBytes);
+  const readAhead = HourlyReadAhead.start(hourlyPaths, from, seekUntil, opts.readAheadMinBytes);
   for (const file of historyFiles) {
     const historySource = `${name}/${file}`;
     const historyPath = join(dir, file);
@@ -587,12 +600,13 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
     const ahead = readAhead?.take(historyPath) ?? null;
     if (ahead !== null) {
       for (const l of ahead.lines) replay.parsedKeyframe('raw' in l ? { tsSeconds: l.tsSeconds, lifetime: l.lifetime, total: l.total, counts: CompactCounts.fromRaw(l.raw) } : l);
+      ahead.lines.length = 0;
       if (ahead.tornTail) warnings.push(tornHistoryWarning(historySource));
       if (ahead.tooLong) warnings.push(tooLongWarning(historySource, ahead.tooLong));
     }
     const done = ahead !== null || streamFile(historyPath, historySource, out, (f) => {
       // Replay must start at a keyframe (K, or an hourly H) at or before the first tick wanted.
-      const w = windowBytes(f, historyLineTsSeconds, from, until);
+      const w = windowBytes(f, historyLineTsSeconds, from, seekUntil);
       const end = w.end;
       const start = w.start > 0 ? Math.max(0, lastKeyframeBefore(f, w.start)) : 0;
       // Keyframes only: deltas before the file's last keyframe are passed over unparsed (most of a year's history);
