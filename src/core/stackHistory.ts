@@ -812,17 +812,14 @@ export class HistoryCounts {
     return c;
   }
 
-  /**
-   * A keyframe line (K or H) parsed and frozen elsewhere, as apply would take its text; `counts` null for a line that
-   * did not parse.
-   */
-  applyParsed(lifetime: string, counts: CompactCounts | null): void {
+  /** A keyframe line (K or H) parsed and frozen elsewhere, as apply would take its text; null for one that did not parse. */
+  applyParsed(k: { lifetime: string; counts: CompactCounts } | null): void {
     this.lines++;
     this.map = null;
     this.keyframe = null;
-    this.compact = counts;
-    if (counts === null) this.bad++;
-    else this.lifetime = lifetime;
+    this.compact = k?.counts ?? null;
+    if (k === null) this.bad++;
+    else this.lifetime = k.lifetime;
   }
 
   /** Applies one line (without its newline); returns it parsed when it is a tick, null when skipped. */
@@ -869,6 +866,24 @@ export class HistoryCounts {
       this.lifetime = line.lifetime;
     }
     return line;
+  }
+}
+
+/**
+ * Strings cut from lines, each as a string of its own, one per value. A slice of a line keeps the whole line alive in
+ * V8 (a sliced string points into its parent): a tick holding its lifetime that way kept its 100 KB keyframe line,
+ * 0.5 GB over a year at 5,000 stacks (and a worker's answer for half a year's hourly files ~250 MB of heap).
+ */
+export class OwnStrings {
+  private readonly seen = new Map<string, string>();
+
+  of(s: string): string {
+    let own = this.seen.get(s);
+    if (own === undefined) {
+      own = JSON.parse(JSON.stringify(s)) as string; // a new flat string (once per value)
+      this.seen.set(own, own);
+    }
+    return own;
   }
 }
 
@@ -945,20 +960,11 @@ export class HistoryReplay extends HistoryLineReader {
     this.thinner = stepSeconds > 0 ? new BucketThinner(stepSeconds, (t) => this.emitThinned(t)) : null;
   }
 
-  /** One string per lifetime, copied out of its line (see own). */
-  private readonly lifetimes = new Map<string, string>();
+  /** One string per lifetime, copied out of its line (OwnStrings). */
+  private readonly lifetimes = new OwnStrings();
 
-  /**
-   * The lifetime as a string of its own. A slice of a line keeps the whole line alive in V8 (a sliced string points
-   * into its parent): a tick holding it kept its 100 KB keyframe line, 0.5 GB over a year at 5,000 stacks.
-   */
   private own(lifetime: string): string {
-    let s = this.lifetimes.get(lifetime);
-    if (s === undefined) {
-      s = JSON.parse(JSON.stringify(lifetime)) as string; // a new flat string (once per lifetime)
-      this.lifetimes.set(s, s);
-    }
-    return s;
+    return this.lifetimes.of(lifetime);
   }
 
   /** Ticks passed over by a thinned read. */
@@ -984,41 +990,37 @@ export class HistoryReplay extends HistoryLineReader {
    */
   parsedKeyframe(k: ParsedKeyframe): void {
     const thinner = this.thinner;
-    if ('blank' in k) {
-      if (!thinner) return;
-      thinner.flush();
-      if (!this.counts.known) thinner.reset();
+    const ts = 'blank' in k ? null : k.tsSeconds;
+    if (thinner) this.passOnHeld(thinner, ts, 'blank' in k || ts === null ? null : k.lifetime);
+    if ('blank' in k || 'bad' in k) {
+      if (!('blank' in k)) this.counts.applyParsed(null);
+      if (thinner) this.afterSkipped(thinner);
       return;
     }
-    const counts = 'bad' in k ? null : k.counts;
+    this.counts.applyParsed(k);
     if (thinner) {
-      const { tsSeconds: ts, lifetime } = k;
-      if (ts === null || lifetime === null || !this.keep(ts) || !thinner.replacesHeld(ts, lifetime)) thinner.flush();
-      this.counts.applyParsed(k.lifetime ?? '', counts);
-      if (counts === null) {
-        if (!this.counts.known) thinner.reset(); // damage: what was held is gone with the counts
-        return;
-      }
       this.dirty = true;
-      if (this.keep(ts!)) thinner.add({ tsSeconds: ts!, lifetime: this.own(lifetime!), total: (k as { total: number }).total }, ts!, lifetime!);
-      return;
-    }
-    this.counts.applyParsed(k.lifetime ?? '', counts);
-    if (counts !== null && this.keep(k.tsSeconds!)) {
-      this.ticks.push({ tsSeconds: k.tsSeconds!, lifetime: this.own(k.lifetime!), total: (k as { total: number }).total, counts: this.counts.frozen()! });
+      if (this.keep(k.tsSeconds)) thinner.add({ tsSeconds: k.tsSeconds, lifetime: this.own(k.lifetime), total: k.total }, k.tsSeconds, k.lifetime);
+    } else if (this.keep(k.tsSeconds)) {
+      this.ticks.push({ tsSeconds: k.tsSeconds, lifetime: this.own(k.lifetime), total: k.total, counts: this.counts.frozen()! });
     }
   }
 
-  private thinnedLine(text: string, thinner: BucketThinner<Omit<HistoryTick, 'counts'>>): void {
-    // The tick held is the state before this line: emit it now unless this line takes its place.
-    const ts = historyLineTsSeconds(text);
-    const lifetime = ts === null ? null : historyLineLifetime(text);
+  /** The tick held is the state before the line at `ts` of `lifetime` (null: unreadable): passed on unless it takes its place. */
+  private passOnHeld(thinner: BucketThinner<Omit<HistoryTick, 'counts'>>, ts: number | null, lifetime: string | null): void {
     if (ts === null || lifetime === null || !this.keep(ts) || !thinner.replacesHeld(ts, lifetime)) thinner.flush();
+  }
+
+  /** After a line that made no tick: damage forgot the counts, and what was held is gone with them. */
+  private afterSkipped(thinner: BucketThinner<Omit<HistoryTick, 'counts'>>): void {
+    if (!this.counts.known) thinner.reset();
+  }
+
+  private thinnedLine(text: string, thinner: BucketThinner<Omit<HistoryTick, 'counts'>>): void {
+    const ts = historyLineTsSeconds(text);
+    this.passOnHeld(thinner, ts, ts === null ? null : historyLineLifetime(text));
     const line = this.counts.apply(text);
-    if (!line) {
-      if (!this.counts.known) thinner.reset(); // damage: what was held is gone with the counts
-      return;
-    }
+    if (!line) return this.afterSkipped(thinner);
     if (line.kind !== 'D' || line.entries.length > 0) this.dirty = true;
     if (this.keep(line.tsSeconds)) thinner.add({ tsSeconds: line.tsSeconds, lifetime: this.own(line.lifetime), total: line.total }, line.tsSeconds, line.lifetime);
   }

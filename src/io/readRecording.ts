@@ -5,7 +5,7 @@ import type { SampleRow, SnapshotFile, StackRecord, TargetRecording } from '../c
 import { SamplesCsvReader, samplesLineTsSeconds, splitCsvLine } from '../core/samplesCsvRead.js';
 import { isHeaderlessRow, SAMPLES_HEADER, samplesRowWholeSeconds } from '../core/samplesCsv.js';
 import { parseSnapshotFileName } from '../core/snapshots.js';
-import { CompactCounts, ENTRY_WIDTH, HistoryReplay, historyLineLifetime, historyLineTsSeconds, isKeyframeLine, KEYFRAME_EVERY, parseHistoryLine } from '../core/stackHistory.js';
+import { CompactCounts, HistoryCounts, HistoryReplay, historyLineLifetime, historyLineTsSeconds, isKeyframeLine, KEYFRAME_EVERY, OwnStrings } from '../core/stackHistory.js';
 import { HourlyReadAhead, type HourlyFileRead, type HourlyLine } from './hourlyReadAhead.js';
 import { processStartOf } from '../core/tickPlan.js';
 import { maxCountById } from '../core/tickSeries.js';
@@ -157,9 +157,8 @@ function lastKeyframeBefore(f: DataFile, endByte: number): number {
 }
 
 /**
- * An hourly history file's lines in [since, until] (with the clock-step margin), each parsed and its counts frozen as
- * HistoryCounts would (by the entries, or by a Map when a hand edit put ids out of order); null when the file is not
- * plain hourly history (it cannot be opened, a line is not an H line, or it has more than `maxLines` lines): it is then
+ * An hourly history file's lines in [since, until] (with the clock-step margin), each taken by a HistoryCounts as the
+ * main thread's replay takes it, and the counts of each H line frozen; null when the file is not plain hourly history (it cannot be opened, a line is not an H line, or it has more than `maxLines` lines): it is then
  * read line by line as any other.
  * Runs on a worker thread (hourlyHistoryWorker.ts).
  */
@@ -171,44 +170,30 @@ export function parseHourlyFile(path: string, since: number, until: number, maxL
     const w = windowBytes(f, historyLineTsSeconds, since, until);
     const start = w.start > 0 ? Math.max(0, lastKeyframeBefore(f, w.start)) : 0;
     const lines: HourlyLine[] = [];
-    // Each lifetime as a string of its own: a slice of a line keeps the whole line alive (HistoryReplay.own), and the
-    // worker's answer held a month of 5,000-stack lines that way (~250 MB of heap for half a year).
-    const lifetimes = new Map<string, string>();
-    const own = (lifetime: string) => {
-      let s = lifetimes.get(lifetime);
-      if (s === undefined) lifetimes.set(lifetime, (s = JSON.parse(JSON.stringify(lifetime)) as string));
-      return s;
-    };
+    // each line as the main thread's replay would take it (CRLF, comments, damage, the counts frozen by entries or
+    // by a Map), its lifetime a string of its own (the answer is kept a while)
+    const counts = new HistoryCounts();
+    const lifetimes = new OwnStrings();
     let plain = true;
     const scan = forEachLine(f, (text) => {
-      const line = text.charCodeAt(text.length - 1) === 13 ? text.slice(0, -1) : text; // CRLF, as HistoryCounts.apply
       if (lines.length >= maxLines) {
         plain = false;
         return false;
       }
-      if (line === '' || line.startsWith('#')) {
-        lines.push({ blank: true });
-        return;
-      }
-      const parsed = parseHistoryLine(line);
-      if (parsed === null) {
+      const before = { lines: counts.lines, bad: counts.bad };
+      const parsed = counts.apply(text);
+      if (parsed === null && counts.lines === before.lines) {
+        lines.push({ blank: true }); // empty or a comment
+      } else if (parsed === null && counts.bad > before.bad) {
         const ts = historyLineTsSeconds(text);
         const lifetime = ts === null ? null : historyLineLifetime(text);
-        lines.push({ bad: true, tsSeconds: ts, lifetime: lifetime === null ? null : own(lifetime) });
-        return;
-      }
-      if (parsed.kind !== 'H') {
-        plain = false;
+        lines.push({ bad: true, tsSeconds: ts, lifetime: lifetime === null ? null : lifetimes.of(lifetime) });
+      } else if (parsed === null || parsed.kind !== 'H') {
+        plain = false; // a delta: read on the main thread, with the counts before it
         return false;
+      } else {
+        lines.push({ tsSeconds: parsed.tsSeconds, lifetime: lifetimes.of(parsed.lifetime), total: parsed.total, raw: counts.frozen()!.toRaw()! });
       }
-      const e = parsed.entries;
-      let counts = CompactCounts.fromEntries(e, ENTRY_WIDTH.H);
-      if (counts === null) {
-        const m = new Map<number, number>();
-        for (let i = 0; i < e.length; i += ENTRY_WIDTH.H) if (e[i + 1]! > 0) m.set(e[i]!, e[i + 1]!);
-        counts = CompactCounts.from(m);
-      }
-      lines.push({ tsSeconds: parsed.tsSeconds, lifetime: own(parsed.lifetime), total: parsed.total, raw: counts.toRaw()! });
     }, start, w.end);
     return plain ? { lines, tornTail: scan.tornTail && w.end === f.sizeBytes, tooLong: scan.tooLong } : null;
   } catch {
