@@ -80,3 +80,47 @@ test('--until reads to it, as given; without it, to an hour after now', () => {
   assert.equal(readWindow(9_000, undefined, 10_000).untilIsNow, true);
   assert.equal(readWindow(9_000, 9_500, 10_000).untilIsNow, undefined);
 });
+
+test('a window given with --since and --until finds its rows past a block dated ahead or back', async (t) => {
+  const plain = tempDir(t);
+  const spec = evalScenarios().find((s) => s.name === 'slow-leak-idle-ballast')!;
+  generateScenario(spec, plain);
+  const dir = (data: string) => join(data, spec.name);
+  const header = readFileSync(join(dir(plain), 'samples.csv'), 'utf8').split('\n')[0]!.split(',');
+  const tsAt = header.indexOf('ts_seconds');
+  const timeAt = header.indexOf('time_utc');
+  const firstTs = Math.floor(Number(readFileSync(join(dir(plain), 'samples.csv'), 'utf8').split('\n')[1]!.split(',')[tsAt]));
+  // day 2 to the middle of day 3: the window's edges fall inside the file, where a search has to find them
+  const window = ['--since', String(firstTs + 86400), '--until', String(firstTs + 2.5 * 86400)];
+  // 400 rows and ticks (6 h 40 min) from 47 % of the files, across the middle, where a binary search probes first
+  const plant = (data: string, fromTs: number) => {
+    const at = (k: number) => fromTs + 60 * k;
+    insertAhead(join(dir(data), 'samples.csv'), 0.47, 400, (c, sep, k) => {
+      c[tsAt] = `${at(k)}.5`;
+      c[timeAt] = new Date(at(k) * 1000).toISOString().slice(0, 19).replace('T', ' ');
+      return c.join(sep);
+    });
+    insertAhead(join(dir(data), 'stack-history.log'), 0.47, 400, (c, sep, k) => ['D', `${at(k)}.5`, c[2]!, c[3]!].join(sep));
+  };
+  const summaryOf = async (data: string) => {
+    const json = join(tempDir(t), 'summary.json');
+    const r = await cli(['report', '--data', data, ...window, '--out', join(tempDir(t), 'page.html'), '--json', json]);
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(readFileSync(json, 'utf8')) as Summary;
+    return { stdout: r.stdout.split('\n').filter((l) => !l.startsWith('report: ')).join('\n'), target: { ...s.targets[0]!, warnings: s.targets[0]!.warnings.filter((w) => !w.startsWith('no sample for')) } };
+  };
+  const want = await summaryOf(plain);
+  assert.equal(want.target.verdict, 'leak');
+  // ahead: a binary search for the window's end that probed them ended it at them (the rows after were lost); back
+  // (a clock reset at boot): one for its start that probed them started it after them
+  for (const [label, fromTs] of [['ahead', AHEAD_TS], ['back', Date.UTC(2020, 0, 1) / 1000]] as const) {
+    const data = tempDir(t);
+    cpSync(plain, data, { recursive: true });
+    plant(data, fromTs);
+    const got = await summaryOf(data);
+    assert.deepEqual(got.target, want.target, label);
+    assert.equal(got.stdout, want.stdout, label);
+    const check = await cli(['check', '--data', data, ...window]);
+    assert.equal(check.code, 1, `${label}: ${check.stdout}${check.stderr}`);
+  }
+});

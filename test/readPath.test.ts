@@ -9,7 +9,7 @@ import type { SampleRow } from '../src/core/model.js';
 import { formatSampleRow, SAMPLES_HEADER } from '../src/core/samplesCsv.js';
 import { samplesLineTsSeconds } from '../src/core/samplesCsvRead.js';
 import { formatHistoryLine, KEYFRAME_EVERY, replayHistory } from '../src/core/stackHistory.js';
-import { closeDataFile, forEachLine, forEachLineBackward, openDataFile, seekByKey, type DataFile } from '../src/io/lineReader.js';
+import { closeDataFile, forEachLine, forEachLineBackward, openDataFile, seekByKey, seekWindow, type DataFile } from '../src/io/lineReader.js';
 import { readRecording } from '../src/io/readRecording.js';
 import { READ_POINTS_BUDGET } from '../src/core/readResolution.js';
 import { prepareSamplesFile } from '../src/io/dataStore.js';
@@ -258,6 +258,63 @@ test('a window with a gap of days is read thinned only when its rows are more th
   assert.ok(readRecording(dir, 't', { maxPoints: 2000 }).samples.length < 3 * 1440);
 });
 
+/** The slow way: offsets and keys of every line (null: no key). */
+function keyedLines(lines: string[]): { at: number; key: number | null }[] {
+  let at = 0;
+  return lines.map((l) => {
+    const line = { at, key: samplesLineTsSeconds(l) };
+    at += Buffer.byteLength(l) + 1;
+    return line;
+  });
+}
+
+test('seekWindow finds every line of a window, in time order or not, passing over lines without a time', (t) => {
+  const dir = tempDir(t);
+  const rnd = seededRandom(7);
+  for (let round = 0; round < 60; round++) {
+    const lines: string[] = [];
+    let ts = 1000;
+    const n = Math.floor(rnd() * 300);
+    // a third of the files in time order; the rest with a block written while the clock was set ahead or back
+    const block = round % 3 === 0 ? null : { at: Math.floor(rnd() * n), length: 1 + Math.floor(rnd() * 40), shift: (rnd() < 0.5 ? -1 : 1) * Math.floor(rnd() * 500) };
+    for (let i = 0; i < n; i++) {
+      if (rnd() < 0.15) lines.push(rnd() < 0.5 ? 'damaged line without a time' : 'x'.repeat(Math.floor(rnd() * 600)));
+      else {
+        const shifted = block && i >= block.at && i < block.at + block.length ? block.shift : 0;
+        lines.push(`2026-01-01 00:00:00,${(ts += Math.floor(rnd() * 3)) + shifted}.5,t,ok,${'y'.repeat(Math.floor(rnd() * 400))}`);
+      }
+    }
+    const path = join(dir, `f${round}`);
+    writeFileSync(path, lines.map((l) => l + '\n').join(''));
+    const keyed = keyedLines(lines);
+    const size = keyed.length ? keyed[keyed.length - 1]!.at + Buffer.byteLength(lines[lines.length - 1]!) + 1 : 0;
+    const o = openDataFile(path);
+    assert.ok('file' in o);
+    const f: DataFile = o.file;
+    try {
+      const edges = [-Infinity, 999, 1000.5, 1001, 1050.5, 1200, ts + 0.5, ts + 1, Infinity];
+      for (const lo of edges) {
+        for (const hi of edges) {
+          const got = seekWindow(f, samplesLineTsSeconds, lo, hi);
+          const why = `round ${round}, [${lo}, ${hi})${block ? `, block ${JSON.stringify(block)}` : ''}`;
+          // the first line at lo or later; after the last line below hi from there, the next line with a time
+          const first = keyed.find((l) => l.key !== null && l.key >= lo);
+          const start = first ? first.at : size;
+          const from = keyed.filter((l) => l.at >= start && l.key !== null);
+          let lastBelow = -1;
+          from.forEach((l, i) => void (l.key! < hi && (lastBelow = i)));
+          const end = !first ? size : lastBelow < 0 ? start : (from[lastBelow + 1]?.at ?? size);
+          assert.deepEqual(got, { start, end }, why);
+          // what that means: every line of the window lies within
+          for (const l of keyed) if (l.key !== null && l.key >= lo && l.key < hi) assert.ok(l.at >= got.start && l.at < got.end, `${why}: line at ${l.at} (${l.key}) outside`);
+        }
+      }
+    } finally {
+      closeDataFile(f);
+    }
+  }
+});
+
 /** The slow way, to compare the binary search with: the first keyed line at or after target, else the end. */
 function linearSeek(lines: string[], target: number): number {
   let offset = 0;
@@ -269,7 +326,7 @@ function linearSeek(lines: string[], target: number): number {
   return offset;
 }
 
-test('seekByKey finds the first line at or after a time, passing over lines without one', (t) => {
+test('seekByKey (the tail read, files in time order) finds the first line at or after a time, passing over lines without one', (t) => {
   const dir = tempDir(t);
   const rnd = seededRandom(7);
   for (let round = 0; round < 40; round++) {

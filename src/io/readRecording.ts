@@ -13,7 +13,7 @@ import { segmentsForWindow } from '../core/segments.js';
 import { BucketThinner, thinningStepSeconds } from '../core/readResolution.js';
 import { formatCount, formatIsoSeconds, formatSpan } from '../core/format.js';
 import { FILES, fileSize, listSegments, parseStackLine, targetDir } from './dataStore.js';
-import { closeDataFile, type DataFile, forEachLine, forEachLineBackward, MAX_LINE_BYTES, openDataFile, seekByKey } from './lineReader.js';
+import { closeDataFile, type DataFile, forEachLine, forEachLineBackward, MAX_LINE_BYTES, openDataFile, seekByKey, seekWindow } from './lineReader.js';
 
 /** Target folders in the data dir (those that hold a samples.csv or a stack history). */
 export function listTargets(dataDir: string): string[] {
@@ -58,20 +58,41 @@ export interface ReadOptions {
    * worker thread (hourlyReadAhead.ts); default READ_AHEAD_MIN_BYTES. The result is the same either way (tested).
    */
   readAheadMinBytes?: number;
+  /**
+   * Trust each file's lines to be in time order and find the window by binary search, O(log size): for the
+   * once-a-minute tail (record --prom-textfile), whose cost must not grow with the live file. A block of lines dated
+   * ahead or back where a probe lands then moves the window's edges, and rows are lost; without it every line of the
+   * window is found in any order (lineReader.ts seekWindow: a scan of the lines' times where an edge is inside a file).
+   */
+  inOrder?: boolean;
 }
 
 /**
- * Rows are appended in the order taken, so their times only go back when the clock is stepped back (NTP, a
- * wrong RTC at boot). Seeks start this much before `since` and end this much after `until`, which keeps every
- * row of a window found by binary search as long as the clock never stepped back further (the extra rows are
- * read and filtered out; 6 hours is a quarter of a one-day window).
+ * Rows are appended in the order taken, so their times only go back when the clock is stepped back (NTP, a wrong RTC
+ * at boot). A window's lines are found in any order (lineReader.ts seekWindow), but its files are chosen by the time
+ * range in their names (core/segments.ts): this much wider, so a row written while the clock was set back up to 6 hours
+ * still has its file opened (a quarter of a one-day window). Seeks keep the same margin, so what is read around a
+ * window (and filtered out by time) is what it was when they were binary searches.
  */
 const CLOCK_STEP_MARGIN_SECONDS = 6 * 3600;
 
-/** Where a [since, until] window's lines lie in a file, seeking with the margin above. */
-function windowBytes(f: DataFile, keyOf: (line: string) => number | null, since: number, until: number, startByte = 0): { start: number; end: number } {
-  const start = seekByKey(f, keyOf, since - CLOCK_STEP_MARGIN_SECONDS, startByte);
-  return { start, end: seekByKey(f, keyOf, until + CLOCK_STEP_MARGIN_SECONDS, start) };
+/**
+ * Where a [since, until] window's lines lie in a file (from startByte, past its header), with the margin above: in
+ * any order, or by binary search when the file is trusted to be in time order (ReadOptions.inOrder).
+ */
+function windowBytes(
+  f: DataFile,
+  keyOf: (line: string) => number | null,
+  since: number,
+  until: number,
+  startByte = 0,
+  inOrder = false,
+): { start: number; end: number } {
+  const lo = since - CLOCK_STEP_MARGIN_SECONDS;
+  const hi = until + CLOCK_STEP_MARGIN_SECONDS;
+  if (!inOrder) return seekWindow(f, keyOf, lo, hi, startByte);
+  const start = seekByKey(f, keyOf, lo, startByte);
+  return { start, end: seekByKey(f, keyOf, hi, start) };
 }
 
 /**
@@ -248,7 +269,7 @@ function currentLifetimeStart(dir: string, until: number, seekUntil = until): nu
       const cols = h.line === null ? null : splitCsvLine(h.line);
       const idx = cols ? cols.indexOf('process_start_ts_seconds') : -1;
       if (idx < 0) return;
-      const { end } = windowBytes(f, samplesLineTsSeconds, seekUntil, seekUntil, h.endByte);
+      const { end } = windowBytes(f, samplesLineTsSeconds, -Infinity, seekUntil, h.endByte);
       forEachLineBackward(f, (line, at) => {
         if (at < h.endByte) return false;
         const ts = samplesLineTsSeconds(line);
@@ -265,7 +286,7 @@ function currentLifetimeStart(dir: string, until: number, seekUntil = until): nu
   for (const file of familyFiles(dir, 'history', -Infinity, seekUntil).reverse()) {
     if (got) break;
     streamFile(join(dir, file), '', quiet, (f) => {
-      const { end } = windowBytes(f, historyLineTsSeconds, seekUntil, seekUntil);
+      const { end } = windowBytes(f, historyLineTsSeconds, -Infinity, seekUntil);
       forEachLineBackward(f, (line) => {
         const ts = historyLineTsSeconds(line);
         if (ts === null || ts > until) return true;
@@ -417,7 +438,7 @@ function recordedExtent(dir: string, from: number, until: number, seekUntil = un
           recent.push(ts);
           recentBytes += Buffer.byteLength(line) + 1;
           return recent.length < 11;
-        }, windowBytes(f, keyOf, seekUntil, seekUntil).end);
+        }, windowBytes(f, keyOf, -Infinity, seekUntil).end);
       });
     }
     if (firstTs === null || recent.length === 0) continue;
@@ -431,17 +452,16 @@ function recordedExtent(dir: string, from: number, until: number, seekUntil = un
 
 /**
  * Reads what was recorded for one target in [since, until] (see ReadOptions.wholeLifetime), streaming each
- * file from the first line it needs: `--since` finds its place by binary search on the timestamps, so the last
- * day of a year costs about what a one-day recording does. Never throws on damaged content: it warns and
- * skips; a data file that exists but cannot be read at all is listed in `unreadableFiles`.
+ * file from the first line it needs: the files are chosen by the times in their names and the window found in each
+ * by the times of its lines (seekWindow), so the last day of a year costs about what a one-day recording does. Never
+ * throws on damaged content: it warns and skips; a data file that exists but cannot be read at all is listed in
+ * `unreadableFiles`.
  */
 export function readRecording(dataDir: string, name: string, opts: ReadOptions = {}): TargetRecording {
   const dir = targetDir(dataDir, name);
   const until = opts.untilSeconds ?? Infinity;
-  // Where files are searched to: `until`, unless it is only "now" (untilIsNow). Rows dated ahead are out of order, and
-  // a binary search for the window's end that lands on them ends the window there, dropping every row after them
-  // and them too, with no warning (400 rows dated ahead at 47 % of a 3-day file: "for 34 h"). Read to each file's
-  // end instead, and leave them out by their time (inRange), counted (keepSample).
+  // Where files are searched to: `until`, unless it is only "now" (untilIsNow): rows dated ahead are then read, to be
+  // left out by their time (inRange) and counted (keepSample) for the warning, not passed over unseen.
   const seekUntil = opts.untilIsNow ? Infinity : until;
   let from = opts.sinceSeconds ?? -Infinity;
   if (opts.wholeLifetime && from > -Infinity) {
@@ -489,7 +509,7 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
       let scan = { tornTail: false, tooLong: 0 };
       let end = f.sizeBytes;
       if (!reader.noHeader) {
-        const w = windowBytes(f, samplesLineTsSeconds, from, seekUntil, h.endByte);
+        const w = windowBytes(f, samplesLineTsSeconds, from, seekUntil, h.endByte, opts.inOrder);
         end = w.end;
         if (stepSeconds > 0) {
           // Thinned: a line taken over by a later one of its bucket is never split or parsed (most of a year's
@@ -591,7 +611,7 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
     }
     const done = ahead !== null || streamFile(historyPath, historySource, out, (f) => {
       // Replay must start at a keyframe (K, or an hourly H) at or before the first tick wanted.
-      const w = windowBytes(f, historyLineTsSeconds, from, seekUntil);
+      const w = windowBytes(f, historyLineTsSeconds, from, seekUntil, 0, opts.inOrder);
       const end = w.end;
       const start = w.start > 0 ? Math.max(0, lastKeyframeBefore(f, w.start)) : 0;
       // Keyframes only: deltas before the file's last keyframe are passed over unparsed (most of a year's history);
@@ -667,11 +687,11 @@ export function readRecording(dataDir: string, name: string, opts: ReadOptions =
 }
 
 /**
- * The last `windowSeconds` of a recording, found by binary search on the timestamps, so that a once-a-minute
- * job (record --prom-textfile) costs the same on day 30 as on day 1. Snapshots are not listed.
+ * The last `windowSeconds` of a recording, found by binary search on the timestamps (ReadOptions.inOrder), so that a
+ * once-a-minute job (record --prom-textfile) costs the same on day 30 as on day 1. Snapshots are not listed.
  */
 export function readRecordingTail(dataDir: string, name: string, sinceSeconds: number): TargetRecording {
-  return readRecording(dataDir, name, { sinceSeconds, listSnapshots: false });
+  return readRecording(dataDir, name, { sinceSeconds, listSnapshots: false, inOrder: true });
 }
 
 /**
