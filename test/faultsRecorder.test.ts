@@ -171,6 +171,7 @@ test('the clock jumping back and forward (NTP) keeps the series ordered and the 
 });
 
 test('DST changes nothing: time_utc is UTC whatever the local zone', { timeout: 30_000 }, async (t) => {
+  if (!needTool(t, 'faketime', 'faketime')) return;
   const data = join(tempDir(t), 'data');
   // 2026-03-08 07:00 UTC is when New York jumps from 02:00 to 03:00 local time.
   // faketime reads the fake time in its own TZ (UTC); leakwatch then runs in New York time.
