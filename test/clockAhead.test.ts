@@ -90,7 +90,7 @@ test('a window given with --since and --until finds its rows past a block dated 
   const tsAt = header.indexOf('ts_seconds');
   const timeAt = header.indexOf('time_utc');
   const firstTs = Math.floor(Number(readFileSync(join(dir(plain), 'samples.csv'), 'utf8').split('\n')[1]!.split(',')[tsAt]));
-  // day 2 to the middle of day 3: the window's edges fall inside the file, where a search has to find them
+  // day 2 to the middle of day 3: the window's edges fall inside the files, where a search has to find them
   const window = ['--since', String(firstTs + 86400), '--until', String(firstTs + 2.5 * 86400)];
   // 400 rows and ticks (6 h 40 min) from 47 % of the files, across the middle, where a binary search probes first
   const plant = (data: string, fromTs: number) => {
@@ -111,6 +111,8 @@ test('a window given with --since and --until finds its rows past a block dated 
   };
   const want = await summaryOf(plain);
   assert.equal(want.target.verdict, 'leak');
+  const wantRows = await cli(['export', '--data', plain, '--target', spec.name, ...window]);
+  assert.equal(wantRows.stdout.trim().split('\n').length, 1 + 1.5 * 1440, 'the window is a day and a half of rows, and a header');
   // ahead: a binary search for the window's end that probed them ended it at them (the rows after were lost); back
   // (a clock reset at boot): one for its start that probed them started it after them
   for (const [label, fromTs] of [['ahead', AHEAD_TS], ['back', Date.UTC(2020, 0, 1) / 1000]] as const) {
@@ -122,5 +124,10 @@ test('a window given with --since and --until finds its rows past a block dated 
     assert.equal(got.stdout, want.stdout, label);
     const check = await cli(['check', '--data', data, ...window]);
     assert.equal(check.code, 1, `${label}: ${check.stdout}${check.stderr}`);
+    // report and check read a week before --since as context (so here from the first row): export reads the window
+    // alone, its start inside the files too
+    const exported = await cli(['export', '--data', data, '--target', spec.name, ...window]);
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.equal(exported.stdout, wantRows.stdout, label);
   }
 });

@@ -297,14 +297,19 @@ test('seekWindow finds every line of a window, in time order or not, passing ove
         for (const hi of edges) {
           const got = seekWindow(f, samplesLineTsSeconds, lo, hi);
           const why = `round ${round}, [${lo}, ${hi})${block ? `, block ${JSON.stringify(block)}` : ''}`;
-          // the first line at lo or later; after the last line below hi from there, the next line with a time
-          const first = keyed.find((l) => l.key !== null && l.key >= lo);
-          const start = first ? first.at : size;
-          const from = keyed.filter((l) => l.at >= start && l.key !== null);
-          let lastBelow = -1;
-          from.forEach((l, i) => void (l.key! < hi && (lastBelow = i)));
-          const end = !first ? size : lastBelow < 0 ? start : (from[lastBelow + 1]?.at ?? size);
+          // the first and last lines in the window; with none, both at the first line at lo or later
+          const inside = keyed.filter((l) => l.key !== null && l.key >= lo && l.key < hi);
+          const withKey = keyed.filter((l) => l.key !== null);
+          const atOrAfterLo = withKey.find((l) => l.key! >= lo)?.at ?? size;
+          const lastIn = inside.length ? withKey.indexOf(inside[inside.length - 1]!) : -1;
+          const start = inside.length ? inside[0]!.at : atOrAfterLo;
+          const end = inside.length ? (withKey[lastIn + 1]?.at ?? size) : atOrAfterLo;
           assert.deepEqual(got, { start, end }, why);
+          // in time order: what the binary search gives
+          if (!block) {
+            const binStart = seekByKey(f, samplesLineTsSeconds, lo);
+            assert.deepEqual(got, { start: binStart, end: seekByKey(f, samplesLineTsSeconds, hi, binStart) }, `${why}: binary search`);
+          }
           // what that means: every line of the window lies within
           for (const l of keyed) if (l.key !== null && l.key >= lo && l.key < hi) assert.ok(l.at >= got.start && l.at < got.end, `${why}: line at ${l.at} (${l.key}) outside`);
         }

@@ -142,16 +142,19 @@ function keyOfHead(keyOf: (lineHead: string) => number | null, bytes: Uint8Array
 }
 
 /**
- * Where the lines of a window of keys [lo, hi) lie in [startByte, endByte) (a line start, the end): `start` is the first
- * line whose key is at least `lo`, `end` the first keyed line after the last one from `start` on whose key is below
- * `hi` (a line without a key, e.g. a damaged one, goes with the keyed line before it), or endByte. Every line with a
- * key in the window lies in [start, end), in any order: lines are appended as written, and a clock set ahead or back
- * for a while (a wrong RTC at boot, a bad NTP server) leaves a block of them out of order. A binary search that
- * probed such a block ended (or started) the window there, losing the rows beyond it with no word; this reads the keys
- * of every line in between instead (each line's head only, but every byte is read: ~1 ms a MB here, 70 ms for two
- * weeks of a 5,000-stack history against under 5 ms by binary search; seekByKey is kept for the once-a-minute
- * tail), unless the first line from startByte is already at `lo` or later and the last line before
- * endByte below `hi`, which settle either end without a look at the rest (a whole-file read).
+ * Where the lines of a window of keys [lo, hi) lie in [startByte, endByte) (a line start, the end), whatever their
+ * order: `start` is the first line whose key is in the window, `end` the first keyed line after the last one whose key
+ * is (a line without a key, e.g. a damaged one, goes with the keyed line before it), or endByte. With no line in the
+ * window, both are the first line whose key is at least `lo` (or endByte): for a file in key order, what a binary
+ * search (seekByKey) for `lo` and then `hi` gives.
+ *
+ * Why not that binary search: lines are appended as written, and a clock set ahead or back for a while (a wrong RTC at
+ * boot, a bad NTP server) leaves a block of them out of order; a probe that landed in one ended (or started) the window
+ * there, and the rows beyond it were lost with no word. When the first and last keyed lines do not settle both edges
+ * (both in the window: a whole-file read), every line's key is read once per file and kept (keyIndexOf): each byte is
+ * read, ~1 ms a MB here, 70 ms for two weeks of a 5,000-stack history against under 5 ms by binary search, and a read
+ * that seeks the same file again (the lifetime's start, the extent, the rows) looks the index up. seekByKey is kept for
+ * the once-a-minute tail, whose cost must not grow with the file.
  */
 export function seekWindow(
   f: DataFile,
@@ -163,40 +166,78 @@ export function seekWindow(
 ): { start: number; end: number } {
   const first = firstKeyedLine(f, keyOf, startByte, endByte);
   if (first === null) return { start: endByte, end: endByte };
-  const last = lastKeyedKey(f, keyOf, first.at, endByte);
-  let start = first.key >= lo ? first.at : -1;
-  const endKnown = last !== null && last < hi;
-  if (start >= 0 && endKnown) return { start, end: endByte };
-  // From `start` on: `end` is the keyed line after the last one below hi (-1: none after it yet).
-  let end = start >= 0 ? start : endByte;
-  let open = false;
-  const take = (key: number, at: number): boolean => {
-    if (start < 0) {
-      if (key < lo) return true;
-      start = at;
-      end = at;
-      // the window's end is known: stop here
-      if (endKnown) return false;
-    }
-    if (key < hi) open = true;
-    else if (open) {
-      end = at;
-      open = false;
-    }
-    return true;
-  };
+  const inWindow = (k: number) => k >= lo && k < hi;
+  if (inWindow(first.key)) {
+    const last = lastKeyedKey(f, keyOf, first.at, endByte);
+    if (last !== null && inWindow(last)) return { start: first.at, end: endByte };
+  }
+  const { at, key } = keyIndexOf(f, keyOf, first.at, endByte);
+  let firstIn = -1;
+  let lastIn = -1;
+  for (let i = 0; i < key.length; i++) {
+    if (!inWindow(key[i]!)) continue;
+    if (firstIn < 0) firstIn = i;
+    lastIn = i;
+  }
+  if (firstIn < 0) {
+    let i = 0;
+    while (i < key.length && !(key[i]! >= lo)) i++;
+    const none = i < key.length ? at[i]! : endByte;
+    return { start: none, end: none };
+  }
+  return { start: at[firstIn]!, end: lastIn + 1 < at.length ? at[lastIn + 1]! : endByte };
+}
+
+/** Offsets and keys of the keyed lines of a file's [startByte, endByte), in file order. */
+interface KeyIndex {
+  at: Float64Array;
+  key: Float64Array;
+}
+
+/**
+ * Key indexes of the files read lately, by the file's identity (device, inode, size, change time), its range and the
+ * key function (samples and history lines have different ones): a read seeks a file up to four times. A few files
+ * are kept (16 x ~45,000 lines a month x 16 bytes: ~12 MB at most).
+ */
+const keyIndexes = new WeakMap<(lineHead: string) => number | null, Map<string, KeyIndex>>();
+const KEY_INDEXES_KEPT = 16;
+
+function keyIndexOf(f: DataFile, keyOf: (lineHead: string) => number | null, startByte: number, endByte: number): KeyIndex {
+  const st = fstatSync(f.fd, { bigint: true });
+  const id = `${st.dev}:${st.ino}:${st.ctimeNs}:${f.sizeBytes}:${startByte}:${endByte}`;
+  let byFile = keyIndexes.get(keyOf);
+  if (!byFile) keyIndexes.set(keyOf, (byFile = new Map()));
+  const known = byFile.get(id);
+  if (known) return known;
+  let at = new Float64Array(1024);
+  let key = new Float64Array(1024);
+  let n = 0;
   forEachLine(
     f,
-    () => false,
-    start >= 0 ? start : first.at,
+    () => undefined,
+    startByte,
     endByte,
-    (bytes, from, to, at) => {
-      const key = keyOfHead(keyOf, bytes, from, to);
-      return key === null || take(key, at);
+    (bytes, from, to, offset) => {
+      const k = keyOfHead(keyOf, bytes, from, to);
+      if (k === null) return true;
+      if (n === at.length) {
+        const at2 = new Float64Array(2 * n);
+        const key2 = new Float64Array(2 * n);
+        at2.set(at);
+        key2.set(key);
+        at = at2;
+        key = key2;
+      }
+      at[n] = offset;
+      key[n] = k;
+      n++;
+      return true;
     },
   );
-  if (start < 0) return { start: endByte, end: endByte };
-  return { start, end: endKnown || open ? endByte : end };
+  const index = { at: at.subarray(0, n), key: key.subarray(0, n) };
+  if (byFile.size >= KEY_INDEXES_KEPT) byFile.delete(byFile.keys().next().value!);
+  byFile.set(id, index);
+  return index;
 }
 
 /** The first line in [startByte, endByte) that has a key, and the key; null when none has. */

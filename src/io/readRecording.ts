@@ -418,12 +418,13 @@ function recordedExtent(dir: string, from: number, until: number, seekUntil = un
         const w = windowBytes(f, keyOf, from, seekUntil, bodyStart);
         windowByteCount += Math.max(0, w.end - w.start);
         if (firstTs !== null) return;
+        // the window's first row: rows out of it (dated ahead or back, within the window's bytes) are passed over
         forEachLine(f, (line) => {
           const ts = keyOf(line);
-          if (ts === null || ts < from) return true;
-          if (ts <= until) firstTs = ts;
+          if (ts === null || ts < from || ts > until) return true;
+          firstTs = ts;
           return false;
-        }, w.start);
+        }, w.start, w.end);
       });
     }
     const recent: number[] = [];
