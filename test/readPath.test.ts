@@ -14,6 +14,7 @@ import { readRecording } from '../src/io/readRecording.js';
 import { READ_POINTS_BUDGET } from '../src/core/readResolution.js';
 import { prepareSamplesFile } from '../src/io/dataStore.js';
 import { seededRandom } from '../scripts/lib/seededRandom.js';
+import { readWindow } from '../src/commands/report.js';
 import { cli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -256,6 +257,32 @@ test('a window with a gap of days is read thinned only when its rows are more th
   assert.ok(!rec.warnings.some((w) => w.includes('was read at one point per')), rec.warnings.join(' | '));
   // more rows than the budget are still read thinned
   assert.ok(readRecording(dir, 't', { maxPoints: 2000 }).samples.length < 3 * 1440);
+});
+
+test('rows dated ahead early in a file do not switch a long window\'s thinning off', (t) => {
+  const days = 30;
+  const now = T0 + days * 86400;
+  const read = (dir: string) => readRecording(dir, 't', readWindow(T0 + 5 * 86400, undefined, now));
+  const plain = tempDir(t);
+  writeRecording(plain, days * 1440, 3 * 1440);
+  const planted = tempDir(t);
+  const paths = writeRecording(planted, days * 1440, 3 * 1440);
+  // 5 rows and ticks written on day 1 with the clock set months ahead (2027-06-01)
+  const plant = (path: string, edit: (line: string, k: number) => string) => {
+    const lines = readFileSync(path, 'utf8').split('\n');
+    lines.splice(101, 0, ...Array.from({ length: 5 }, (_, k) => edit(lines[100]!, k)));
+    writeFileSync(path, lines.join('\n'));
+  };
+  const aheadTs = (k: number) => `${1_811_808_000 + 60 * k}.5`;
+  plant(paths.samplesPath, (l, k) => l.split(',').map((c, i) => (i === 1 ? aheadTs(k) : c)).join(','));
+  plant(paths.historyPath, (l, k) => ['D', aheadTs(k), l.split(' ')[2], l.split(' ')[3]].join(' '));
+  const want = read(plain);
+  const got = read(planted);
+  assert.ok(want.samples.length < READ_POINTS_BUDGET, `read thinned: ${want.samples.length} rows`);
+  // the window's first row is found past them: they once made the read's extent unknown, and 36,000 rows were read
+  assert.equal(got.samples.length, want.samples.length);
+  assert.equal(got.ticks.length, want.ticks.length);
+  assert.ok(got.warnings.some((w) => w.includes('left out 5 sample row(s) dated after now')), got.warnings.join(' | '));
 });
 
 /** The slow way: offsets and keys of every line (null: no key). */
