@@ -110,6 +110,26 @@ test('long-lived sessions drifting day to day: check exits 0 on the first evenin
   );
 });
 
+test('long-lived sessions recorded from 06:00: check exits 0 through the first evening, while they follow the load late', async (t) => {
+  const data = tempDir(t);
+  // The eval's benign-week-long-sessions recorded from 06:00 (its "First days" table): sessions of 2-12 h count the
+  // arrivals of their last hours, so their stacks go on rising for hours after the load's 15:00 peak. Judged 2 hours
+  // after the peak (before LOAD_PEAK_LAG_SECONDS, firstDay.ts), check said "leak" at each of these times.
+  const end = DEFAULT_END_TS + 18 * HOUR; // 36 h from 06:00
+  generateScenario(scenario({ name: 'sessions', description: '', days: 1.5, seed: 1212, sessionStacks: 40, expected: 'stable' }), data, end);
+  const start = end - 36 * HOUR;
+  const codes: string[] = [];
+  for (const hour of [13, 15, 17]) {
+    const r = await cli(['check', '--data', data, '--until', iso(start + hour * HOUR)], { cwd: data });
+    codes.push(`${hour} h -> ${r.code} ${r.stdout.trim()}`);
+  }
+  assert.deepEqual(
+    codes.filter((c) => !/ -> 0 /.test(c)),
+    [],
+    `every time must be stable:\n${codes.join('\n')}`,
+  );
+});
+
 test('a leak of 2/hour inside a traffic-following handler: check exits 1 on day 2 and names only that handler', async (t) => {
   const data = tempDir(t);
   generateScenario(
