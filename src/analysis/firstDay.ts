@@ -1,9 +1,9 @@
 // The first day ever recorded: no same hours of an earlier day to compare with, so a series that has risen since
 // the process started while the load rose too may be a pool filling with the day's first traffic (a high-water
 // mark), long-lived sessions following the curve hours late, or the goroutine total and the heap of a service whose
-// morning it is, as much as a leak. While load rises that cannot be told apart; once load has peaked, a leak goes on
-// rising and the others stop (peakHeld); and what rose while the load fell to its trough is no morning (the trough
-// rule). One hold for every series judged on a first day: a stack, a label group, the goroutine total, the Go heap
+// morning it is, as much as a leak. While load rises that cannot be told apart; some hours after load has peaked
+// (sessions of H hours peak about H/2 after it: LOAD_PEAK_LAG_SECONDS), a leak goes on rising and the others have
+// stopped (peakHeld); and what rose while the load fell to its trough is no morning (the trough rule). One hold for every series judged on a first day: a stack, a label group, the goroutine total, the Go heap
 // (suspects.ts, analyze.ts). Pure.
 
 import type { GrowthJudgement, Points } from './growth.js';
