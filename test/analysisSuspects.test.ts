@@ -243,6 +243,32 @@ test('findSuspects, first day: a nightly batch is no daily peak: a leak found be
   }
 });
 
+test('findSuspects, first day: an evening batch is no daily peak: a leak from a morning recording is found that night', () => {
+  // A recording from 06:00 of a service whose load peaks at 15:00, with a batch of 400 goroutines from 22:00 to 22:45
+  // (the load's highest hour, though the load fell for 7 hours before it). Counted from the lowest hour since the
+  // leak began, that was a 16-hour climb, and the batch held the leak for 8 more hours: past its first day (found at
+  // 07:00 the next morning, found at 18:00 without the batch). Measured as the run of rising hours into the peak, the
+  // batch climbed one hour: it holds the leak only while it is the load's top (LOAD_PEAK_SETTLE_SECONDS), as before.
+  const midnight = 1_789_948_800;
+  const startTs = midnight + 6 * 3600 - 30;
+  const minutes = 20 * 60;
+  const g = gaussianOf(seededRandom(17));
+  const clock = (i: number) => 360 + i;
+  const load = (i: number) => 1 + 0.7 * Math.sin((2 * Math.PI * (clock(i) - 540)) / 1440);
+  const readers = Array.from({ length: minutes }, (_, i) => Math.max(0, Math.round(200 * load(i) + Math.sqrt(200 * load(i)) * g())));
+  const stacks: StackSpec[] = [
+    { id: 1, frames: [...RECV, user('main.readLoop', 20, '/src/demo/conn.go')], count: (i) => readers[i]! },
+    { id: 2, frames: [...SELECT, user('main.(*Batch).run', 30, '/src/demo/batch.go')], count: (i) => (clock(i) >= 1320 && clock(i) < 1365 ? 400 : 0) },
+    { id: 3, frames: [...SEND, user('main.leakUnbufferedSend', 42)], count: (i) => 2 + Math.floor(i / 6) },
+  ];
+  const rec = buildRecording('evening-batch', [{ pid: 300, startTs, minutes }], stacks);
+  const names = (hours: number) => findSuspectFindings(rec.stacks, rec.ticks.slice(0, hours * 60), `300@${startTs}`).suspects.map((s) => s.leafFunction);
+  // 18:00, three hours after the daily peak: held (sessions may still be rising); 01:00 and 02:00: found
+  assert.deepEqual(names(12), []);
+  assert.deepEqual(names(19), ['main.leakUnbufferedSend']);
+  assert.deepEqual(names(20), ['main.leakUnbufferedSend']);
+});
+
 test('findSuspects, first day: a night whose hours are all equally low still keeps a leak found in it through the morning ramp', () => {
   // The trough rule (firstDay.ts) cuts at the end of the load's lowest hour. Hourly medians of a quiet night are
   // often equal; the first of them lay within TROUGH_MIN_SECONDS of the start, the rule never applied, and the leak

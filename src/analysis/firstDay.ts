@@ -3,8 +3,10 @@
 // mark), long-lived sessions following the curve hours late, or the goroutine total and the heap of a service whose
 // morning it is, as much as a leak. While load rises that cannot be told apart; some hours after load has peaked
 // (sessions of H hours peak about H/2 after it: LOAD_PEAK_LAG_SECONDS), a leak goes on rising and the others have
-// stopped (peakHeld); and what rose while the load fell to its trough is no morning (the trough rule). One hold for every series judged on a first day: a stack, a label group, the goroutine total, the Go heap
-// (suspects.ts, analyze.ts). Pure.
+// stopped (peakHeld); and what rose while the load fell to its trough is no morning (the trough rule). One hold for
+// every series judged on a first day: a stack, a label group, the goroutine total, the Go heap (suspects.ts,
+// analyze.ts). The hold ends with the first day (FIRST_DAY_SECONDS): a leak held that long is then judged by the
+// rules of every other day. Pure.
 
 import type { GrowthJudgement, Points } from './growth.js';
 import { tail } from './growth.js';
@@ -20,8 +22,9 @@ export const FIRST_DAY_SECONDS = 86400;
  */
 export const WARM_UP_START_SECONDS = 15 * 60;
 /**
- * How long the load counts as "at its top" after its highest hour (the rising-load rule): two hours, 120 points at
- * one a minute (the trend test's recent third then has 40).
+ * How long the load counts as "at its top" after its highest hour (the rising-load rule), and how long after a peak
+ * the load did not climb to for LOAD_RAMP_MIN_SECONDS the part after it is first judged on its own (peakHeld): two
+ * hours, 120 points at one a minute (the trend test's recent third then has 40).
  */
 export const LOAD_PEAK_SETTLE_SECONDS = 2 * 3600;
 /**
@@ -37,10 +40,12 @@ export const LOAD_PEAK_SETTLE_SECONDS = 2 * 3600;
  */
 export const LOAD_PEAK_LAG_SECONDS = 8 * 3600;
 /**
- * A peak holds series for LOAD_PEAK_LAG_SECONDS only when the load climbed to it for at least this long (from its
- * lowest hour since the series began): a daily ramp takes hours (the eval's curve: 12 h from trough to peak), a
- * nightly batch or a burst tops the load within an hour of rising. Without it the eval's nightly batch (02:00, one
- * hour above the curve) was a "peak" that held a unique-label leak found at 2 h from 3 h to 22 h.
+ * A peak holds series for LOAD_PEAK_LAG_SECONDS only when the load climbed into it for at least this long: that many
+ * consecutive hours before the peak's hour, each hourly median at least the one before (climbSeconds). A daily ramp
+ * climbs for hours (the eval's curve: 12 h from trough to peak); a nightly batch or a burst stands an hour above a
+ * load that was flat or falling. Without it the eval's nightly batch (02:00, one hour above the curve) was a "peak"
+ * that held a unique-label leak found at 2 h from 3 h to 22 h; measured from the lowest hour since the series began
+ * instead, a batch at 22:00 of a recording made from 06:00 "climbed" 16 hours and held a leak past its first day.
  */
 export const LOAD_RAMP_MIN_SECONDS = 3 * 3600;
 /**
@@ -56,8 +61,9 @@ export class FirstDayLoad {
   /** The hour of the load's highest hourly median: where it starts, and that median. */
   private readonly peak: { tsSeconds: number; value: number } | null;
   private readonly byHour: Map<number, number>;
-  /** The load's hourly medians, oldest first. */
+  /** The load's hourly medians, oldest first, and where the peak's hour is among them. */
   private readonly hourly: { hours: number[]; values: number[] };
+  private readonly peakIndex: number;
   /** The hold as of the end of the load's lowest hour, and that time; null when the trough rule does not apply. */
   private readonly atTrough: { untilTs: number; load: FirstDayLoad } | null;
 
@@ -88,12 +94,13 @@ export class FirstDayLoad {
     while (low + 1 < h.values.length && h.hours[low + 1] === h.hours[low]! + 1 && h.values[low + 1] === h.values[low]) low++;
     // the first tick of the peak hour
     this.peak = h.values.length > 0 ? { tsSeconds: firstAtOrAfter(ts, h.hours[best]! * HOUR_SECONDS), value: h.values[best]! } : null;
+    this.peakIndex = best;
     // Rising: over the lifetime, or rising now (a deploy at night sees load fall to the trough, then the morning
     // ramp), or up significantly, by less than a tenth (MATERIAL_REL_RISE) yet by minAbsRise, with its highest hour
     // within the last LOAD_PEAK_SETTLE_SECONDS: still climbing, or at its top. The first hours of a morning ramp
     // (+7 % an hour) read so, while a session stack rising with it by +16 % is already a "leak" by its own floor (the
     // eval's long-sessions service recorded from 09:00 said "leak" at 1 h). A peak longer ago is peakHeld's to judge:
-    // a leak that began with the ramp goes on past it and is no longer held.
+    // a leak that began with the ramp is held LOAD_PEAK_LAG_SECONDS after the peak, and found then if it goes on.
     const recent = t.details.recent;
     const recentRise = recent && recent.slopePerSecond !== null ? recent.slopePerSecond * RECENT_FRACTION * t.details.spanSeconds : 0;
     const lastTs = ts.length > 0 ? ts[ts.length - 1]! : 0;
@@ -165,23 +172,24 @@ export class FirstDayLoad {
     const atStart = this.byHour.get(Math.floor(ts[startIndex]! / HOUR_SECONDS)) ?? NaN;
     if (!(this.peak.value >= (1 + MATERIAL_REL_RISE) * atStart)) return false;
     const sincePeak = ts[ts.length - 1]! - ts[at]!;
-    if (sincePeak < LOAD_PEAK_LAG_SECONDS && this.climbSeconds(ts[startIndex]!) >= LOAD_RAMP_MIN_SECONDS) return true;
+    if (sincePeak < LOAD_PEAK_LAG_SECONDS && this.climbSeconds() >= LOAD_RAMP_MIN_SECONDS) return true;
     // a peak that is no daily ramp's: the part after it is judged on its own once it is long enough
     if (sincePeak < LOAD_PEAK_SETTLE_SECONDS) return false;
     const since = classifyTrend(tail(ts, at), tail(series.vs, at), { minAbsRise });
     return since.shape !== 'rising';
   }
 
-  /** How long the load climbed to its peak: from its lowest hour at or after `fromTs`'s hour to the peak's hour. */
-  private climbSeconds(fromTs: number): number {
+  /**
+   * How long the load climbed into its peak: the unbroken run of consecutive clock hours before the peak's hour whose
+   * hourly medians never fell from one hour to the next. A daily ramp climbs for hours; a batch or a burst stands one
+   * hour above a load that was flat or falling before it. An hour with no points ends the run (an outage is no climb),
+   * and so does a wobble near a flat top: the hold then falls back to judging the part after the peak, as without it.
+   */
+  private climbSeconds(): number {
     const { hours, values } = this.hourly;
-    const peakHour = Math.floor(this.peak!.tsSeconds / HOUR_SECONDS);
-    const fromHour = Math.floor(fromTs / HOUR_SECONDS);
-    let low = -1;
-    for (let i = 0; i < hours.length && hours[i]! <= peakHour; i++) {
-      if (hours[i]! >= fromHour && (low < 0 || values[i]! <= values[low]!)) low = i;
-    }
-    return low < 0 ? 0 : (peakHour - hours[low]!) * HOUR_SECONDS;
+    let j = this.peakIndex;
+    while (j > 0 && hours[j - 1] === hours[j]! - 1 && values[j - 1]! <= values[j]!) j--;
+    return (hours[this.peakIndex]! - hours[j]!) * HOUR_SECONDS;
   }
 }
 
