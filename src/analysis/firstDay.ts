@@ -31,12 +31,12 @@ export const LOAD_PEAK_SETTLE_SECONDS = 2 * 3600;
  * How long after the load's peak a series that rose with it is held before the part after the peak is judged on its
  * own (peakHeld). Long-lived sessions (websocket or gRPC streams) follow the load late: a session held H hours
  * counts the arrivals of the last H hours, whose sum peaks about H/2 after the load does, and keeps rising until
- * then. Judged 2 hours after the peak, the eval's long-sessions service (sessions of 2-12 h) read "leak" from 18:00
- * to 23:00 of its first day when recorded from 03:00, 06:00 or 12:00 (36 of its 60 first-day alarms); held 8 hours,
- * sessions of up to ~12 h have peaked and turned down. The cost: a leak that began with a recording made before the
- * load's peak is found up to 8 hours after that peak on the first day (4-6 hours later than before in the eval's
- * first days from 03:00-09:00); a leak recorded from after the peak, or that rose through the night, is not held by
- * this (the trough rule).
+ * then. Judged 2 hours after the peak, the eval's long-sessions service (sessions of 2-12 h) read "leak" at every
+ * check from 18:00 to 23:00 of its first day when recorded from 03:00 or 06:00 (27 of its 60 first-day alarms); held
+ * 8 hours, sessions of up to ~12 h have peaked and turned down. The cost: a leak that began with a recording made
+ * before the load's peak is found about 8 hours after that peak on the first day (EVAL.md "First days": 4-7 hours
+ * later than before from 03:00-12:00), and at the latest when the first day ends; a leak recorded from after the
+ * peak, or that rose through the night, is not held by this (the trough rule).
  */
 export const LOAD_PEAK_LAG_SECONDS = 8 * 3600;
 /**
