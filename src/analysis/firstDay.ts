@@ -61,9 +61,8 @@ export class FirstDayLoad {
   /** The hour of the load's highest hourly median: where it starts, and that median. */
   private readonly peak: { tsSeconds: number; value: number } | null;
   private readonly byHour: Map<number, number>;
-  /** The load's hourly medians, oldest first, and where the peak's hour is among them. */
-  private readonly hourly: { hours: number[]; values: number[] };
-  private readonly peakIndex: number;
+  /** How long the load climbed into its peak (climbSeconds); 0 without a peak. */
+  private readonly peakClimbSeconds: number;
   /** The hold as of the end of the load's lowest hour, and that time; null when the trough rule does not apply. */
   private readonly atTrough: { untilTs: number; load: FirstDayLoad } | null;
 
@@ -81,7 +80,6 @@ export class FirstDayLoad {
     const t = classifyTrend(ts, load, { minAbsRise });
     const h = hourlyMedians(ts, load);
     this.byHour = new Map(h.hours.map((hour, i) => [hour, h.values[i]!] as const));
-    this.hourly = h;
     let best = 0;
     let low = 0;
     for (let i = 1; i < h.values.length; i++) {
@@ -94,7 +92,7 @@ export class FirstDayLoad {
     while (low + 1 < h.values.length && h.hours[low + 1] === h.hours[low]! + 1 && h.values[low + 1] === h.values[low]) low++;
     // the first tick of the peak hour
     this.peak = h.values.length > 0 ? { tsSeconds: firstAtOrAfter(ts, h.hours[best]! * HOUR_SECONDS), value: h.values[best]! } : null;
-    this.peakIndex = best;
+    this.peakClimbSeconds = h.values.length > 0 ? climbSeconds(h.hours, h.values, best) : 0;
     // Rising: over the lifetime, or rising now (a deploy at night sees load fall to the trough, then the morning
     // ramp), or up significantly, by less than a tenth (MATERIAL_REL_RISE) yet by minAbsRise, with its highest hour
     // within the last LOAD_PEAK_SETTLE_SECONDS: still climbing, or at its top. The first hours of a morning ramp
@@ -172,25 +170,25 @@ export class FirstDayLoad {
     const atStart = this.byHour.get(Math.floor(ts[startIndex]! / HOUR_SECONDS)) ?? NaN;
     if (!(this.peak.value >= (1 + MATERIAL_REL_RISE) * atStart)) return false;
     const sincePeak = ts[ts.length - 1]! - ts[at]!;
-    if (sincePeak < LOAD_PEAK_LAG_SECONDS && this.climbSeconds() >= LOAD_RAMP_MIN_SECONDS) return true;
+    if (sincePeak < LOAD_PEAK_LAG_SECONDS && this.peakClimbSeconds >= LOAD_RAMP_MIN_SECONDS) return true;
     // a peak that is no daily ramp's: the part after it is judged on its own once it is long enough
     if (sincePeak < LOAD_PEAK_SETTLE_SECONDS) return false;
     const since = classifyTrend(tail(ts, at), tail(series.vs, at), { minAbsRise });
     return since.shape !== 'rising';
   }
+}
 
-  /**
-   * How long the load climbed into its peak: the unbroken run of consecutive clock hours before the peak's hour whose
-   * hourly medians never fell from one hour to the next. A daily ramp climbs for hours; a batch or a burst stands one
-   * hour above a load that was flat or falling before it. An hour with no points ends the run (an outage is no climb),
-   * and so does a wobble near a flat top: the hold then falls back to judging the part after the peak, as without it.
-   */
-  private climbSeconds(): number {
-    const { hours, values } = this.hourly;
-    let j = this.peakIndex;
-    while (j > 0 && hours[j - 1] === hours[j]! - 1 && values[j - 1]! <= values[j]!) j--;
-    return (hours[this.peakIndex]! - hours[j]!) * HOUR_SECONDS;
-  }
+/**
+ * How long a load climbed into its peak (hourly medians, oldest first; the peak at `peak`): the unbroken run of
+ * consecutive clock hours before the peak's hour whose medians never fell from one hour to the next. A daily ramp
+ * climbs for hours; a batch or a burst stands one hour above a load that was flat or falling before it. An hour with
+ * no points ends the run (an outage is no climb), and so does a wobble near a flat top: the hold then falls back to
+ * judging the part after the peak, as without it.
+ */
+function climbSeconds(hours: readonly number[], values: readonly number[], peak: number): number {
+  let j = peak;
+  while (j > 0 && hours[j - 1] === hours[j]! - 1 && values[j - 1]! <= values[j]!) j--;
+  return (hours[peak]! - hours[j]!) * HOUR_SECONDS;
 }
 
 /** The first time of sorted `ts` at or after t (t itself when none). */
