@@ -142,6 +142,24 @@ function keyOfHead(keyOf: (lineHead: string) => number | null, bytes: Uint8Array
 }
 
 /**
+ * Calls `visit(at, key)` for each line of [startByte, endByte) that has a key, in file order, reading only the lines'
+ * heads (no line is decoded whole); `visit` returning false stops the walk.
+ */
+function forEachKeyedLine(
+  f: DataFile,
+  keyOf: (lineHead: string) => number | null,
+  startByte: number,
+  endByte: number,
+  visit: (at: number, key: number) => boolean,
+): void {
+  // skip returning false hands the line to onLine, which stops the scan
+  forEachLine(f, () => false, startByte, endByte, (bytes, from, to, at) => {
+    const key = keyOfHead(keyOf, bytes, from, to);
+    return key === null || visit(at, key);
+  });
+}
+
+/**
  * Where the lines of a window of keys [lo, hi) lie in [startByte, endByte) (a line start, the end), whatever their
  * order: `start` is the first line whose key is in the window, `end` the first keyed line after the last one whose key
  * is (a line without a key, e.g. a damaged one, goes with the keyed line before it), or endByte. With no line in the
@@ -212,28 +230,20 @@ function keyIndexOf(f: DataFile, keyOf: (lineHead: string) => number | null, sta
   let at = new Float64Array(1024);
   let key = new Float64Array(1024);
   let n = 0;
-  forEachLine(
-    f,
-    () => undefined,
-    startByte,
-    endByte,
-    (bytes, from, to, offset) => {
-      const k = keyOfHead(keyOf, bytes, from, to);
-      if (k === null) return true;
-      if (n === at.length) {
-        const at2 = new Float64Array(2 * n);
-        const key2 = new Float64Array(2 * n);
-        at2.set(at);
-        key2.set(key);
-        at = at2;
-        key = key2;
-      }
-      at[n] = offset;
-      key[n] = k;
-      n++;
-      return true;
-    },
-  );
+  forEachKeyedLine(f, keyOf, startByte, endByte, (offset, k) => {
+    if (n === at.length) {
+      const at2 = new Float64Array(2 * n);
+      const key2 = new Float64Array(2 * n);
+      at2.set(at);
+      key2.set(key);
+      at = at2;
+      key = key2;
+    }
+    at[n] = offset;
+    key[n] = k;
+    n++;
+    return true;
+  });
   const index = { at: at.subarray(0, n), key: key.subarray(0, n) };
   if (byFile.size >= KEY_INDEXES_KEPT) byFile.delete(byFile.keys().next().value!);
   byFile.set(id, index);
@@ -243,18 +253,10 @@ function keyIndexOf(f: DataFile, keyOf: (lineHead: string) => number | null, sta
 /** The first line in [startByte, endByte) that has a key, and the key; null when none has. */
 function firstKeyedLine(f: DataFile, keyOf: (lineHead: string) => number | null, startByte: number, endByte: number): { at: number; key: number } | null {
   let found: { at: number; key: number } | null = null;
-  forEachLine(
-    f,
-    () => false,
-    startByte,
-    endByte,
-    (bytes, from, to, at) => {
-      const key = keyOfHead(keyOf, bytes, from, to);
-      if (key === null) return true;
-      found = { at, key };
-      return false;
-    },
-  );
+  forEachKeyedLine(f, keyOf, startByte, endByte, (at, key) => {
+    found = { at, key };
+    return false;
+  });
   return found;
 }
 
